@@ -1,0 +1,3 @@
+from symres.cli import main
+
+raise SystemExit(main())

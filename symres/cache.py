@@ -1,0 +1,58 @@
+"""The disk cache: content keyed by what never changes (file hashes) or by URL with a TTL.
+
+Entries are written atomically, so a kill mid-write leaves the old entry or the new
+one; an unreadable entry is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import platformdirs
+
+from symres.fsutil import atomic_write
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("SYMRES_CACHE_DIR")
+    return Path(env) if env else Path(platformdirs.user_cache_dir("symres", appauthor=False))
+
+
+class Cache:
+    """A folder of small files; ``Cache(None)`` caches nothing (``--no-cache``)."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+
+    def _path(self, kind: str, key: str) -> Path | None:
+        if self.root is None:
+            return None
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.root / "v1" / kind / digest[:2] / digest
+
+    def read(self, kind: str, key: str) -> bytes | None:
+        path = self._path(kind, key)
+        if path is None:
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def write(self, kind: str, key: str, data: bytes) -> None:
+        path = self._path(kind, key)
+        if path is None:
+            return
+        try:
+            atomic_write(path, data, durable=False)
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+
+    def mtime(self, kind: str, key: str) -> float | None:
+        path = self._path(kind, key)
+        try:
+            return path.stat().st_mtime if path else None
+        except OSError:
+            return None

@@ -1,0 +1,205 @@
+"""The command line. Thin: parse options into one typed object, call the library, render.
+
+Data goes to stdout, messages to stderr. Exit codes: 0 ok, 1 no solution or a
+check failed, 2 usage, input or environment error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from symres import __version__
+from symres.errors import CheckFailed, SymresError
+from symres.fsutil import atomic_write
+
+
+def _console() -> Console:
+    return Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ)
+
+
+def _add_target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--python-version", metavar="X.Y", help="target Python (default: this one)")
+    p.add_argument(
+        "--platform", metavar="TAG",
+        help="target wheel platform tag, e.g. manylinux_2_28_x86_64 (default: this machine)",
+    )
+
+
+def _add_index_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-i", "--index-url", help="base URL of the index (default: pip's)")
+    p.add_argument("--extra-index-url", action="append", default=[], help="more indexes (repeat)")
+    p.add_argument("--cert", help="CA bundle for the index (default: pip's `cert`)")
+    p.add_argument("--no-cache", action="store_true", help="read and write no cache")
+    p.add_argument("--refresh", action="store_true", help="revalidate cached index pages")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symres", description="Lock Python dependencies so that the lock imports."
+    )
+    parser.add_argument("--version", action="version", version=f"symres {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lock = sub.add_parser("lock", help="resolve requirements into a lock file")
+    lock.add_argument("sources", nargs="+", type=Path, metavar="SRC",
+                      help="requirements.in files or a pyproject.toml")
+    lock.add_argument("-o", "--output-file", type=Path, help="default: requirements.txt "
+                      "(or pylock.toml) beside the first SRC")
+    lock.add_argument("--format", choices=["requirements", "pylock"], default="requirements")
+    lock.add_argument("--extra", action="append", default=[], metavar="NAME",
+                      help="an optional-dependencies extra of pyproject.toml (repeat)")
+    lock.add_argument("-U", "--upgrade", action="store_true", help="ignore the pins of the output")
+    lock.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
+                      help="ignore this package's pin (repeat); NAME<2 also constrains it")
+    lock.add_argument("--dry-run", action="store_true", help="print the lock, write nothing")
+    lock.add_argument("--check", action="store_true",
+                      help="exit 1 if the output file is not what lock would write")
+    lock.add_argument("--no-emit-index-url", action="store_true",
+                      help="leave --index-url lines out of requirements.txt")
+    lock.add_argument("--json", action="store_true", help="print the resolution as JSON")
+    lock.add_argument("-q", "--quiet", action="store_true")
+    lock.add_argument("-v", "--verbose", action="store_true")
+    _add_target_options(lock)
+    _add_index_options(lock)
+    return parser
+
+
+def _lock(args: argparse.Namespace, console: Console) -> int:
+    from symres.lock.locker import LockOptions, Progress, lock  # noqa: PLC0415
+
+    options = LockOptions(
+        sources=tuple(args.sources),
+        output=args.output_file,
+        format=args.format,
+        python_version=args.python_version,
+        platform=args.platform,
+        extras=tuple(args.extra),
+        index_url=args.index_url,
+        extra_index_urls=tuple(args.extra_index_url),
+        cert=args.cert,
+        upgrade=args.upgrade,
+        upgrade_packages=tuple(args.upgrade_package),
+        no_cache=args.no_cache,
+        refresh=args.refresh,
+        emit_index_url=not args.no_emit_index_url,
+    )
+    started = time.perf_counter()
+    show = console.is_terminal and not args.quiet
+    counts = {"pinned": 0, "page": 0, "metadata": 0}
+    with console.status("Resolving…", spinner="dots") if show else _null() as status:
+
+        def update() -> None:
+            if status is not None:
+                status.update(
+                    f"Resolving… {counts['pinned']} pinned, {counts['page']} projects, "
+                    f"{counts['metadata']} metadata"
+                )
+
+        def on_pin(candidate: Any) -> None:
+            counts["pinned"] += 1
+            update()
+
+        def on_event(kind: str, what: str) -> None:
+            counts[kind] = counts.get(kind, 0) + 1
+
+        result = lock(options, progress=Progress(on_pin=on_pin, on_event=on_event))
+    elapsed = time.perf_counter() - started
+    output = result.output
+    n = len(result.resolution.packages)
+    if args.verbose:
+        for line in result.resolution.dropped:
+            console.print(f"warning: {line}")
+        s = result.stats
+        console.print(
+            f"{s['requests']} requests, {s['bytes'] / 1e6:.2f} MB, "
+            f"{s['pages_from_cache']} pages from cache, {s['pages_fetched']} fetched"
+        )
+    if args.check:
+        current = output.read_text(encoding="utf-8") if output.is_file() else None
+        if current != result.text:
+            raise CheckFailed(
+                f"`{output}` is not what `symres lock` would write",
+                hint=f"run `{options.command()}`",
+            )
+        if not args.quiet:
+            console.print(f"`{output}` is up to date ({n} packages)")
+    elif args.dry_run:
+        if not args.json:
+            sys.stdout.write(result.text)
+    else:
+        atomic_write(output, result.text)
+        if not args.quiet:
+            console.print(
+                f"Locked {n} packages for {result.target.describe()} in {elapsed:.2f}s → `{output}`"
+            )
+    if args.json:
+        print(json.dumps(_lock_json(result, written=not (args.check or args.dry_run)), indent=2))
+    return 0
+
+
+def _lock_json(result: Any, *, written: bool) -> dict[str, Any]:
+    return {
+        "target": {
+            "python_version": result.target.python_version,
+            "platform": result.target.platform,
+            "description": result.target.describe(),
+        },
+        "output": str(result.output),
+        "written": written,
+        "packages": [
+            {
+                "name": p.name,
+                "version": str(p.version),
+                "via": list(p.via),
+                "files": [
+                    {"filename": f.filename, "url": f.url, "sha256": f.sha256}
+                    for f in p.release.files
+                ],
+            }
+            for p in result.resolution.packages
+        ],
+        "dropped": list(result.resolution.dropped),
+        "stats": result.stats,
+    }
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def render_error(console: Console, err: SymresError) -> None:
+    console.print(f"error: {err.message}", markup=False)
+    for line in err.details:
+        console.print(f"  {line}", markup=False)
+    if err.hint:
+        console.print("")
+        console.print(f"hint: {err.hint}", markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = _console()
+    try:
+        if args.command == "lock":
+            return _lock(args, console)
+        parser.error(f"unknown command {args.command}")
+    except SymresError as err:
+        render_error(console, err)
+        return err.exit_code
+    except KeyboardInterrupt:
+        console.print("error: interrupted; no file was changed")
+        return 130
+    return 0

@@ -1,0 +1,1 @@
+"""Talking to a package index: the standard simple API, metadata, files."""

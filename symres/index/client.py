@@ -1,0 +1,221 @@
+"""The index client: project pages, ``.metadata`` files and wheel members, over httpx.
+
+It takes an ``httpx.Client`` from its caller (tests hand it one for a local
+server) and a :class:`~symres.cache.Cache`. ``file://`` indexes, as pip accepts
+them, are read from disk.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+from packaging.utils import NormalizedName, canonicalize_name
+
+from symres.cache import Cache
+from symres.errors import IndexUnreachable
+from symres.index.config import IndexConfig
+from symres.index.pages import ACCEPT, DistFile, parse_page
+from symres.index.remote import RangeFile
+
+PAGE_TTL = 600.0  # the index sends no Cache-Control: pages are fresh this many seconds
+RETRIES = 3
+_T = TypeVar("_T")
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    bytes: int = 0
+    pages_from_cache: int = 0
+    pages_fetched: int = 0
+
+    def add(self, nbytes: int) -> None:
+        self.requests += 1
+        self.bytes += nbytes
+
+
+def make_http_client(config: IndexConfig, *, timeout: float = 30.0) -> httpx.Client:
+    return httpx.Client(
+        verify=config.cert or True,
+        timeout=timeout,
+        follow_redirects=True,
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+        headers={"User-Agent": "symres"},
+    )
+
+
+def _file_path(url: str) -> Path:
+    return Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
+
+
+class IndexClient:
+    """Everything symres reads from package indexes. Safe to call from several threads."""
+
+    def __init__(
+        self,
+        config: IndexConfig,
+        http: httpx.Client,
+        cache: Cache,
+        *,
+        refresh: bool = False,
+        page_ttl: float = PAGE_TTL,
+    ) -> None:
+        self.config = config
+        self.http = http
+        self.cache = cache
+        self.refresh = refresh
+        self.page_ttl = page_ttl
+        self.stats = Stats()
+        self._lock = threading.Lock()
+
+    # -- HTTP with retries ---------------------------------------------------------------
+
+    def _retry(self, url: str, call: Callable[[], _T]) -> _T:
+        last: Exception | None = None
+        for attempt in range(RETRIES):
+            try:
+                return call()
+            except httpx.TransportError as exc:
+                last = exc
+            except _ServerError as exc:
+                last = exc
+            time.sleep(0.2 * (2**attempt))
+        reason = str(last) or last.__class__.__name__ if last else "no answer"
+        raise IndexUnreachable(
+            f"`{url}` did not answer after {RETRIES} tries ({reason})",
+            hint="check the network and the index URL (`--index-url`, `PIP_INDEX_URL`, pip.conf)",
+        )
+
+    def _get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        def call() -> httpx.Response:
+            response = self.http.get(url, headers=headers)
+            if response.status_code >= 500 or response.status_code == 429:
+                raise _ServerError(f"HTTP {response.status_code}")
+            with self._lock:
+                self.stats.add(len(response.content))
+            return response
+
+        return self._retry(url, call)
+
+    def get_bytes(self, url: str) -> bytes:
+        """A whole file (``.metadata``, an sdist)."""
+        if url.startswith("file:"):
+            return _file_path(url).read_bytes()
+        response = self._get(url)
+        if response.status_code != 200:
+            raise IndexUnreachable(
+                f"`{url}` answered HTTP {response.status_code}",
+                hint="the index lists a file it does not serve; try `--refresh`",
+            )
+        return response.content
+
+    def open_range(self, url: str) -> RangeFile | Path:
+        """A seekable view of a remote file (a local path for ``file://``)."""
+        if url.startswith("file:"):
+            return _file_path(url)
+
+        def fetch(start: int | None, end: int) -> tuple[int, str | None, bytes]:
+            spec = f"bytes=-{end}" if start is None else f"bytes={start}-{end}"
+            response = self._get(url, headers={"Range": spec})
+            if response.status_code not in (200, 206):
+                raise IndexUnreachable(
+                    f"`{url}` answered HTTP {response.status_code}",
+                    hint="the index lists a file it does not serve; try `--refresh`",
+                )
+            return response.status_code, response.headers.get("content-range"), response.content
+
+        return RangeFile(fetch)
+
+    # -- project pages -------------------------------------------------------------------
+
+    def project_files(self, project: str) -> list[DistFile] | None:
+        """Every file of *project* across the configured indexes; None if no index knows it."""
+        name = canonicalize_name(project)
+        found = False
+        merged: dict[str, DistFile] = {}
+        for base in self.config.urls:
+            files = self._page(base, name)
+            if files is None:
+                continue
+            found = True
+            for f in files:
+                merged.setdefault(f.filename, f)
+        return list(merged.values()) if found else None
+
+    def _page(self, base: str, name: NormalizedName) -> list[DistFile] | None:
+        url = f"{base}/{name}/"
+        if url.startswith("file:"):
+            path = _file_path(url)
+            index = path / "index.html"
+            if not index.is_file():
+                return None
+            return parse_page(name, index.read_bytes(), "text/html", index.as_uri())
+        cached = self._cached_page(url)
+        headers = {"Accept": ACCEPT}
+        if cached is not None:
+            meta, body = cached
+            if not self.refresh and time.time() - meta["fetched"] < self.page_ttl:
+                with self._lock:
+                    self.stats.pages_from_cache += 1
+                return self._parse_cached(name, meta, body)
+            if meta.get("etag"):
+                headers["If-None-Match"] = meta["etag"]
+            if meta.get("last_modified"):
+                headers["If-Modified-Since"] = meta["last_modified"]
+        response = self._get(url, headers=headers)
+        with self._lock:
+            self.stats.pages_fetched += 1
+        if response.status_code == 304 and cached is not None:
+            meta, body = cached
+            meta["fetched"] = time.time()
+            self._store_page(url, meta, body)
+            return self._parse_cached(name, meta, body)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise IndexUnreachable(
+                f"`{url}` answered HTTP {response.status_code}",
+                hint="check the index URL and its credentials",
+            )
+        meta = {
+            "url": str(response.url),
+            "fetched": time.time(),
+            "etag": response.headers.get("etag"),
+            "last_modified": response.headers.get("last-modified"),
+            "content_type": response.headers.get("content-type", "text/html"),
+        }
+        self._store_page(url, meta, response.content)
+        return self._parse_cached(name, meta, response.content)
+
+    @staticmethod
+    def _parse_cached(name: NormalizedName, meta: dict[str, str], body: bytes) -> list[DistFile]:
+        return parse_page(name, body, meta["content_type"], meta["url"])
+
+    def _cached_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
+        raw = self.cache.read("pages", url)
+        if raw is None:
+            return None
+        head, sep, body = raw.partition(b"\n")
+        try:
+            meta = json.loads(head)
+        except ValueError:
+            return None
+        if not sep or not isinstance(meta, dict) or "fetched" not in meta:
+            return None
+        return meta, body
+
+    def _store_page(self, url: str, meta: dict[str, str], body: bytes) -> None:
+        self.cache.write("pages", url, json.dumps(meta).encode() + b"\n" + body)
+
+
+class _ServerError(Exception):
+    pass

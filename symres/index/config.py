@@ -1,0 +1,119 @@
+"""Which index to use: the one pip is configured with, defaulting to pip's own default.
+
+Order of precedence, as pip applies it: command-line options, then ``PIP_*``
+environment variables, then configuration files (``PIP_CONFIG_FILE``, site,
+user, global; ``PIP_CONFIG_FILE=/dev/null`` disables the files).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from symres.errors import InputError
+
+_SECTIONS = ("global", "install")
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    index_url: str
+    extra_index_urls: tuple[str, ...] = ()
+    cert: str | None = None
+    index_is_default: bool = False
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        return (self.index_url, *self.extra_index_urls)
+
+
+def pip_default_index() -> str:
+    """pip's own default index, read from the installed pip rather than written here."""
+    try:
+        from pip._internal.models.index import PyPI  # noqa: PLC0415
+    except Exception as exc:  # pip missing or reorganised
+        raise InputError(
+            "no package index is configured and pip's default could not be read",
+            hint="set `PIP_INDEX_URL` or pass `--index-url`",
+        ) from exc
+    return str(PyPI.simple_url)
+
+
+def _config_files(env: Mapping[str, str]) -> list[Path] | None:
+    """pip's configuration files, lowest priority first; None when disabled."""
+    explicit = env.get("PIP_CONFIG_FILE")
+    if explicit == os.devnull:
+        return None
+    xdg_dirs = env.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
+    files = [Path(d) / "pip" / "pip.conf" for d in reversed(xdg_dirs) if d]
+    files.append(Path("/etc/pip.conf"))
+    home = Path(env.get("HOME", str(Path.home())))
+    xdg_home = Path(env.get("XDG_CONFIG_HOME", str(home / ".config")))
+    if not (explicit and Path(explicit).exists()):
+        files += [home / ".pip" / "pip.conf", xdg_home / "pip" / "pip.conf"]
+        if sys.platform == "darwin":
+            files.append(home / "Library" / "Application Support" / "pip" / "pip.conf")
+        if sys.platform == "win32" and "APPDATA" in env:
+            files.append(Path(env["APPDATA"]) / "pip" / "pip.ini")
+    files.append(Path(sys.prefix) / ("pip.ini" if sys.platform == "win32" else "pip.conf"))
+    if explicit:
+        files.append(Path(explicit))
+    return files
+
+
+def _from_files(files: Sequence[Path]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for path in files:
+        if not path.is_file():
+            continue
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"{path}: unreadable pip configuration ({exc.__class__.__name__})",
+                hint="fix the file, or set `PIP_CONFIG_FILE=/dev/null` to ignore pip's files",
+            ) from exc
+        for section in _SECTIONS:
+            if parser.has_section(section):
+                for key in ("index-url", "extra-index-url", "cert"):
+                    if parser.has_option(section, key):
+                        values[key] = parser.get(section, key)
+    return values
+
+
+def load_index_config(
+    *,
+    index_url: str | None = None,
+    extra_index_urls: Sequence[str] = (),
+    cert: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> IndexConfig:
+    """Merge command-line values over pip's environment variables and configuration files."""
+    env = os.environ if env is None else env
+    files = _config_files(env)
+    values = _from_files(files) if files is not None else {}
+    for key in ("index-url", "extra-index-url", "cert"):
+        var = "PIP_" + key.upper().replace("-", "_")
+        if env.get(var):
+            values[key] = env[var]
+    if index_url is not None:
+        values["index-url"] = index_url
+    if extra_index_urls:
+        values["extra-index-url"] = " ".join(extra_index_urls)
+    if cert is not None:
+        values["cert"] = cert
+    configured = values.get("index-url", "").strip()
+    default = not configured
+    primary = pip_default_index() if default else configured
+    extras = tuple(u for u in values.get("extra-index-url", "").split() if u)
+    return IndexConfig(
+        index_url=primary.rstrip("/"),
+        extra_index_urls=tuple(u.rstrip("/") for u in extras),
+        cert=values.get("cert") or None,
+        index_is_default=default,
+    )

@@ -1,0 +1,192 @@
+"""Core metadata of a release, read without downloading wheels where possible.
+
+Order: PEP 658/714 ``.metadata`` when the index advertises it; the wheel's
+``METADATA`` member through HTTP Range requests; the sdist's ``PKG-INFO`` when it
+is static (PEP 643); a PEP 517 metadata build, isolated, as a last resort.
+Results are cached forever by file hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import compat32
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from symres.errors import MetadataError
+from symres.index.client import IndexClient
+from symres.index.pages import DistFile
+
+MAX_METADATA = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CoreMetadata:
+    name: NormalizedName
+    version: Version
+    requires_dist: tuple[Requirement, ...]
+    requires_python: SpecifierSet | None
+    provides_extra: frozenset[NormalizedName]
+    skipped: tuple[str, ...] = ()  # Requires-Dist lines that do not parse
+
+
+def parse_metadata(raw: bytes, origin: str) -> CoreMetadata:
+    """Parse a METADATA / PKG-INFO file. *origin* names it in errors."""
+    msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+    try:
+        name = canonicalize_name(msg["Name"] or "")
+        version = Version(msg["Version"] or "")
+    except InvalidVersion as exc:
+        raise MetadataError(f"{origin}: invalid metadata ({exc})") from exc
+    reqs: list[Requirement] = []
+    skipped: list[str] = []
+    for line in msg.get_all("Requires-Dist") or []:
+        try:
+            reqs.append(Requirement(str(line)))
+        except InvalidRequirement:
+            skipped.append(str(line))
+    requires_python = None
+    if rp := msg["Requires-Python"]:
+        try:
+            requires_python = SpecifierSet(str(rp))
+        except InvalidSpecifier:
+            requires_python = None
+    extras = frozenset(canonicalize_name(str(e)) for e in msg.get_all("Provides-Extra") or [])
+    return CoreMetadata(name, version, tuple(reqs), requires_python, extras, tuple(skipped))
+
+
+def _is_static_sdist_metadata(raw: bytes) -> bool:
+    msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+    try:
+        if Version(msg["Metadata-Version"] or "0") < Version("2.2"):
+            return False
+    except InvalidVersion:
+        return False
+    dynamic = {str(d).lower() for d in msg.get_all("Dynamic") or []}
+    return not dynamic & {"requires-dist", "requires-python", "provides-extra"}
+
+
+class MetadataFetcher:
+    """Reads core metadata for one :class:`DistFile`, the cheapest way the index allows."""
+
+    def __init__(self, client: IndexClient) -> None:
+        self.client = client
+
+    def fetch(self, dist: DistFile) -> CoreMetadata:
+        key = dist.sha256 or dist.url
+        cached = self.client.cache.read("metadata", key)
+        if cached is not None:
+            try:
+                return parse_metadata(cached, dist.filename)
+            except MetadataError:
+                pass  # unreadable entry: fetch again
+        raw = self._fetch_wheel(dist) if dist.kind == "wheel" else self._fetch_sdist(dist)
+        meta = parse_metadata(raw, dist.filename)
+        if meta.name != dist.name or meta.version != dist.version:
+            raise MetadataError(
+                f"{dist.filename}: its metadata says {meta.name} {meta.version}",
+                hint="the index serves a mislabelled file; report it to the index",
+            )
+        self.client.cache.write("metadata", key, raw)
+        return meta
+
+    def _fetch_wheel(self, dist: DistFile) -> bytes:
+        if dist.has_metadata:
+            raw = self.client.get_bytes(dist.url + ".metadata")
+            if dist.metadata_sha256 and hashlib.sha256(raw).hexdigest() != dist.metadata_sha256:
+                raise MetadataError(f"{dist.filename}.metadata: hash mismatch", hint="try `--refresh`")
+            return raw
+        try:
+            source = self.client.open_range(dist.url)
+            with zipfile.ZipFile(source) as zf:
+                return _read_dist_info_metadata(zf, dist)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise MetadataError(
+                f"{dist.filename}: cannot read METADATA ({exc})",
+                hint="the wheel is corrupt or the index truncated it; try `--refresh`",
+            ) from exc
+
+    def _fetch_sdist(self, dist: DistFile) -> bytes:
+        data = self.client.get_bytes(dist.url)
+        if dist.sha256 and hashlib.sha256(data).hexdigest() != dist.sha256:
+            raise MetadataError(f"{dist.filename}: hash mismatch", hint="try `--refresh`")
+        pkg_info = _sdist_pkg_info(data, dist.filename)
+        if pkg_info is not None and _is_static_sdist_metadata(pkg_info):
+            return pkg_info
+        return _build_metadata(data, dist.filename)
+
+
+def _read_dist_info_metadata(zf: zipfile.ZipFile, dist: DistFile) -> bytes:
+    candidates = [
+        info
+        for info in zf.infolist()
+        if info.filename.count("/") == 1 and info.filename.endswith(".dist-info/METADATA")
+    ]
+    if len(candidates) != 1:
+        raise MetadataError(f"{dist.filename}: expected one .dist-info/METADATA, found {len(candidates)}")
+    if candidates[0].file_size > MAX_METADATA:
+        raise MetadataError(f"{dist.filename}: METADATA is {candidates[0].file_size} bytes")
+    return zf.read(candidates[0])
+
+
+def _sdist_pkg_info(data: bytes, filename: str) -> bytes | None:
+    try:
+        if filename.endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
+                return zf.read(names[0]) if names else None
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+            for member in tf.getmembers():
+                if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO") and member.isfile():
+                    f = tf.extractfile(member)
+                    return f.read(MAX_METADATA) if f else None
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise MetadataError(f"{filename}: unreadable sdist ({exc})") from exc
+    return None
+
+
+def _build_metadata(data: bytes, filename: str) -> bytes:
+    """Run the sdist's PEP 517 ``prepare_metadata_for_build_wheel`` in an isolated env."""
+    import build.util  # noqa: PLC0415  (slow to import; rarely needed)
+
+    with tempfile.TemporaryDirectory(prefix="symres-sdist-") as tmp:
+        root = Path(tmp)
+        try:
+            _extract_sdist(data, filename, root)
+        except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
+            raise MetadataError(f"{filename}: unreadable sdist ({exc})") from exc
+        tops = [p for p in root.iterdir() if p.is_dir()]
+        if len(tops) != 1:
+            raise MetadataError(f"{filename}: expected one top-level folder in the sdist")
+        try:
+            meta = build.util.project_wheel_metadata(tops[0], isolated=True)
+        except Exception as exc:  # the backend's failure, whatever it is
+            first = str(exc).strip().splitlines()[:1]
+            raise MetadataError(
+                f"{filename}: metadata build failed ({first[0] if first else exc.__class__.__name__})",
+                hint="pin a version of this project that ships a wheel, or fix its build",
+            ) from exc
+        return meta.as_string().encode()
+
+
+def _extract_sdist(data: bytes, filename: str, dest: Path) -> None:
+    if filename.endswith(".zip"):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for name in zf.namelist():
+                target = (dest / name).resolve()
+                if not str(target).startswith(str(dest.resolve())):
+                    raise MetadataError(f"{filename}: member {name!r} escapes the archive")
+            zf.extractall(dest)
+        return
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+        tf.extractall(dest, filter="data")

@@ -1,0 +1,176 @@
+"""Project pages of the simple repository API: PEP 691 JSON and PEP 503 HTML, parsed.
+
+Pure functions: text in, :class:`DistFile` out.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any, Literal
+
+from packaging.tags import Tag
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
+ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+
+
+@dataclass(frozen=True, slots=True)
+class DistFile:
+    """One file of a release on an index."""
+
+    filename: str
+    url: str
+    name: NormalizedName
+    version: Version
+    kind: Literal["wheel", "sdist"]
+    tags: frozenset[Tag]
+    sha256: str | None
+    requires_python: str | None
+    yanked: bool
+    size: int | None = None
+    upload_time: str | None = None
+    metadata_sha256: str | None = None
+    has_metadata: bool = False  # PEP 658/714: `<url>.metadata` is served
+
+
+def _hash_of(fragment: str) -> str | None:
+    algo, _, value = fragment.partition("=")
+    return value.lower() if algo == "sha256" and value else None
+
+
+def make_file(
+    project: NormalizedName,
+    filename: str,
+    url: str,
+    *,
+    sha256: str | None,
+    requires_python: str | None = None,
+    yanked: bool = False,
+    size: int | None = None,
+    upload_time: str | None = None,
+    metadata: bool | str | None = None,
+) -> DistFile | None:
+    """A :class:`DistFile`, or None for files symres does not install (eggs, exes, bad names)."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, tagset = parse_wheel_filename(filename)
+            kind: Literal["wheel", "sdist"] = "wheel"
+        elif filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+            tagset = frozenset()
+            kind = "sdist"
+        else:
+            return None
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    if name != project:
+        return None
+    metadata_sha = metadata.lower() if isinstance(metadata, str) else None
+    return DistFile(
+        filename=filename,
+        url=url,
+        name=name,
+        version=version,
+        kind=kind,
+        tags=frozenset(tagset),
+        sha256=sha256,
+        requires_python=requires_python or None,
+        yanked=yanked,
+        size=size,
+        upload_time=upload_time,
+        metadata_sha256=metadata_sha,
+        has_metadata=bool(metadata),
+    )
+
+
+def _metadata_field(value: Any) -> bool | str | None:
+    if isinstance(value, dict):
+        return value.get("sha256") or True
+    return bool(value) if value is not None else None
+
+
+def parse_json_page(project: NormalizedName, body: bytes, page_url: str) -> list[DistFile]:
+    data = json.loads(body)
+    out = []
+    for f in data.get("files", []):
+        url = urllib.parse.urljoin(page_url, f["url"])
+        meta = f.get("core-metadata", f.get("dist-info-metadata"))
+        dist = make_file(
+            project,
+            f["filename"],
+            url.split("#", 1)[0],
+            sha256=(f.get("hashes") or {}).get("sha256"),
+            requires_python=f.get("requires-python"),
+            yanked=bool(f.get("yanked")),
+            size=f.get("size"),
+            upload_time=f.get("upload-time"),
+            metadata=_metadata_field(meta),
+        )
+        if dist is not None:
+            out.append(dist)
+    return out
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.anchors: list[dict[str, str | None]] = []
+        self.base: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.anchors.append(dict(attrs))
+        elif tag == "base" and self.base is None:
+            self.base = dict(attrs).get("href")
+
+
+def parse_html_page(project: NormalizedName, body: bytes, page_url: str) -> list[DistFile]:
+    parser = _Anchors()
+    parser.feed(body.decode("utf-8", errors="replace"))
+    base = urllib.parse.urljoin(page_url, parser.base) if parser.base else page_url
+    out = []
+    for a in parser.anchors:
+        href = a.get("href")
+        if not href:
+            continue
+        url = urllib.parse.urljoin(base, href)
+        path, _, fragment = url.partition("#")
+        filename = urllib.parse.unquote(path.rsplit("/", 1)[-1])
+        meta_attr = a.get("data-core-metadata", a.get("data-dist-info-metadata"))
+        metadata: bool | str | None = None
+        if meta_attr is not None:
+            metadata = _hash_of(meta_attr) or meta_attr != "false"
+        dist = make_file(
+            project,
+            filename,
+            path,
+            sha256=_hash_of(fragment),
+            requires_python=a.get("data-requires-python"),
+            yanked="data-yanked" in a,
+            metadata=metadata,
+        )
+        if dist is not None:
+            out.append(dist)
+    return out
+
+
+def parse_page(
+    project: str, body: bytes, content_type: str, page_url: str
+) -> list[DistFile]:
+    name = canonicalize_name(project)
+    if content_type.split(";")[0].strip() == JSON_TYPE:
+        return parse_json_page(name, body, page_url)
+    return parse_html_page(name, body, page_url)

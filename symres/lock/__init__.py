@@ -1,0 +1,1 @@
+"""Inputs (requirements.in, pyproject.toml) and outputs (requirements.txt, pylock.toml)."""

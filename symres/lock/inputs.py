@@ -1,0 +1,199 @@
+"""Reading what to lock: requirements.in as pip reads it, or pyproject.toml.
+
+Supported in requirements files: comments, line continuations, ``${VAR}``,
+``-r``/``--requirement``, ``-c``/``--constraint``, ``-i``/``--index-url``,
+``--extra-index-url``, markers, extras and specifiers. Anything else (editables,
+URLs, paths, other pip options) is an error naming the file and line: a silent
+skip would lock something other than what was asked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from symres.errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+@dataclass(frozen=True)
+class RootRequirement:
+    requirement: Requirement
+    source: str  # "path:line" or "pyproject.toml"
+    origin: str  # the file as it should be named in `# via -r ...`
+
+
+@dataclass
+class Inputs:
+    requirements: list[RootRequirement] = field(default_factory=list)
+    constraints: list[RootRequirement] = field(default_factory=list)
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Join continuations, strip comments, expand ``${VAR}``; keep each first line number."""
+    out: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = 0
+    for number, raw in enumerate([*text.splitlines(), ""], start=1):
+        if not buf:
+            start = number
+        if raw.endswith("\\") and not _COMMENT.search(raw):
+            buf.append(raw[:-1])
+            continue
+        buf.append(raw)
+        line = _COMMENT.sub("", "".join(buf)).strip()
+        buf = []
+        if line:
+            line = _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), line)
+            out.append((start, " ".join(line.split())))
+    return out
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:
+        return str(path)
+
+
+def read_inputs(paths: list[Path], *, extras: list[str] | None = None) -> Inputs:
+    inputs = Inputs()
+    base = Path.cwd()
+    for path in paths:
+        if path.name == "pyproject.toml":
+            _read_pyproject(path, extras or [], inputs, base)
+        else:
+            if extras:
+                raise InputError(
+                    f"`--extra` applies to pyproject.toml, not `{path}`",
+                    hint="list the extra in the requirements file, e.g. `name[extra]`",
+                )
+            _read_requirements(path, inputs, base, constraint=False, seen=set())
+    return inputs
+
+
+def _read_text(path: Path, origin: str | None = None) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        where = f"{origin}: " if origin else ""
+        raise InputError(f"{where}no such file `{path}`", hint="check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read `{path}` ({exc.__class__.__name__}: {exc})") from exc
+
+
+def _read_requirements(
+    path: Path, inputs: Inputs, base: Path, *, constraint: bool, seen: set[Path], origin: str | None = None
+) -> None:
+    resolved = path.resolve()
+    if resolved in seen:
+        return
+    seen.add(resolved)
+    text = _read_text(path, origin)
+    shown = _display(path, base)
+    for number, line in _logical_lines(text):
+        where = f"{shown}:{number}"
+        if line.startswith("-"):
+            _option(line, where, path, inputs, base, constraint=constraint, seen=seen)
+            continue
+        req = _parse_requirement(line, where)
+        target = inputs.constraints if constraint else inputs.requirements
+        target.append(RootRequirement(req, where, shown))
+
+
+def _option(
+    line: str, where: str, path: Path, inputs: Inputs, base: Path, *, constraint: bool, seen: set[Path]
+) -> None:
+    try:
+        parts = shlex.split(line)
+    except ValueError:
+        parts = line.split()
+    opt, *rest = parts
+    value: str | None = None
+    if "=" in opt and opt.startswith("--"):
+        opt, value = opt.split("=", 1)
+    elif len(opt) > 2 and opt[:2] in ("-r", "-c", "-i", "-e") and not opt.startswith("--"):
+        opt, value = opt[:2], opt[2:]
+    elif rest:
+        value = rest[0]
+    if opt in ("-e", "--editable"):
+        raise InputError(
+            f"{where}: editable requirements are not supported: {line}",
+            hint="list the project by name and version, or lock its pyproject.toml",
+        )
+    if value is None:
+        raise InputError(f"{where}: `{opt}` needs a value: {line}")
+    if opt in ("-r", "--requirement", "-c", "--constraint"):
+        child = (path.parent / value) if not Path(value).is_absolute() else Path(value)
+        is_constraint = constraint or opt in ("-c", "--constraint")
+        _read_requirements(child, inputs, base, constraint=is_constraint, seen=seen, origin=where)
+    elif opt in ("-i", "--index-url"):
+        inputs.index_url = value
+    elif opt == "--extra-index-url":
+        inputs.extra_index_urls.append(value)
+    else:
+        raise InputError(
+            f"{where}: unsupported option `{opt}`: {line}",
+            hint="symres reads requirements, -r, -c, --index-url and --extra-index-url",
+        )
+
+
+def _parse_requirement(line: str, where: str) -> Requirement:
+    try:
+        req = Requirement(line)
+    except InvalidRequirement as exc:
+        looks_like_url = "://" in line or line.startswith((".", "/")) or line.endswith((".whl", ".tar.gz"))
+        hint = (
+            "URL and path requirements are not supported yet; name a project from the index"
+            if looks_like_url
+            else "write `name`, `name>=1.2`, `name[extra]==1.2` or `name; python_version < '3.12'`"
+        )
+        raise InputError(f"{where}: not a requirement: {line} ({exc})", hint=hint) from None
+    if req.url:
+        raise InputError(
+            f"{where}: direct URL requirements are not supported: {line}",
+            hint="name a project from the index instead",
+        )
+    return req
+
+
+def _read_pyproject(path: Path, extras: list[str], inputs: Inputs, base: Path) -> None:
+    shown = _display(path, base)
+    try:
+        data = tomllib.loads(_read_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{shown}: invalid TOML ({exc})") from None
+    project = data.get("project")
+    if not isinstance(project, dict):
+        raise InputError(f"{shown}: no [project] table", hint="symres reads [project] dependencies")
+    if "dependencies" in project.get("dynamic", []):
+        raise InputError(
+            f"{shown}: [project] dependencies are dynamic",
+            hint="list them in [project] dependencies, or lock a requirements.in",
+        )
+    optional = {canonicalize_name(k): v for k, v in project.get("optional-dependencies", {}).items()}
+    lines = [(f"{shown} [project.dependencies]", d) for d in project.get("dependencies", [])]
+    for extra in extras:
+        key = canonicalize_name(extra)
+        if key not in optional:
+            known = ", ".join(sorted(optional)) or "none"
+            raise InputError(f"{shown}: no extra `{extra}` (known: {known})")
+        lines += [(f"{shown} [project.optional-dependencies.{key}]", d) for d in optional[key]]
+    for where, line in lines:
+        inputs.requirements.append(RootRequirement(_parse_requirement(line, where), where, shown))

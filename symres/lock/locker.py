@@ -1,0 +1,249 @@
+"""The ``lock`` recipe: read inputs, resolve for the target, render the lock file."""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import httpx
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from symres.cache import Cache, default_cache_dir
+from symres.errors import InputError
+from symres.index.client import IndexClient, make_http_client
+from symres.index.config import IndexConfig, load_index_config
+from symres.index.pages import DistFile
+from symres.lock.inputs import Inputs, RootRequirement, read_inputs
+from symres.lock.pylock import read_pylock_pins, render_pylock
+from symres.lock.txt import Header, read_requirements_pins, render_requirements
+from symres.resolve.finder import Finder
+from symres.resolve.model import Candidate, Release, Requirement
+from symres.resolve.run import LockedPackage, Resolution, resolve
+from symres.target import Target, make_target
+
+Format = Literal["requirements", "pylock"]
+
+
+@dataclass(frozen=True)
+class LockOptions:
+    sources: tuple[Path, ...]
+    output: Path | None = None
+    format: Format = "requirements"
+    python_version: str | None = None
+    platform: str | None = None
+    extras: tuple[str, ...] = ()
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    cert: str | None = None
+    upgrade: bool = False
+    upgrade_packages: tuple[str, ...] = ()
+    no_cache: bool = False
+    refresh: bool = False
+    emit_index_url: bool = True
+    cache_dir: Path | None = None
+
+    def output_path(self) -> Path:
+        if self.output is not None:
+            return self.output
+        name = "pylock.toml" if self.format == "pylock" else "requirements.txt"
+        return self.sources[0].parent / name
+
+    def command(self) -> str:
+        """The command line recorded in the lock's header (only what shapes the result)."""
+        words = ["symres", "lock"]
+        if self.format != "requirements":
+            words += ["--format", self.format]
+        if self.python_version:
+            words += ["--python-version", self.python_version]
+        if self.platform:
+            words += ["--platform", self.platform]
+        for extra in self.extras:
+            words += ["--extra", extra]
+        if self.output is not None:
+            words += [f"--output-file={self.output}"]
+        words += [str(s) for s in self.sources]
+        return shlex.join(words)
+
+
+@dataclass
+class LockResult:
+    text: str
+    resolution: Resolution
+    target: Target
+    output: Path
+    index: IndexConfig
+    stats: dict[str, int | float] = field(default_factory=dict)
+
+
+@dataclass
+class Progress:
+    """Callbacks the CLI uses to show what is going on."""
+
+    on_pin: Callable[[Candidate], None] = lambda c: None
+    on_event: Callable[[str, str], None] = lambda kind, what: None
+
+
+def _redact(url: str) -> str:
+    parsed = httpx.URL(url)
+    return str(parsed.copy_with(password="****")) if parsed.password else url
+
+
+def _existing_pins(options: LockOptions, output: Path) -> dict[NormalizedName, Version]:
+    if options.upgrade or not output.is_file():
+        return {}
+    text = output.read_text(encoding="utf-8", errors="replace")
+    pins = read_pylock_pins(text) if output.suffix == ".toml" else read_requirements_pins(text)
+    for spec in options.upgrade_packages:
+        pins.pop(_upgrade_name(spec), None)
+    return pins
+
+
+def _upgrade_name(spec: str) -> NormalizedName:
+    from packaging.requirements import InvalidRequirement  # noqa: PLC0415
+    from packaging.requirements import Requirement as PReq  # noqa: PLC0415
+
+    try:
+        return canonicalize_name(PReq(spec).name)
+    except InvalidRequirement:
+        raise InputError(
+            f"invalid --upgrade-package {spec!r}", hint="give a project name, e.g. `-P requests`"
+        ) from None
+
+
+def _as_requirements(
+    roots: list[RootRequirement], target: Target
+) -> tuple[list[Requirement], dict[str, list[str]]]:
+    env = {**target.env, "extra": ""}
+    reqs: list[Requirement] = []
+    origins: dict[str, list[str]] = {}
+    for root in roots:
+        r = root.requirement
+        if r.marker is not None and not r.marker.evaluate(env):
+            continue
+        req = Requirement(
+            canonicalize_name(r.name),
+            r.specifier,
+            frozenset(canonicalize_name(e) for e in r.extras),
+            source=root.source,
+        )
+        reqs.append(req)
+        if root.origin not in origins.setdefault(req.identifier, []):
+            origins[req.identifier].append(root.origin)
+    return reqs, origins
+
+
+def _constraints(
+    inputs: Inputs, options: LockOptions, target: Target
+) -> tuple[dict[NormalizedName, list[Requirement]], dict[NormalizedName, list[str]]]:
+    reqs, origins = _as_requirements(inputs.constraints, target)
+    by_name: dict[NormalizedName, list[Requirement]] = {}
+    by_name_origin: dict[NormalizedName, list[str]] = {}
+    for req in reqs:
+        by_name.setdefault(req.name, []).append(replace(req, extras=frozenset()))
+        by_name_origin[req.name] = origins[req.identifier]
+    from packaging.requirements import Requirement as PReq  # noqa: PLC0415
+
+    for spec in options.upgrade_packages:
+        parsed = PReq(spec)
+        if parsed.specifier:
+            name = canonicalize_name(parsed.name)
+            by_name.setdefault(name, []).append(
+                Requirement(name, parsed.specifier, source="--upgrade-package")
+            )
+    return by_name, by_name_origin
+
+
+def ensure_hashes(client: IndexClient, packages: list[LockedPackage]) -> list[LockedPackage]:
+    """Fill in sha256 for files the index lists without one (downloads them, cached)."""
+    missing = [f for p in packages for f in p.release.files if not f.sha256]
+    if not missing:
+        return packages
+
+    def digest(f: DistFile) -> tuple[str, str]:
+        cached = client.cache.read("sha256", f.url)
+        if cached:
+            return f.url, cached.decode()
+        value = hashlib.sha256(client.get_bytes(f.url)).hexdigest()
+        client.cache.write("sha256", f.url, value.encode())
+        return f.url, value
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        hashes = dict(pool.map(digest, missing))
+    out = []
+    for p in packages:
+        files = tuple(replace(f, sha256=f.sha256 or hashes[f.url]) for f in p.release.files)
+        out.append(replace(p, release=Release(p.name, p.version, files, p.release.yanked)))
+    return out
+
+
+def lock(
+    options: LockOptions, *, progress: Progress | None = None, http: httpx.Client | None = None
+) -> LockResult:
+    progress = progress or Progress()
+    target = make_target(options.python_version, options.platform)
+    inputs = read_inputs(list(options.sources), extras=list(options.extras))
+    index = load_index_config(
+        index_url=options.index_url or inputs.index_url,
+        extra_index_urls=options.extra_index_urls or tuple(inputs.extra_index_urls),
+        cert=options.cert,
+    )
+    cache = Cache(None if options.no_cache else (options.cache_dir or default_cache_dir()))
+    own_http = http is None
+    http = http or make_http_client(index)
+    client = IndexClient(index, http, cache, refresh=options.refresh)
+    finder = Finder(client, target)
+    finder.on_event = progress.on_event
+    try:
+        roots, origins = _as_requirements(inputs.requirements, target)
+        if not roots:
+            raise InputError(
+                f"`{options.sources[0]}` lists no requirements for {target.describe()}",
+                hint="add a requirement, or check its markers",
+            )
+        constraints, constraint_origins = _constraints(inputs, options, target)
+        output = options.output_path()
+        resolution = resolve(
+            finder,
+            roots,
+            root_origins=origins,
+            constraints=constraints,
+            constraint_origins=constraint_origins,
+            preferred=_existing_pins(options, output),
+            on_pin=progress.on_pin,
+        )
+        packages = ensure_hashes(client, list(resolution.packages))
+        resolution = Resolution(tuple(packages), resolution.dropped)
+    finally:
+        finder.close()
+        if own_http:
+            http.close()
+    command = options.command()
+    if options.format == "pylock":
+        text = render_pylock(resolution.packages, target, command)
+    else:
+        explicit_index = options.index_url or inputs.index_url
+        extras = options.extra_index_urls or tuple(inputs.extra_index_urls)
+        header = Header(
+            command=command,
+            target=target.describe(),
+            index_url=_redact(explicit_index) if explicit_index and options.emit_index_url else None,
+            extra_index_urls=tuple(_redact(u) for u in extras) if options.emit_index_url else (),
+        )
+        text = render_requirements(resolution.packages, header)
+    stats = {
+        "requests": client.stats.requests,
+        "bytes": client.stats.bytes,
+        "pages_fetched": client.stats.pages_fetched,
+        "pages_from_cache": client.stats.pages_from_cache,
+    }
+    return LockResult(text, resolution, target, output, index, stats)
+
+
+

@@ -1,0 +1,95 @@
+"""pylock.toml (PEP 751), built from ``packaging.pylock`` objects."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+import tomli_w
+from packaging.markers import Marker
+from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from symres import __version__
+from symres.index.pages import DistFile
+from symres.resolve.run import LockedPackage
+from symres.target import Target
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def _time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _hashes(f: DistFile) -> dict[str, str]:
+    return {"sha256": f.sha256} if f.sha256 else {}
+
+
+def target_marker(target: Target) -> Marker:
+    env = target.env
+    return Marker(
+        f'python_version == "{target.python_version}" and sys_platform == "{env["sys_platform"]}"'
+        f' and platform_machine == "{env["platform_machine"]}"'
+    )
+
+
+def build_pylock(packages: Sequence[LockedPackage], target: Target, command: str) -> Pylock:
+    out = []
+    for pkg in packages:
+        wheels = [
+            PackageWheel(
+                name=f.filename, url=f.url, size=f.size, upload_time=_time(f.upload_time),
+                hashes=_hashes(f),
+            )
+            for f in pkg.release.files
+            if f.kind == "wheel"
+        ]
+        sdists = [f for f in pkg.release.files if f.kind == "sdist"]
+        sdist = None
+        if sdists:
+            f = sdists[0]
+            sdist = PackageSdist(
+                name=f.filename, url=f.url, size=f.size, upload_time=_time(f.upload_time),
+                hashes=_hashes(f),
+            )
+        out.append(
+            Package(name=pkg.name, version=pkg.version, wheels=wheels or None, sdist=sdist)
+        )
+    lock = Pylock(
+        lock_version=Version("1.0"),
+        environments=[target_marker(target)],
+        created_by="symres",
+        packages=out,
+        tool={"symres": {"version": __version__, "command": command, "target": target.describe()}},
+    )
+    lock.validate()
+    return lock
+
+
+def render_pylock(packages: Sequence[LockedPackage], target: Target, command: str) -> str:
+    return tomli_w.dumps(dict(build_pylock(packages, target, command).to_dict()))
+
+
+def read_pylock_pins(text: str) -> dict[NormalizedName, Version]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+    pins: dict[NormalizedName, Version] = {}
+    for pkg in data.get("packages", []):
+        try:
+            pins[canonicalize_name(pkg["name"])] = Version(pkg["version"])
+        except (KeyError, TypeError, InvalidVersion):
+            continue
+    return pins

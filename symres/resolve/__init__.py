@@ -1,0 +1,1 @@
+"""Resolution with resolvelib: requirements, candidates, the provider and its finder."""

@@ -1,0 +1,111 @@
+"""One resolution, from root requirements to locked packages with their `# via`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
+
+from symres.errors import NoSolution
+from symres.resolve.explain import no_solution
+from symres.resolve.finder import Finder
+from symres.resolve.model import PYTHON, Candidate, Release, Requirement
+from symres.resolve.provider import Provider, split_identifier
+
+
+@dataclass(frozen=True)
+class LockedPackage:
+    name: NormalizedName
+    version: Version
+    release: Release
+    via: tuple[str, ...]  # parent project names, and `-r FILE` / `-c FILE` for roots
+
+
+@dataclass(frozen=True)
+class Resolution:
+    packages: tuple[LockedPackage, ...]
+    dropped: tuple[str, ...] = ()
+
+
+class _Reporter(BaseReporter):  # type: ignore[type-arg]
+    def __init__(self, on_pin: Callable[[Candidate], None]) -> None:
+        self.on_pin = on_pin
+
+    def pinning(self, candidate: Candidate) -> None:
+        self.on_pin(candidate)
+
+
+def resolve(
+    finder: Finder,
+    roots: Sequence[Requirement],
+    *,
+    root_origins: Mapping[str, Sequence[str]],
+    constraints: Mapping[NormalizedName, Sequence[Requirement]] | None = None,
+    constraint_origins: Mapping[NormalizedName, Sequence[str]] | None = None,
+    preferred: Mapping[NormalizedName, Version] | None = None,
+    on_pin: Callable[[Candidate], None] = lambda c: None,
+    max_rounds: int = 200_000,
+) -> Resolution:
+    """Resolve *roots* for the finder's target. ``root_origins`` maps an identifier to the
+    input files that asked for it (for ``# via -r FILE``)."""
+    provider = Provider(
+        finder,
+        root_names={r.name for r in roots},
+        constraints=constraints,
+        preferred=preferred,
+    )
+    finder.prefetch((r.name, r.specifier) for r in roots)
+    resolver: Resolver = Resolver(provider, _Reporter(on_pin))  # type: ignore[type-arg]
+    try:
+        result = resolver.resolve(roots, max_rounds=max_rounds)
+    except ResolutionImpossible as exc:
+        newest = {}
+        for info in exc.causes:
+            name = info.requirement.name
+            releases = finder.releases(name) if name != PYTHON else None
+            newest[name] = str(max(releases)) if releases else None
+        raise no_solution(
+            exc.causes, provider.introduced_by, finder.target.python_version, newest
+        ) from None
+    except ResolutionTooDeep:
+        raise NoSolution(
+            f"gave up after {max_rounds} resolution rounds",
+            hint="pin the packages with the widest ranges to help the resolver",
+        ) from None
+
+    via: dict[NormalizedName, set[str]] = {}
+    for identifier in result.mapping:
+        if identifier == PYTHON:
+            continue
+        name, _ = split_identifier(identifier)
+        parents = via.setdefault(name, set())
+        for parent in result.graph.iter_parents(identifier):
+            if parent is None:
+                parents.update(f"-r {o}" for o in root_origins.get(identifier, ()))
+                continue
+            parent_name, _ = split_identifier(parent)
+            if parent_name != name and parent_name != PYTHON:
+                parents.add(parent_name)
+        parents.update(f"-c {o}" for o in (constraint_origins or {}).get(name, ()))
+
+    packages = []
+    for identifier, candidate in result.mapping.items():
+        if identifier == PYTHON or candidate.extras or candidate.release is None:
+            continue
+        packages.append(
+            LockedPackage(
+                candidate.name,
+                candidate.version,
+                candidate.release,
+                tuple(sorted(via.get(candidate.name, ()), key=_via_order)),
+            )
+        )
+    packages.sort(key=lambda p: p.name)
+    return Resolution(tuple(packages), tuple(provider.dropped))
+
+
+def _via_order(item: str) -> tuple[int, str]:
+    return (0 if item.startswith("-") else 1, item)
