@@ -8,6 +8,7 @@ them, are read from disk.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 import urllib.parse
@@ -21,9 +22,9 @@ import httpx
 from packaging.utils import NormalizedName, canonicalize_name
 
 from symres.cache import Cache
-from symres.errors import IndexUnreachable
+from symres.errors import IndexUnreachable, InputError
 from symres.index.config import IndexConfig
-from symres.index.pages import ACCEPT, DistFile, parse_page
+from symres.index.pages import ACCEPT, DistFile, WheelFilter, parse_page
 from symres.index.remote import RangeFile
 
 PAGE_TTL = 600.0  # the index sends no Cache-Control: pages are fresh this many seconds
@@ -44,8 +45,17 @@ class Stats:
 
 
 def make_http_client(config: IndexConfig, *, timeout: float = 30.0) -> httpx.Client:
+    verify: ssl.SSLContext | bool = True
+    if config.cert:
+        try:
+            verify = ssl.create_default_context(cafile=config.cert)
+        except (OSError, ssl.SSLError) as exc:
+            raise InputError(
+                f"cannot use the CA bundle `{config.cert}` ({exc})",
+                hint="fix pip's `cert` setting, `PIP_CERT` or `--cert`",
+            ) from exc
     return httpx.Client(
-        verify=config.cert or True,
+        verify=verify,
         timeout=timeout,
         follow_redirects=True,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
@@ -66,9 +76,10 @@ class IndexClient:
         http: httpx.Client,
         cache: Cache,
         *,
-        refresh: bool = False,
+        refresh: bool | frozenset[str] = False,
         page_ttl: float = PAGE_TTL,
     ) -> None:
+        """*refresh*: revalidate every cached page (True) or those of these projects."""
         self.config = config
         self.http = http
         self.cache = cache
@@ -137,13 +148,17 @@ class IndexClient:
 
     # -- project pages -------------------------------------------------------------------
 
-    def project_files(self, project: str) -> list[DistFile] | None:
-        """Every file of *project* across the configured indexes; None if no index knows it."""
+    def project_files(
+        self, project: str, wheels: WheelFilter | None = None
+    ) -> list[DistFile] | None:
+        """Every file of *project* across the configured indexes; None if no index knows it.
+
+        *wheels* skips wheels by file name before they are parsed (a platform filter)."""
         name = canonicalize_name(project)
         found = False
         merged: dict[str, DistFile] = {}
         for base in self.config.urls:
-            files = self._page(base, name)
+            files = self._page(base, name, wheels or (lambda filename: True))
             if files is None:
                 continue
             found = True
@@ -151,22 +166,23 @@ class IndexClient:
                 merged.setdefault(f.filename, f)
         return list(merged.values()) if found else None
 
-    def _page(self, base: str, name: NormalizedName) -> list[DistFile] | None:
+    def _page(self, base: str, name: NormalizedName, wheels: WheelFilter) -> list[DistFile] | None:
         url = f"{base}/{name}/"
         if url.startswith("file:"):
             path = _file_path(url)
             index = path / "index.html"
             if not index.is_file():
                 return None
-            return parse_page(name, index.read_bytes(), "text/html", index.as_uri())
+            return parse_page(name, index.read_bytes(), "text/html", index.as_uri(), wheels)
         cached = self._cached_page(url)
         headers = {"Accept": ACCEPT}
         if cached is not None:
             meta, body = cached
-            if not self.refresh and time.time() - meta["fetched"] < self.page_ttl:
+            stale = self.refresh is True or (self.refresh and name in self.refresh)
+            if not stale and time.time() - meta["fetched"] < self.page_ttl:
                 with self._lock:
                     self.stats.pages_from_cache += 1
-                return self._parse_cached(name, meta, body)
+                return parse_page(name, body, meta["content_type"], meta["url"], wheels)
             if meta.get("etag"):
                 headers["If-None-Match"] = meta["etag"]
             if meta.get("last_modified"):
@@ -178,7 +194,7 @@ class IndexClient:
             meta, body = cached
             meta["fetched"] = time.time()
             self._store_page(url, meta, body)
-            return self._parse_cached(name, meta, body)
+            return parse_page(name, body, meta["content_type"], meta["url"], wheels)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
@@ -194,11 +210,7 @@ class IndexClient:
             "content_type": response.headers.get("content-type", "text/html"),
         }
         self._store_page(url, meta, response.content)
-        return self._parse_cached(name, meta, response.content)
-
-    @staticmethod
-    def _parse_cached(name: NormalizedName, meta: dict[str, str], body: bytes) -> list[DistFile]:
-        return parse_page(name, body, meta["content_type"], meta["url"])
+        return parse_page(name, response.content, meta["content_type"], meta["url"], wheels)
 
     def _cached_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
         raw = self.cache.read("pages", url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from dataclasses import dataclass
+from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any, Literal
 
@@ -102,15 +103,39 @@ def _metadata_field(value: Any) -> bool | str | None:
     return bool(value) if value is not None else None
 
 
-def parse_json_page(project: NormalizedName, body: bytes, page_url: str) -> list[DistFile]:
+WheelFilter = Callable[[str], bool]
+
+
+def platform_filter(platforms: frozenset[str]) -> WheelFilter:
+    """A cheap test on a wheel's file name: does any of its platform tags fit?"""
+
+    def accept(filename: str) -> bool:
+        plat = filename[:-4].rsplit("-", 1)[-1]
+        return any(p in platforms for p in plat.split("."))
+
+    return accept
+
+
+def _accept_all(filename: str) -> bool:
+    return True
+
+
+def parse_json_page(
+    project: NormalizedName, body: bytes, page_url: str, wheels: WheelFilter = _accept_all
+) -> list[DistFile]:
     data = json.loads(body)
     out = []
     for f in data.get("files", []):
-        url = urllib.parse.urljoin(page_url, f["url"])
+        filename = f["filename"]
+        if filename.endswith(".whl") and not wheels(filename):
+            continue
+        url = f["url"]
+        if not url.startswith(("https://", "http://")):
+            url = urllib.parse.urljoin(page_url, url)
         meta = f.get("core-metadata", f.get("dist-info-metadata"))
         dist = make_file(
             project,
-            f["filename"],
+            filename,
             url.split("#", 1)[0],
             sha256=(f.get("hashes") or {}).get("sha256"),
             requires_python=f.get("requires-python"),
@@ -137,7 +162,9 @@ class _Anchors(HTMLParser):
             self.base = dict(attrs).get("href")
 
 
-def parse_html_page(project: NormalizedName, body: bytes, page_url: str) -> list[DistFile]:
+def parse_html_page(
+    project: NormalizedName, body: bytes, page_url: str, wheels: WheelFilter = _accept_all
+) -> list[DistFile]:
     parser = _Anchors()
     parser.feed(body.decode("utf-8", errors="replace"))
     base = urllib.parse.urljoin(page_url, parser.base) if parser.base else page_url
@@ -149,6 +176,8 @@ def parse_html_page(project: NormalizedName, body: bytes, page_url: str) -> list
         url = urllib.parse.urljoin(base, href)
         path, _, fragment = url.partition("#")
         filename = urllib.parse.unquote(path.rsplit("/", 1)[-1])
+        if filename.endswith(".whl") and not wheels(filename):
+            continue
         meta_attr = a.get("data-core-metadata", a.get("data-dist-info-metadata"))
         metadata: bool | str | None = None
         if meta_attr is not None:
@@ -168,9 +197,9 @@ def parse_html_page(project: NormalizedName, body: bytes, page_url: str) -> list
 
 
 def parse_page(
-    project: str, body: bytes, content_type: str, page_url: str
+    project: str, body: bytes, content_type: str, page_url: str, wheels: WheelFilter = _accept_all
 ) -> list[DistFile]:
     name = canonicalize_name(project)
     if content_type.split(";")[0].strip() == JSON_TYPE:
-        return parse_json_page(name, body, page_url)
-    return parse_html_page(name, body, page_url)
+        return parse_json_page(name, body, page_url, wheels)
+    return parse_html_page(name, body, page_url, wheels)

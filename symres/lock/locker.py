@@ -197,7 +197,11 @@ def lock(
     cache = Cache(None if options.no_cache else (options.cache_dir or default_cache_dir()))
     own_http = http is None
     http = http or make_http_client(index)
-    client = IndexClient(index, http, cache, refresh=options.refresh)
+    # Asking for an upgrade is asking for what the index has now, not what the cache saw.
+    refresh: bool | frozenset[str] = options.refresh or options.upgrade
+    if not refresh and options.upgrade_packages:
+        refresh = frozenset(_upgrade_name(p) for p in options.upgrade_packages)
+    client = IndexClient(index, http, cache, refresh=refresh)
     finder = Finder(client, target)
     finder.on_event = progress.on_event
     try:

@@ -19,7 +19,7 @@ from packaging.version import Version
 from symres.errors import InputError
 from symres.index.client import IndexClient
 from symres.index.metadata import CoreMetadata, MetadataFetcher
-from symres.index.pages import DistFile
+from symres.index.pages import DistFile, platform_filter
 from symres.resolve.model import Release
 from symres.target import Target
 
@@ -30,6 +30,7 @@ class Finder:
         self.target = target
         self.fetcher = MetadataFetcher(client)
         self._rank = target.tag_rank()
+        self._wheel_filter = platform_filter(frozenset(t.platform for t in target.tags))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="symres-fetch")
         self._lock = threading.Lock()
         self._releases: dict[NormalizedName, Future[dict[Version, Release] | None]] = {}
@@ -54,7 +55,7 @@ class Finder:
         return self._releases_future(name).result()
 
     def _load_releases(self, name: NormalizedName) -> dict[Version, Release] | None:
-        files = self.client.project_files(name)
+        files = self.client.project_files(name, self._wheel_filter)
         self.on_event("page", name)
         if files is None:
             return None

@@ -57,6 +57,8 @@ def resolve(
         constraints=constraints,
         preferred=preferred,
     )
+    for root in roots:
+        provider.introduced_by.setdefault(root.name, root)
     finder.prefetch((r.name, r.specifier) for r in roots)
     resolver: Resolver = Resolver(provider, _Reporter(on_pin))  # type: ignore[type-arg]
     try:

@@ -1,0 +1,145 @@
+"""Wheels and sdists built from small dicts of files, in tmp_path (no checked-in binaries)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import tarfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+
+def _metadata(
+    name: str,
+    version: str,
+    requires: Sequence[str],
+    requires_python: str | None,
+    extras: Mapping[str, Sequence[str]],
+    metadata_version: str = "2.1",
+    dynamic: Sequence[str] = (),
+) -> str:
+    lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}"]
+    if requires_python:
+        lines.append(f"Requires-Python: {requires_python}")
+    lines += [f"Dynamic: {d}" for d in dynamic]
+    lines += [f"Requires-Dist: {r}" for r in requires]
+    for extra, reqs in extras.items():
+        lines.append(f"Provides-Extra: {extra}")
+        lines += [f'Requires-Dist: {r}; extra == "{extra}"' if ";" not in r else
+                  f'Requires-Dist: {r} and extra == "{extra}"' for r in reqs]
+    return "\n".join(lines) + "\n\n"
+
+
+def wheel_name(name: str, version: str, tag: str = "py3-none-any") -> str:
+    return f"{canonicalize_name(name).replace('-', '_')}-{version}-{tag}.whl"
+
+
+def build_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    requires: Sequence[str] = (),
+    requires_python: str | None = None,
+    extras: Mapping[str, Sequence[str]] | None = None,
+    files: Mapping[str, str] | None = None,
+    tag: str = "py3-none-any",
+    pad: int = 0,
+) -> Path:
+    """A valid wheel. ``pad`` adds that many incompressible bytes (to test Range reads)."""
+    dist = canonicalize_name(name).replace("-", "_")
+    info = f"{dist}-{version}.dist-info"
+    module = dist
+    members: dict[str, bytes] = {
+        f"{module}/__init__.py": f"__version__ = {version!r}\n".encode(),
+    }
+    for path, text in (files or {}).items():
+        members[path] = text.encode()
+    if pad:
+        members[f"{module}/_blob.bin"] = _random_bytes(pad)
+    members[f"{info}/METADATA"] = _metadata(
+        name, version, requires, requires_python, extras or {}
+    ).encode()
+    members[f"{info}/WHEEL"] = (
+        f"Wheel-Version: 1.0\nGenerator: symres-tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
+    ).encode()
+    record = []
+    for path, data in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{info}/RECORD,,")
+    members[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    out = directory / wheel_name(name, version, tag)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, data in members.items():
+            zf.writestr(path, data)
+    return out
+
+
+def _random_bytes(n: int) -> bytes:
+    out = bytearray()
+    seed = b"symres"
+    while len(out) < n:
+        seed = hashlib.sha256(seed).digest()
+        out += seed
+    return bytes(out[:n])
+
+
+BACKEND = '''
+import os
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    info = os.path.join(metadata_directory, "{dist}-{version}.dist-info")
+    os.makedirs(info)
+    with open(os.path.join(info, "METADATA"), "w") as f:
+        f.write({metadata!r})
+    return "{dist}-{version}.dist-info"
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    raise RuntimeError("not needed by the tests")
+'''
+
+
+def build_sdist(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    requires: Sequence[str] = (),
+    requires_python: str | None = None,
+    static: bool = True,
+    backend: str | None = None,
+) -> Path:
+    """An sdist. ``static``: PKG-INFO is Metadata-Version 2.2 with nothing dynamic (PEP 643);
+    otherwise metadata needs a build through an in-tree backend with no build requirements
+    (so the isolated build works offline). ``backend`` replaces that backend's source."""
+    dist = canonicalize_name(name).replace("-", "_")
+    top = f"{dist}-{version}"
+    metadata = _metadata(name, version, requires, requires_python, {},
+                         metadata_version="2.2" if static else "2.1")
+    members = {
+        f"{top}/PKG-INFO": metadata,
+        f"{top}/pyproject.toml": (
+            '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        ),
+        f"{top}/backend.py": backend
+        if backend is not None
+        else BACKEND.format(dist=dist, version=version, metadata=metadata),
+    }
+    out = directory / f"{top}.tar.gz"
+    with tarfile.open(out, "w:gz") as tf:
+        for path, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mode = 0o644
+            tf.addfile(info, io.BytesIO(data))
+    return out
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

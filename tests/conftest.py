@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from symres.cli import main
+from tests.builders import build_sdist, build_wheel
+from tests.index_server import IndexServer
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the machine's pip configuration or the user's cache."""
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CERT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SYMRES_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[IndexServer]:
+    server = IndexServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Project:
+    """A folder with a requirements.in, locked against the test index."""
+
+    root: Path
+    index: IndexServer
+    dists: Path
+
+    def wheel(self, name: str, version: str, **kw: object) -> Path:
+        rp = kw.pop("index_requires_python", None)
+        yanked = bool(kw.pop("yanked", False))
+        return self.index.add(build_wheel(self.dists, name, version, **kw),  # type: ignore[arg-type]
+                              requires_python=rp, yanked=yanked)  # type: ignore[arg-type]
+
+    def sdist(self, name: str, version: str, **kw: object) -> Path:
+        return self.index.add(build_sdist(self.dists, name, version, **kw))  # type: ignore[arg-type]
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.write_text(text)
+        return path
+
+    def lock(self, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(["lock", "--index-url", self.index.url, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    def read(self, name: str = "requirements.txt") -> str:
+        return (self.root / name).read_text()
+
+
+@pytest.fixture
+def project(tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch) -> Project:
+    root = tmp_path / "project"
+    root.mkdir()
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    monkeypatch.chdir(root)
+    return Project(root, index, dists)

@@ -1,0 +1,179 @@
+"""A real package index on 127.0.0.1 for the tests: PEP 691 JSON and PEP 503 HTML pages,
+files with Range support that can be switched off, and PEP 658 `.metadata` that can be
+switched on. It logs every request so tests can assert what was fetched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass
+class Logged:
+    path: str
+    range: str | None
+    status: int
+    sent: int
+
+
+@dataclass
+class ServedFile:
+    path: Path
+    requires_python: str | None = None
+    yanked: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+@dataclass
+class IndexServer:
+    json: bool = True
+    html: bool = True
+    ranges: bool = True
+    metadata: bool = False
+    status_override: int | None = None
+    files: dict[str, ServedFile] = field(default_factory=dict)
+    log: list[Logged] = field(default_factory=list)
+
+    def add(self, path: Path, *, requires_python: str | None = None, yanked: bool = False) -> Path:
+        self.files[path.name] = ServedFile(path, requires_python, yanked)
+        return path
+
+    def project(self, name: str) -> list[ServedFile]:
+        out = []
+        for filename, f in self.files.items():
+            if filename.endswith(".whl"):
+                project = parse_wheel_filename(filename)[0]
+            else:
+                project = parse_sdist_filename(filename)[0]
+            if project == canonicalize_name(name):
+                out.append(f)
+        return out
+
+    def start(self) -> None:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server._handle(self)
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                pass  # clients that hang up early (a cancelled prefetch) are not errors
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/simple"
+
+    def requests(self, prefix: str = "") -> list[Logged]:
+        return [r for r in self.log if r.path.startswith(prefix)]
+
+    # -- request handling ----------------------------------------------------------------
+
+    def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str,
+              headers: dict[str, str] | None = None) -> None:
+        h.send_response(status)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        h.end_headers()
+        h.wfile.write(body)
+        self.log.append(Logged(h.path, h.headers.get("Range"), status, len(body)))
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        if self.status_override is not None:
+            return self._send(h, self.status_override, b"", "text/plain")
+        if m := re.fullmatch(r"/simple/([^/]+)/", h.path):
+            return self._page(h, m.group(1))
+        if m := re.fullmatch(r"/files/(.+)\.metadata", h.path):
+            f = self.files.get(m.group(1))
+            if f is None or not self.metadata:
+                return self._send(h, 404, b"", "text/plain")
+            with zipfile.ZipFile(f.path) as zf:
+                name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+                return self._send(h, 200, zf.read(name), "application/octet-stream")
+        if m := re.fullmatch(r"/files/(.+)", h.path):
+            f = self.files.get(m.group(1))
+            if f is None:
+                return self._send(h, 404, b"", "text/plain")
+            return self._file(h, f.path.read_bytes())
+        return self._send(h, 404, b"", "text/plain")
+
+    def _file(self, h: BaseHTTPRequestHandler, data: bytes) -> None:
+        spec = h.headers.get("Range")
+        if not (self.ranges and spec and spec.startswith("bytes=")):
+            return self._send(h, 200, data, "application/octet-stream")
+        first, _, last = spec[len("bytes="):].partition("-")
+        size = len(data)
+        if first == "":
+            start, end = max(0, size - int(last)), size - 1
+        else:
+            start, end = int(first), min(size - 1, int(last) if last else size - 1)
+        body = data[start : end + 1]
+        self._send(h, 206, body, "application/octet-stream",
+                   {"Content-Range": f"bytes {start}-{end}/{size}"})
+
+    def _page(self, h: BaseHTTPRequestHandler, project: str) -> None:
+        files = self.project(project)
+        if not files:
+            return self._send(h, 404, b"", "text/plain")
+        accept = h.headers.get("Accept", "")
+        if self.json and (JSON_TYPE in accept or not self.html):
+            body = json.dumps({
+                "meta": {"api-version": "1.1"},
+                "name": canonicalize_name(project),
+                "files": [self._json_file(f) for f in files],
+            }).encode()
+            return self._send(h, 200, body, JSON_TYPE)
+        anchors = []
+        for f in files:
+            attrs = f'href="../../files/{f.path.name}#sha256={f.sha256}"'
+            if f.requires_python:
+                attrs += f' data-requires-python="{f.requires_python.replace(">", "&gt;").replace("<", "&lt;")}"'
+            if f.yanked:
+                attrs += ' data-yanked=""'
+            if self.metadata and f.path.name.endswith(".whl"):
+                attrs += ' data-core-metadata="true"'
+            anchors.append(f"<a {attrs}>{f.path.name}</a>")
+        body = ("<!DOCTYPE html><html><body>\n" + "\n".join(anchors) + "\n</body></html>").encode()
+        return self._send(h, 200, body, "text/html")
+
+    def _json_file(self, f: ServedFile) -> dict[str, object]:
+        out: dict[str, object] = {
+            "filename": f.path.name,
+            "url": f"../../files/{f.path.name}",
+            "hashes": {"sha256": f.sha256},
+            "requires-python": f.requires_python,
+            "yanked": f.yanked,
+            "size": f.path.stat().st_size,
+        }
+        if self.metadata and f.path.name.endswith(".whl"):
+            with zipfile.ZipFile(f.path) as zf:
+                name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+                out["core-metadata"] = {"sha256": hashlib.sha256(zf.read(name)).hexdigest()}
+        return out

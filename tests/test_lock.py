@@ -1,0 +1,329 @@
+"""`symres lock` end to end against the local index: what a pip-compile user sees."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from packaging.pylock import Pylock
+
+from tests.builders import sha256
+from tests.conftest import Project
+
+if True:  # Python 3.10 has no tomllib
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[no-redef]
+
+
+def pins(text: str) -> dict[str, str]:
+    return dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", text, flags=re.M))
+
+
+def test_locks_newest_matching_versions_with_hashes_and_via(project: Project, capsys) -> None:
+    app = project.wheel("app", "1.0", requires=["lib>=1,<3", "util"])
+    project.wheel("lib", "1.0")
+    lib2 = project.wheel("lib", "2.0", requires=["util>=2"])
+    project.wheel("lib", "3.0")
+    util = project.wheel("util", "2.5")
+    project.write("requirements.in", "app\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    text = project.read()
+    assert pins(text) == {"app": "1.0", "lib": "2.0", "util": "2.5"}
+    assert "#    symres lock requirements.in" in text
+    assert f"app==1.0 \\\n    --hash=sha256:{sha256(app)}\n    # via -r requirements.in\n" in text
+    assert f"lib==2.0 \\\n    --hash=sha256:{sha256(lib2)}\n    # via app\n" in text
+    assert f"util==2.5 \\\n    --hash=sha256:{sha256(util)}\n    # via\n    #   app\n    #   lib\n" in text
+    assert "Locked 3 packages" in err
+
+
+def test_markers_and_wheels_follow_the_target(project: Project, capsys) -> None:
+    project.wheel("app", "1.0", requires=[
+        'winonly; sys_platform == "win32"',
+        'old; python_version < "3.11"',
+    ])
+    project.wheel("winonly", "1.0")
+    project.wheel("old", "1.0")
+    native_linux = project.wheel("native", "1.0", tag="cp310-cp310-manylinux_2_17_x86_64")
+    native_win = project.wheel("native", "1.0", tag="cp310-cp310-win_amd64")
+    project.wheel("native", "1.0", tag="cp312-cp312-win_amd64")
+    project.wheel("native", "2.0", tag="cp310-cp310-macosx_11_0_arm64")  # no wheel for the targets
+    project.write("requirements.in", "app\nnative\n")
+
+    code, _, err = project.lock("--python-version", "3.10", "--platform", "win_amd64",
+                                "-o", "win.txt", "requirements.in", capsys=capsys)
+    assert code == 0, err
+    win = project.read("win.txt")
+    assert pins(win) == {"app": "1.0", "native": "1.0", "old": "1.0", "winonly": "1.0"}
+    assert sha256(native_win) in win and sha256(native_linux) not in win
+    assert "for Python 3.10 on win_amd64" in win
+
+    code, _, err = project.lock("--python-version", "3.12", "--platform", "manylinux_2_28_x86_64",
+                                "-o", "linux312.txt", "requirements.in", capsys=capsys)
+    assert code == 1  # native has no cp312 wheel for linux and no sdist
+    assert "no release of `native`" in err
+
+    project.write("requirements.in", "app\n")
+    code, _, err = project.lock("--python-version", "3.12", "--platform", "manylinux_2_28_x86_64",
+                                "-o", "linux312.txt", "requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert pins(project.read("linux312.txt")) == {"app": "1.0"}
+
+
+def test_requires_python_of_the_target_picks_an_older_release(project: Project, capsys) -> None:
+    project.wheel("lib", "1.0", index_requires_python=">=3.8")
+    project.wheel("lib", "2.0", index_requires_python=">=3.12")
+    project.wheel("other", "1.0")
+    project.wheel("other", "2.0", requires_python=">=3.12")  # only the METADATA says so
+    project.write("requirements.in", "lib\nother\n")
+
+    code, _, err = project.lock("--python-version", "3.10", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"lib": "1.0", "other": "1.0"}
+
+
+def test_yanked_and_prereleases_only_when_asked(project: Project, capsys) -> None:
+    project.wheel("lib", "1.0")
+    project.wheel("lib", "1.1", yanked=True)
+    project.wheel("lib", "2.0b1")
+    project.write("requirements.in", "lib\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"lib": "1.0"}
+
+    project.write("requirements.in", "lib==1.1\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"lib": "1.1"}
+
+    project.write("requirements.in", "lib>=2.0b1\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"lib": "2.0b1"}
+
+
+def test_extras_pull_in_their_dependencies(project: Project, capsys) -> None:
+    project.wheel("server", "1.0", extras={"fast": ["speedups>=2"]})
+    project.wheel("speedups", "2.1")
+    project.write("requirements.in", "server[fast]\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    text = project.read()
+    assert pins(text) == {"server": "1.0", "speedups": "2.1"}
+    assert "speedups==2.1" in text and "# via server" in text
+    assert "server[" not in text  # extras are stripped: the file doubles as a constraints file
+
+
+def test_existing_pins_are_kept_until_upgrade(project: Project, capsys) -> None:
+    project.wheel("a", "1.0")
+    project.wheel("b", "1.0")
+    project.write("requirements.in", "a\nb\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    project.wheel("a", "2.0")
+    project.wheel("b", "2.0")
+
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"a": "1.0", "b": "1.0"}
+
+    assert project.lock("-P", "b", "requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"a": "1.0", "b": "2.0"}
+
+    assert project.lock("--upgrade", "requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"a": "2.0", "b": "2.0"}
+
+
+def test_requirements_file_syntax(project: Project, capsys, monkeypatch) -> None:
+    for v in ("1.0", "2.0", "3.0"):
+        project.wheel("a", v)
+        project.wheel("b", v)
+    project.wheel("c", "1.0")
+    project.write("base.in", "# shared\nb  # trailing comment\n")
+    project.write("constraints.txt", "a<3\nnotrequired==1\n")
+    monkeypatch.setenv("C_VERSION", "1.0")
+    project.write(
+        "requirements.in",
+        "-r base.in\n-c constraints.txt\na \\\n  >=1.0\nc==${C_VERSION}\n"
+        "skipped==9; python_version < '3'\n",
+    )
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    text = project.read()
+    assert pins(text) == {"a": "2.0", "b": "3.0", "c": "1.0"}
+    assert "a==2.0 \\" in text and "#   -c constraints.txt\n    #   -r requirements.in" in text
+    assert "# via -r base.in" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("a>=>1", "requirements.in:2: not a requirement: a>=>1"),
+        ("-e ./src", "requirements.in:2: editable requirements are not supported"),
+        ("a @ https://example.com/a-1.0.tar.gz", "requirements.in:2: direct URL requirements"),
+        ("--no-binary :all:", "requirements.in:2: unsupported option `--no-binary`"),
+        ("-r missing.in", "requirements.in:2: no such file `missing.in`"),
+    ],
+)
+def test_bad_input_is_one_line_naming_file_and_line(project: Project, capsys, line, expected) -> None:
+    project.wheel("a", "1.0")
+    project.write("requirements.in", f"a\n{line}\n")
+
+    code, out, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 2
+    assert err.splitlines()[0].startswith(f"error: {expected}")
+    assert "hint:" in err or "missing" in line
+    assert not (project.root / "requirements.txt").exists()
+
+
+def test_pyproject_dependencies_and_extras(project: Project, capsys) -> None:
+    project.wheel("a", "1.0")
+    project.wheel("docs-tool", "1.0")
+    project.write("pyproject.toml", """
+[project]
+name = "mine"
+version = "0"
+dependencies = ["a"]
+[project.optional-dependencies]
+docs = ["docs-tool"]
+""")
+    assert project.lock("pyproject.toml", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"a": "1.0"}
+
+    assert project.lock("pyproject.toml", "--extra", "docs", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"a": "1.0", "docs-tool": "1.0"}
+
+    code, _, err = project.lock("pyproject.toml", "--extra", "nope", capsys=capsys)
+    assert code == 2 and "no extra `nope` (known: docs)" in err
+
+
+def test_conflict_explains_each_chain_and_keeps_the_old_lock(project: Project, capsys) -> None:
+    project.wheel("web", "1.0", requires=["core>=2"])
+    project.wheel("core", "1.0")
+    project.wheel("core", "2.0")
+    project.write("requirements.in", "web==1.0\ncore<2\n")
+    (project.root / "requirements.txt").write_text("old lock\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 1
+    assert "error: no version of `core` satisfies the requirements" in err
+    assert "requirements.in:1: web==1.0 → web 1.0 requires core>=2" in err
+    assert "requirements.in:2: core<2" in err
+    assert "hint:" in err
+    assert project.read() == "old lock\n"
+
+
+def test_nothing_matches_and_unknown_project(project: Project, capsys) -> None:
+    project.wheel("a", "1.0")
+    project.write("requirements.in", "a>=5\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 1
+    assert "no release of `a` matches >=5 (newest on the index: 1.0)" in err
+
+    project.write("requirements.in", "nosuchthing\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 2
+    assert "error: no index knows a project named `nosuchthing`" in err
+
+
+def test_dry_run_and_check(project: Project, capsys) -> None:
+    project.wheel("a", "1.0")
+    project.write("requirements.in", "a\n")
+
+    code, out, _ = project.lock("--dry-run", "requirements.in", capsys=capsys)
+    assert code == 0 and "a==1.0" in out
+    assert not (project.root / "requirements.txt").exists()
+
+    code, _, err = project.lock("--check", "requirements.in", capsys=capsys)
+    assert code == 1 and "is not what `symres lock` would write" in err
+
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    assert project.lock("--check", "requirements.in", capsys=capsys)[0] == 0
+
+    project.write("requirements.in", "a\nb\n")
+    project.wheel("b", "1.0")
+    code, _, err = project.lock("--check", "requirements.in", capsys=capsys)
+    assert code == 1 and "hint: run `symres lock requirements.in`" in err
+
+
+def test_pylock_output_is_valid_pep751(project: Project, capsys) -> None:
+    wheel = project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "1.0")
+    sdist = project.sdist("b", "1.0")
+    project.write("requirements.in", "a\n")
+
+    code, _, err = project.lock("--format", "pylock", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    data = tomllib.loads(project.read("pylock.toml"))
+    lock = Pylock.from_dict(data)
+    by_name = {p.name: p for p in lock.packages}
+    assert set(by_name) == {"a", "b"}
+    assert by_name["a"].wheels[0].hashes == {"sha256": sha256(wheel)}
+    assert by_name["b"].sdist.hashes == {"sha256": sha256(sdist)}
+    assert by_name["a"].wheels[0].url.startswith(project.index.url.rsplit("/", 1)[0])
+
+
+def test_json_gives_the_same_facts(project: Project, capsys) -> None:
+    project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "1.0")
+    project.write("requirements.in", "a\n")
+
+    code, out, _ = project.lock("--json", "--dry-run", "requirements.in", capsys=capsys)
+
+    data = json.loads(out)
+    assert code == 0
+    assert [(p["name"], p["version"], p["via"]) for p in data["packages"]] == [
+        ("a", "1.0", ["-r requirements.in"]),
+        ("b", "1.0", ["a"]),
+    ]
+    assert data["written"] is False
+    assert data["packages"][0]["files"][0]["sha256"]
+
+
+def test_unreachable_index_names_the_url(project: Project, capsys) -> None:
+    project.write("requirements.in", "a\n")
+    capsys.readouterr()
+    from symres.cli import main
+
+    code = main(["lock", "--index-url", "http://127.0.0.1:9/simple", "requirements.in"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "error: `http://127.0.0.1:9/simple/a/` did not answer after 3 tries" in err
+
+
+def test_html_only_index(project: Project, capsys) -> None:
+    project.index.json = False
+    project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "1.0", index_requires_python=">=3.99")
+    project.wheel("b", "0.9")
+    project.write("requirements.in", "a\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"a": "1.0", "b": "0.9"}
+    assert all("json" not in (r.path) for r in project.index.log)
+
+
+def test_index_from_pip_configuration(project: Project, capsys, monkeypatch, tmp_path: Path) -> None:
+    project.wheel("a", "1.0")
+    project.write("requirements.in", "a\n")
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nindex-url = {project.index.url}\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    from symres.cli import main
+
+    capsys.readouterr()
+    assert main(["lock", "requirements.in"]) == 0
+    text = project.read()
+    assert pins(text) == {"a": "1.0"}
+    assert "--index-url" not in text  # only indexes given explicitly are written into the lock
