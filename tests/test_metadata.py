@@ -1,0 +1,119 @@
+"""How metadata is read: Range reads of the wheel, `.metadata`, full downloads, sdists."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import Project
+
+
+def pins(text: str) -> dict[str, str]:
+    return dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", text, flags=re.M))
+
+
+def test_metadata_comes_from_a_range_read_of_the_wheel_tail(project: Project, capsys) -> None:
+    big = project.wheel("big", "1.0", requires=["small"], pad=2_000_000)
+    project.wheel("small", "1.0")
+    project.write("requirements.in", "big\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"big": "1.0", "small": "1.0"}
+    wheel_requests = project.index.requests(f"/files/{big.name}")
+    assert wheel_requests and all(r.status == 206 for r in wheel_requests)
+    fetched = sum(r.sent for r in wheel_requests)
+    assert fetched < big.stat().st_size / 20  # a few KB of a 2 MB wheel
+
+
+def test_server_without_range_support_still_works(project: Project, capsys) -> None:
+    project.index.ranges = False
+    big = project.wheel("big", "1.0", pad=300_000)
+    project.write("requirements.in", "big\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    wheel_requests = project.index.requests(f"/files/{big.name}")
+    assert [r.status for r in wheel_requests] == [200]  # one full download, nothing more
+
+
+def test_advertised_metadata_file_is_used_and_the_wheel_never_touched(project: Project, capsys) -> None:
+    project.index.metadata = True
+    wheel = project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "1.0")
+    project.write("requirements.in", "a\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"a": "1.0", "b": "1.0"}
+    assert project.index.requests(f"/files/{wheel.name}.metadata")
+    assert not project.index.requests(f"/files/{wheel.name}")[1:]  # only the .metadata request
+    assert all(r.path.endswith(".metadata") for r in project.index.requests("/files/"))
+
+
+def test_sdist_only_release_with_static_pkg_info(project: Project, capsys) -> None:
+    project.sdist("legacy", "1.0", requires=["dep>=2"])
+    project.wheel("dep", "2.0")
+    project.write("requirements.in", "legacy\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"dep": "2.0", "legacy": "1.0"}
+
+
+def test_sdist_only_release_with_dynamic_metadata_is_built(project: Project, capsys) -> None:
+    project.sdist("legacy", "1.0", requires=["dep"], static=False)
+    project.wheel("dep", "1.0")
+    project.write("requirements.in", "legacy\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"dep": "1.0", "legacy": "1.0"}
+
+
+def test_failing_sdist_build_is_a_clear_error(project: Project, capsys) -> None:
+    backend = "def prepare_metadata_for_build_wheel(d, c=None):\n    raise RuntimeError('no compiler')\n"
+    project.sdist("broken", "1.0", static=False, backend=backend)
+    project.write("requirements.in", "broken\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 2
+    assert err.startswith("error: broken-1.0.tar.gz: metadata build failed")
+    assert "hint: pin a version of this project that ships a wheel" in err
+
+
+def test_second_lock_is_served_from_the_cache(project: Project, capsys) -> None:
+    project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "1.0")
+    project.write("requirements.in", "a\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    first = len(project.index.log)
+
+    assert project.lock("--dry-run", "requirements.in", capsys=capsys)[0] == 0
+    assert len(project.index.log) == first  # nothing asked of the index
+
+    assert project.lock("--dry-run", "--refresh", "requirements.in", capsys=capsys)[0] == 0
+    refreshed = project.index.log[first:]
+    assert {r.path for r in refreshed} == {"/simple/a/", "/simple/b/"}  # metadata stays cached
+
+    files_before = len(project.index.requests("/files/"))
+    assert project.lock("--dry-run", "--no-cache", "requirements.in", capsys=capsys)[0] == 0
+    assert len(project.index.requests("/files/")) == files_before + 2  # a and b read again
+
+
+def test_corrupt_cache_entries_are_misses_not_errors(project: Project, capsys, tmp_path) -> None:
+    project.wheel("a", "1.0")
+    project.write("requirements.in", "a\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    for entry in (tmp_path / "cache").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(entry.read_bytes()[: len(entry.read_bytes()) // 3])
+
+    code, _, err = project.lock("--check", "requirements.in", capsys=capsys)
+
+    assert code == 0, err

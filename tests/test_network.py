@@ -1,0 +1,43 @@
+"""A small lock against the configured real index. Run with `pytest -m network`.
+
+Skipped, not failed, when the index cannot be reached: these tests check symres,
+not the network.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from symres.cli import main
+from symres.index.config import load_index_config
+
+pytestmark = pytest.mark.network
+
+
+@pytest.fixture
+def real_index(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.delenv("PIP_CONFIG_FILE")  # use the machine's pip configuration
+    config = load_index_config(env={k: v for k, v in os.environ.items() if k != "PIP_CONFIG_FILE"})
+    try:
+        httpx.get(config.index_url + "/idna/", timeout=10, follow_redirects=True).raise_for_status()
+    except httpx.HTTPError as exc:
+        pytest.skip(f"index unreachable: {exc}")
+    return config.index_url
+
+
+def test_lock_a_small_real_set(real_index: str, tmp_path: Path, capsys) -> None:
+    req = tmp_path / "requirements.in"
+    req.write_text("requests<3\nidna\n")
+
+    code = main(["lock", str(req), "--python-version", "3.10", "--platform", "manylinux_2_28_x86_64"])
+
+    err = capsys.readouterr().err
+    assert code == 0, err
+    text = (tmp_path / "requirements.txt").read_text()
+    for name in ("requests==", "idna==", "urllib3==", "certifi==", "charset-normalizer=="):
+        assert name in text
+    assert "--hash=sha256:" in text
