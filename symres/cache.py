@@ -6,6 +6,7 @@ one; an unreadable entry is a miss, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -45,10 +46,8 @@ class Cache:
         path = self._path(kind, key)
         if path is None:
             return
-        try:
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
             atomic_write(path, data, durable=False)
-        except OSError:
-            pass  # a cache that cannot be written is only slower
 
     def mtime(self, kind: str, key: str) -> float | None:
         path = self._path(kind, key)

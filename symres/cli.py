@@ -28,7 +28,8 @@ def _console() -> Console:
 def _add_target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--python-version", metavar="X.Y", help="target Python (default: this one)")
     p.add_argument(
-        "--platform", metavar="TAG",
+        "--platform",
+        metavar="TAG",
         help="target wheel platform tag, e.g. manylinux_2_28_x86_64 (default: this machine)",
     )
 
@@ -49,21 +50,47 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     lock = sub.add_parser("lock", help="resolve requirements into a lock file")
-    lock.add_argument("sources", nargs="+", type=Path, metavar="SRC",
-                      help="requirements.in files or a pyproject.toml")
-    lock.add_argument("-o", "--output-file", type=Path, help="default: requirements.txt "
-                      "(or pylock.toml) beside the first SRC")
+    lock.add_argument(
+        "sources",
+        nargs="+",
+        type=Path,
+        metavar="SRC",
+        help="requirements.in files or a pyproject.toml",
+    )
+    lock.add_argument(
+        "-o",
+        "--output-file",
+        type=Path,
+        help="default: requirements.txt (or pylock.toml) beside the first SRC",
+    )
     lock.add_argument("--format", choices=["requirements", "pylock"], default="requirements")
-    lock.add_argument("--extra", action="append", default=[], metavar="NAME",
-                      help="an optional-dependencies extra of pyproject.toml (repeat)")
+    lock.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an optional-dependencies extra of pyproject.toml (repeat)",
+    )
     lock.add_argument("-U", "--upgrade", action="store_true", help="ignore the pins of the output")
-    lock.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
-                      help="ignore this package's pin (repeat); NAME<2 also constrains it")
+    lock.add_argument(
+        "-P",
+        "--upgrade-package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="ignore this package's pin (repeat); NAME<2 also constrains it",
+    )
     lock.add_argument("--dry-run", action="store_true", help="print the lock, write nothing")
-    lock.add_argument("--check", action="store_true",
-                      help="exit 1 if the output file is not what lock would write")
-    lock.add_argument("--no-emit-index-url", action="store_true",
-                      help="leave --index-url lines out of requirements.txt")
+    lock.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the output file is not what lock would write",
+    )
+    lock.add_argument(
+        "--no-emit-index-url",
+        action="store_true",
+        help="leave --index-url lines out of requirements.txt",
+    )
     lock.add_argument("--json", action="store_true", help="print the resolution as JSON")
     lock.add_argument("-q", "--quiet", action="store_true")
     lock.add_argument("-v", "--verbose", action="store_true")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from packaging import tags
 from packaging.markers import default_environment
+from packaging.tags import Tag
 
 from symres.errors import InputError
 
@@ -29,7 +30,7 @@ class Target:
     python: tuple[int, int]
     python_full: str
     platform: str | None
-    tags: tuple[tags.Tag, ...]
+    tags: tuple[Tag, ...]
     env: dict[str, str] = field(hash=False, compare=False)
 
     @property
@@ -40,7 +41,7 @@ class Target:
         where = self.platform or f"{self.env['sys_platform']} {self.env['platform_machine']}"
         return f"Python {self.python_version} on {where}"
 
-    def tag_rank(self) -> dict[tags.Tag, int]:
+    def tag_rank(self) -> dict[Tag, int]:
         return {t: i for i, t in enumerate(self.tags)}
 
 
@@ -68,21 +69,29 @@ def _platforms(tag: str) -> tuple[list[str], dict[str, str]]:
         return out, _linux_env(arch)
     for legacy, (lmaj, lmin) in _LEGACY_MANYLINUX.items():
         if tag.startswith(legacy + "_"):
-            return _platforms(f"manylinux_{lmaj}_{lmin}_{tag[len(legacy) + 1:]}")
+            return _platforms(f"manylinux_{lmaj}_{lmin}_{tag[len(legacy) + 1 :]}")
     if m := _MUSLLINUX.match(tag):
         major, minor, arch = int(m.group(1)), int(m.group(2)), m.group(3)
         return [f"musllinux_{major}_{n}_{arch}" for n in range(minor, -1, -1)], _linux_env(arch)
     if tag.startswith("linux_"):
-        return [tag], _linux_env(tag[len("linux_"):])
+        return [tag], _linux_env(tag[len("linux_") :])
     if m := _MACOS.match(tag):
         version, arch = (int(m.group(1)), int(m.group(2))), m.group(3)
         machine = "arm64" if arch in ("arm64", "universal2") else arch
-        env = {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
-               "platform_machine": machine}
+        env = {
+            "sys_platform": "darwin",
+            "platform_system": "Darwin",
+            "os_name": "posix",
+            "platform_machine": machine,
+        }
         return list(tags.mac_platforms(version, arch)), env
     if tag in _WINDOWS:
-        env = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
-               "platform_machine": _WINDOWS[tag]}
+        env = {
+            "sys_platform": "win32",
+            "platform_system": "Windows",
+            "os_name": "nt",
+            "platform_machine": _WINDOWS[tag],
+        }
         return [tag], env
     raise InputError(
         f"unknown --platform {tag!r}",
@@ -92,8 +101,12 @@ def _platforms(tag: str) -> tuple[list[str], dict[str, str]]:
 
 
 def _linux_env(arch: str) -> dict[str, str]:
-    return {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
-            "platform_machine": arch}
+    return {
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+        "platform_machine": arch,
+    }
 
 
 def make_target(python_version: str | None = None, platform: str | None = None) -> Target:

@@ -29,8 +29,12 @@ def _metadata(
     lines += [f"Requires-Dist: {r}" for r in requires]
     for extra, reqs in extras.items():
         lines.append(f"Provides-Extra: {extra}")
-        lines += [f'Requires-Dist: {r}; extra == "{extra}"' if ";" not in r else
-                  f'Requires-Dist: {r} and extra == "{extra}"' for r in reqs]
+        lines += [
+            f'Requires-Dist: {r}; extra == "{extra}"'
+            if ";" not in r
+            else f'Requires-Dist: {r} and extra == "{extra}"'
+            for r in reqs
+        ]
     return "\n".join(lines) + "\n\n"
 
 
@@ -89,7 +93,7 @@ def _random_bytes(n: int) -> bytes:
     return bytes(out[:n])
 
 
-BACKEND = '''
+BACKEND = """
 import os
 
 def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
@@ -101,7 +105,7 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     raise RuntimeError("not needed by the tests")
-'''
+"""
 
 
 def build_sdist(
@@ -119,8 +123,9 @@ def build_sdist(
     (so the isolated build works offline). ``backend`` replaces that backend's source."""
     dist = canonicalize_name(name).replace("-", "_")
     top = f"{dist}-{version}"
-    metadata = _metadata(name, version, requires, requires_python, {},
-                         metadata_version="2.2" if static else "2.1")
+    metadata = _metadata(
+        name, version, requires, requires_python, {}, metadata_version="2.2" if static else "2.1"
+    )
     members = {
         f"{top}/PKG-INFO": metadata,
         f"{top}/pyproject.toml": (

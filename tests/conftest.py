@@ -41,8 +41,11 @@ class Project:
     def wheel(self, name: str, version: str, **kw: object) -> Path:
         rp = kw.pop("index_requires_python", None)
         yanked = bool(kw.pop("yanked", False))
-        return self.index.add(build_wheel(self.dists, name, version, **kw),  # type: ignore[arg-type]
-                              requires_python=rp, yanked=yanked)  # type: ignore[arg-type]
+        return self.index.add(
+            build_wheel(self.dists, name, version, **kw),  # type: ignore[arg-type]
+            requires_python=rp,
+            yanked=yanked,
+        )  # type: ignore[arg-type]
 
     def sdist(self, name: str, version: str, **kw: object) -> Path:
         return self.index.add(build_sdist(self.dists, name, version, **kw))  # type: ignore[arg-type]

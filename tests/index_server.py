@@ -5,6 +5,7 @@ switched on. It logs every request so tests can assert what was fetched."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import threading
@@ -94,8 +95,14 @@ class IndexServer:
 
     # -- request handling ----------------------------------------------------------------
 
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        h: BaseHTTPRequestHandler,
+        status: int,
+        body: bytes,
+        ctype: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         h.send_response(status)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(body)))
@@ -128,15 +135,20 @@ class IndexServer:
         spec = h.headers.get("Range")
         if not (self.ranges and spec and spec.startswith("bytes=")):
             return self._send(h, 200, data, "application/octet-stream")
-        first, _, last = spec[len("bytes="):].partition("-")
+        first, _, last = spec[len("bytes=") :].partition("-")
         size = len(data)
         if first == "":
             start, end = max(0, size - int(last)), size - 1
         else:
             start, end = int(first), min(size - 1, int(last) if last else size - 1)
         body = data[start : end + 1]
-        self._send(h, 206, body, "application/octet-stream",
-                   {"Content-Range": f"bytes {start}-{end}/{size}"})
+        self._send(
+            h,
+            206,
+            body,
+            "application/octet-stream",
+            {"Content-Range": f"bytes {start}-{end}/{size}"},
+        )
 
     def _page(self, h: BaseHTTPRequestHandler, project: str) -> None:
         files = self.project(project)
@@ -144,17 +156,20 @@ class IndexServer:
             return self._send(h, 404, b"", "text/plain")
         accept = h.headers.get("Accept", "")
         if self.json and (JSON_TYPE in accept or not self.html):
-            body = json.dumps({
-                "meta": {"api-version": "1.1"},
-                "name": canonicalize_name(project),
-                "files": [self._json_file(f) for f in files],
-            }).encode()
+            body = json.dumps(
+                {
+                    "meta": {"api-version": "1.1"},
+                    "name": canonicalize_name(project),
+                    "files": [self._json_file(f) for f in files],
+                }
+            ).encode()
             return self._send(h, 200, body, JSON_TYPE)
         anchors = []
         for f in files:
             attrs = f'href="../../files/{f.path.name}#sha256={f.sha256}"'
             if f.requires_python:
-                attrs += f' data-requires-python="{f.requires_python.replace(">", "&gt;").replace("<", "&lt;")}"'
+                escaped = html.escape(f.requires_python)
+                attrs += f' data-requires-python="{escaped}"'
             if f.yanked:
                 attrs += ' data-yanked=""'
             if self.metadata and f.path.name.endswith(".whl"):

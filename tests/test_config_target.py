@@ -19,17 +19,25 @@ def test_pip_precedence_cli_over_env_over_files(tmp_path: Path) -> None:
         "extra-index-url = http://a.example.com/simple\n    http://b.example.com/simple\n"
         "cert = /tmp/ca.pem\n"
     )
-    env = {"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path), "XDG_CONFIG_DIRS": str(tmp_path / "none")}
+    env = {
+        "PIP_CONFIG_FILE": str(conf),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_DIRS": str(tmp_path / "none"),
+    }
     cfg = load_index_config(env=env)
     assert cfg.urls == (
-        "http://files.example.com/simple", "http://a.example.com/simple", "http://b.example.com/simple"
+        "http://files.example.com/simple",
+        "http://a.example.com/simple",
+        "http://b.example.com/simple",
     )
     assert cfg.cert == "/tmp/ca.pem" and not cfg.index_is_default
 
     cfg = load_index_config(env={**env, "PIP_INDEX_URL": "http://env.example.com/simple/"})
     assert cfg.index_url == "http://env.example.com/simple"
 
-    cfg = load_index_config(index_url="http://cli.example.com/simple", env={**env, "PIP_INDEX_URL": "x"})
+    cfg = load_index_config(
+        index_url="http://cli.example.com/simple", env={**env, "PIP_INDEX_URL": "x"}
+    )
     assert cfg.index_url == "http://cli.example.com/simple"
 
 
@@ -43,8 +51,13 @@ def test_devnull_config_falls_back_to_pips_own_default() -> None:
 def test_manylinux_target_accepts_older_glibc_and_legacy_tags() -> None:
     target = make_target("3.10", "manylinux_2_28_x86_64")
     platforms = {t.platform for t in target.tags}
-    assert {"manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
-            "manylinux1_x86_64", "any"} <= platforms
+    assert {
+        "manylinux_2_28_x86_64",
+        "manylinux_2_17_x86_64",
+        "manylinux2014_x86_64",
+        "manylinux1_x86_64",
+        "any",
+    } <= platforms
     assert "manylinux_2_31_x86_64" not in platforms and "linux_x86_64" not in platforms
     assert {t.interpreter for t in target.tags} >= {"cp310", "py3", "py310"}
     assert "cp311" not in {t.interpreter for t in target.tags}
@@ -53,15 +66,20 @@ def test_manylinux_target_accepts_older_glibc_and_legacy_tags() -> None:
 
 @pytest.mark.parametrize(
     ("tag", "sys_platform", "machine"),
-    [("macosx_11_0_arm64", "darwin", "arm64"), ("win_amd64", "win32", "AMD64"),
-     ("musllinux_1_2_aarch64", "linux", "aarch64")],
+    [
+        ("macosx_11_0_arm64", "darwin", "arm64"),
+        ("win_amd64", "win32", "AMD64"),
+        ("musllinux_1_2_aarch64", "linux", "aarch64"),
+    ],
 )
 def test_markers_of_other_platforms(tag: str, sys_platform: str, machine: str) -> None:
     env = make_target("3.12", tag).env
     assert (env["sys_platform"], env["platform_machine"]) == (sys_platform, machine)
 
 
-@pytest.mark.parametrize(("python", "platform"), [("2.7", None), ("three", None), ("3.11", "amiga")])
+@pytest.mark.parametrize(
+    ("python", "platform"), [("2.7", None), ("three", None), ("3.11", "amiga")]
+)
 def test_bad_target_is_an_input_error(python: str, platform: str | None) -> None:
     with pytest.raises(InputError):
         make_target(python, platform)

@@ -39,15 +39,22 @@ def test_locks_newest_matching_versions_with_hashes_and_via(project: Project, ca
     assert "#    symres lock requirements.in" in text
     assert f"app==1.0 \\\n    --hash=sha256:{sha256(app)}\n    # via -r requirements.in\n" in text
     assert f"lib==2.0 \\\n    --hash=sha256:{sha256(lib2)}\n    # via app\n" in text
-    assert f"util==2.5 \\\n    --hash=sha256:{sha256(util)}\n    # via\n    #   app\n    #   lib\n" in text
+    assert (
+        f"util==2.5 \\\n    --hash=sha256:{sha256(util)}\n    # via\n    #   app\n    #   lib\n"
+        in text
+    )
     assert "Locked 3 packages" in err
 
 
 def test_markers_and_wheels_follow_the_target(project: Project, capsys) -> None:
-    project.wheel("app", "1.0", requires=[
-        'winonly; sys_platform == "win32"',
-        'old; python_version < "3.11"',
-    ])
+    project.wheel(
+        "app",
+        "1.0",
+        requires=[
+            'winonly; sys_platform == "win32"',
+            'old; python_version < "3.11"',
+        ],
+    )
     project.wheel("winonly", "1.0")
     project.wheel("old", "1.0")
     native_linux = project.wheel("native", "1.0", tag="cp310-cp310-manylinux_2_17_x86_64")
@@ -56,22 +63,46 @@ def test_markers_and_wheels_follow_the_target(project: Project, capsys) -> None:
     project.wheel("native", "2.0", tag="cp310-cp310-macosx_11_0_arm64")  # no wheel for the targets
     project.write("requirements.in", "app\nnative\n")
 
-    code, _, err = project.lock("--python-version", "3.10", "--platform", "win_amd64",
-                                "-o", "win.txt", "requirements.in", capsys=capsys)
+    code, _, err = project.lock(
+        "--python-version",
+        "3.10",
+        "--platform",
+        "win_amd64",
+        "-o",
+        "win.txt",
+        "requirements.in",
+        capsys=capsys,
+    )
     assert code == 0, err
     win = project.read("win.txt")
     assert pins(win) == {"app": "1.0", "native": "1.0", "old": "1.0", "winonly": "1.0"}
     assert sha256(native_win) in win and sha256(native_linux) not in win
     assert "for Python 3.10 on win_amd64" in win
 
-    code, _, err = project.lock("--python-version", "3.12", "--platform", "manylinux_2_28_x86_64",
-                                "-o", "linux312.txt", "requirements.in", capsys=capsys)
+    code, _, err = project.lock(
+        "--python-version",
+        "3.12",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "-o",
+        "linux312.txt",
+        "requirements.in",
+        capsys=capsys,
+    )
     assert code == 1  # native has no cp312 wheel for linux and no sdist
     assert "no release of `native`" in err
 
     project.write("requirements.in", "app\n")
-    code, _, err = project.lock("--python-version", "3.12", "--platform", "manylinux_2_28_x86_64",
-                                "-o", "linux312.txt", "requirements.in", capsys=capsys)
+    code, _, err = project.lock(
+        "--python-version",
+        "3.12",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "-o",
+        "linux312.txt",
+        "requirements.in",
+        capsys=capsys,
+    )
     assert code == 0, err
     assert pins(project.read("linux312.txt")) == {"app": "1.0"}
 
@@ -171,7 +202,9 @@ def test_requirements_file_syntax(project: Project, capsys, monkeypatch) -> None
         ("-r missing.in", "requirements.in:2: no such file `missing.in`"),
     ],
 )
-def test_bad_input_is_one_line_naming_file_and_line(project: Project, capsys, line, expected) -> None:
+def test_bad_input_is_one_line_naming_file_and_line(
+    project: Project, capsys, line, expected
+) -> None:
     project.wheel("a", "1.0")
     project.write("requirements.in", f"a\n{line}\n")
 
@@ -186,14 +219,17 @@ def test_bad_input_is_one_line_naming_file_and_line(project: Project, capsys, li
 def test_pyproject_dependencies_and_extras(project: Project, capsys) -> None:
     project.wheel("a", "1.0")
     project.wheel("docs-tool", "1.0")
-    project.write("pyproject.toml", """
+    project.write(
+        "pyproject.toml",
+        """
 [project]
 name = "mine"
 version = "0"
 dependencies = ["a"]
 [project.optional-dependencies]
 docs = ["docs-tool"]
-""")
+""",
+    )
     assert project.lock("pyproject.toml", capsys=capsys)[0] == 0
     assert pins(project.read()) == {"a": "1.0"}
 
@@ -314,7 +350,9 @@ def test_html_only_index(project: Project, capsys) -> None:
     assert all("json" not in (r.path) for r in project.index.log)
 
 
-def test_index_from_pip_configuration(project: Project, capsys, monkeypatch, tmp_path: Path) -> None:
+def test_index_from_pip_configuration(
+    project: Project, capsys, monkeypatch, tmp_path: Path
+) -> None:
     project.wheel("a", "1.0")
     project.write("requirements.in", "a\n")
     conf = tmp_path / "pip.conf"

@@ -38,7 +38,9 @@ def test_server_without_range_support_still_works(project: Project, capsys) -> N
     assert [r.status for r in wheel_requests] == [200]  # one full download, nothing more
 
 
-def test_advertised_metadata_file_is_used_and_the_wheel_never_touched(project: Project, capsys) -> None:
+def test_advertised_metadata_file_is_used_and_the_wheel_never_touched(
+    project: Project, capsys
+) -> None:
     project.index.metadata = True
     wheel = project.wheel("a", "1.0", requires=["b"])
     project.wheel("b", "1.0")
@@ -76,7 +78,9 @@ def test_sdist_only_release_with_dynamic_metadata_is_built(project: Project, cap
 
 
 def test_failing_sdist_build_is_a_clear_error(project: Project, capsys) -> None:
-    backend = "def prepare_metadata_for_build_wheel(d, c=None):\n    raise RuntimeError('no compiler')\n"
+    backend = (
+        "def prepare_metadata_for_build_wheel(d, c=None):\n    raise RuntimeError('no compiler')\n"
+    )
     project.sdist("broken", "1.0", static=False, backend=backend)
     project.write("requirements.in", "broken\n")
 

@@ -33,7 +33,9 @@ def test_lock_a_small_real_set(real_index: str, tmp_path: Path, capsys) -> None:
     req = tmp_path / "requirements.in"
     req.write_text("requests<3\nidna\n")
 
-    code = main(["lock", str(req), "--python-version", "3.10", "--platform", "manylinux_2_28_x86_64"])
+    code = main(
+        ["lock", str(req), "--python-version", "3.10", "--platform", "manylinux_2_28_x86_64"]
+    )
 
     err = capsys.readouterr().err
     assert code == 0, err

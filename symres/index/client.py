@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from packaging.utils import NormalizedName, canonicalize_name
@@ -212,7 +212,7 @@ class IndexClient:
         self._store_page(url, meta, response.content)
         return parse_page(name, response.content, meta["content_type"], meta["url"], wheels)
 
-    def _cached_page(self, url: str) -> tuple[dict[str, str], bytes] | None:
+    def _cached_page(self, url: str) -> tuple[dict[str, Any], bytes] | None:
         raw = self.cache.read("pages", url)
         if raw is None:
             return None
@@ -225,7 +225,7 @@ class IndexClient:
             return None
         return meta, body
 
-    def _store_page(self, url: str, meta: dict[str, str], body: bytes) -> None:
+    def _store_page(self, url: str, meta: dict[str, Any], body: bytes) -> None:
         self.cache.write("pages", url, json.dumps(meta).encode() + b"\n" + body)
 
 

@@ -14,6 +14,7 @@ import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from pathlib import Path
@@ -104,7 +105,9 @@ class MetadataFetcher:
         if dist.has_metadata:
             raw = self.client.get_bytes(dist.url + ".metadata")
             if dist.metadata_sha256 and hashlib.sha256(raw).hexdigest() != dist.metadata_sha256:
-                raise MetadataError(f"{dist.filename}.metadata: hash mismatch", hint="try `--refresh`")
+                raise MetadataError(
+                    f"{dist.filename}.metadata: hash mismatch", hint="try `--refresh`"
+                )
             return raw
         try:
             source = self.client.open_range(dist.url)
@@ -133,7 +136,9 @@ def _read_dist_info_metadata(zf: zipfile.ZipFile, dist: DistFile) -> bytes:
         if info.filename.count("/") == 1 and info.filename.endswith(".dist-info/METADATA")
     ]
     if len(candidates) != 1:
-        raise MetadataError(f"{dist.filename}: expected one .dist-info/METADATA, found {len(candidates)}")
+        raise MetadataError(
+            f"{dist.filename}: expected one .dist-info/METADATA, found {len(candidates)}"
+        )
     if candidates[0].file_size > MAX_METADATA:
         raise MetadataError(f"{dist.filename}: METADATA is {candidates[0].file_size} bytes")
     return zf.read(candidates[0])
@@ -147,7 +152,11 @@ def _sdist_pkg_info(data: bytes, filename: str) -> bytes | None:
                 return zf.read(names[0]) if names else None
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
             for member in tf.getmembers():
-                if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO") and member.isfile():
+                if (
+                    member.name.count("/") == 1
+                    and member.name.endswith("/PKG-INFO")
+                    and member.isfile()
+                ):
                     f = tf.extractfile(member)
                     return f.read(MAX_METADATA) if f else None
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
@@ -171,11 +180,13 @@ def _build_metadata(data: bytes, filename: str) -> bytes:
         try:
             meta = build.util.project_wheel_metadata(tops[0], isolated=True)
         except Exception as exc:  # the backend's failure, whatever it is
-            first = str(exc).strip().splitlines()[:1]
+            first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
             raise MetadataError(
-                f"{filename}: metadata build failed ({first[0] if first else exc.__class__.__name__})",
+                f"{filename}: metadata build failed ({first})",
                 hint="pin a version of this project that ships a wheel, or fix its build",
             ) from exc
+        if not isinstance(meta, Message):  # importlib.metadata's PackageMetadata is one
+            raise MetadataError(f"{filename}: the metadata build returned no metadata")
         return meta.as_string().encode()
 
 

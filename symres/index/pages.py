@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
 

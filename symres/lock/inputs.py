@@ -99,7 +99,13 @@ def _read_text(path: Path, origin: str | None = None) -> str:
 
 
 def _read_requirements(
-    path: Path, inputs: Inputs, base: Path, *, constraint: bool, seen: set[Path], origin: str | None = None
+    path: Path,
+    inputs: Inputs,
+    base: Path,
+    *,
+    constraint: bool,
+    seen: set[Path],
+    origin: str | None = None,
 ) -> None:
     resolved = path.resolve()
     if resolved in seen:
@@ -118,7 +124,14 @@ def _read_requirements(
 
 
 def _option(
-    line: str, where: str, path: Path, inputs: Inputs, base: Path, *, constraint: bool, seen: set[Path]
+    line: str,
+    where: str,
+    path: Path,
+    inputs: Inputs,
+    base: Path,
+    *,
+    constraint: bool,
+    seen: set[Path],
 ) -> None:
     try:
         parts = shlex.split(line)
@@ -158,7 +171,9 @@ def _parse_requirement(line: str, where: str) -> Requirement:
     try:
         req = Requirement(line)
     except InvalidRequirement as exc:
-        looks_like_url = "://" in line or line.startswith((".", "/")) or line.endswith((".whl", ".tar.gz"))
+        looks_like_url = (
+            "://" in line or line.startswith((".", "/")) or line.endswith((".whl", ".tar.gz"))
+        )
         hint = (
             "URL and path requirements are not supported yet; name a project from the index"
             if looks_like_url
@@ -187,7 +202,9 @@ def _read_pyproject(path: Path, extras: list[str], inputs: Inputs, base: Path) -
             f"{shown}: [project] dependencies are dynamic",
             hint="list them in [project] dependencies, or lock a requirements.in",
         )
-    optional = {canonicalize_name(k): v for k, v in project.get("optional-dependencies", {}).items()}
+    optional = {
+        canonicalize_name(k): v for k, v in project.get("optional-dependencies", {}).items()
+    }
     lines = [(f"{shown} [project.dependencies]", d) for d in project.get("dependencies", [])]
     for extra in extras:
         key = canonicalize_name(extra)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
-from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
@@ -79,7 +78,7 @@ class LockResult:
     target: Target
     output: Path
     index: IndexConfig
-    stats: dict[str, int | float] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -237,7 +236,9 @@ def lock(
         header = Header(
             command=command,
             target=target.describe(),
-            index_url=_redact(explicit_index) if explicit_index and options.emit_index_url else None,
+            index_url=_redact(explicit_index)
+            if explicit_index and options.emit_index_url
+            else None,
             extra_index_urls=tuple(_redact(u) for u in extras) if options.emit_index_url else (),
         )
         text = render_requirements(resolution.packages, header)
@@ -248,6 +249,3 @@ def lock(
         "pages_from_cache": client.stats.pages_from_cache,
     }
     return LockResult(text, resolution, target, output, index, stats)
-
-
-

@@ -49,7 +49,10 @@ def build_pylock(packages: Sequence[LockedPackage], target: Target, command: str
     for pkg in packages:
         wheels = [
             PackageWheel(
-                name=f.filename, url=f.url, size=f.size, upload_time=_time(f.upload_time),
+                name=f.filename,
+                url=f.url,
+                size=f.size,
+                upload_time=_time(f.upload_time),
                 hashes=_hashes(f),
             )
             for f in pkg.release.files
@@ -60,12 +63,13 @@ def build_pylock(packages: Sequence[LockedPackage], target: Target, command: str
         if sdists:
             f = sdists[0]
             sdist = PackageSdist(
-                name=f.filename, url=f.url, size=f.size, upload_time=_time(f.upload_time),
+                name=f.filename,
+                url=f.url,
+                size=f.size,
+                upload_time=_time(f.upload_time),
                 hashes=_hashes(f),
             )
-        out.append(
-            Package(name=pkg.name, version=pkg.version, wheels=wheels or None, sdist=sdist)
-        )
+        out.append(Package(name=pkg.name, version=pkg.version, wheels=wheels or None, sdist=sdist))
     lock = Pylock(
         lock_version=Version("1.0"),
         environments=[target_marker(target)],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from packaging.utils import NormalizedName
@@ -12,7 +12,8 @@ from symres.resolve.model import PYTHON, Requirement
 
 
 def _chain(req: Requirement, introduced_by: Mapping[NormalizedName, Requirement]) -> list[str]:
-    """From a root line down to *req*: ``requirements.in:1 flask==2.2.2``, ``flask 2.2.2 requires …``."""
+    """From a root line down to *req*, e.g. ``requirements.in:1: flask==2.2.2``, then
+    ``flask 2.2.2 requires werkzeug>=2.2.2``."""
     steps = [f"{req.source} requires {req}" if " " in req.source else f"{req.source}: {req}"]
     seen = set()
     source = req.source
@@ -23,14 +24,16 @@ def _chain(req: Requirement, introduced_by: Mapping[NormalizedName, Requirement]
         seen.add(parent_name)
         parent = introduced_by[parent_name]
         steps.append(
-            f"{parent.source} requires {parent}" if " " in parent.source else f"{parent.source}: {parent}"
+            f"{parent.source} requires {parent}"
+            if " " in parent.source
+            else f"{parent.source}: {parent}"
         )
         source = parent.source
     return list(reversed(steps))
 
 
 def no_solution(
-    causes: Sequence[Any],
+    causes: Collection[Any],
     introduced_by: Mapping[NormalizedName, Requirement],
     python_version: str,
     newest: Mapping[str, str | None],
@@ -47,8 +50,14 @@ def no_solution(
             details.append(f"the target is Python {python_version}, but:")
         elif len(reqs) == 1:
             latest = newest.get(name)
-            shown = f" (newest on the index: {latest})" if latest else " (none on the index for this target)"
-            details.append(f"no release of `{name}` matches {reqs[0].specifier or 'any version'}{shown}:")
+            shown = (
+                f" (newest on the index: {latest})"
+                if latest
+                else " (none on the index for this target)"
+            )
+            details.append(
+                f"no release of `{name}` matches {reqs[0].specifier or 'any version'}{shown}:"
+            )
         else:
             details.append(f"no release of `{name}` satisfies all of:")
         for req in reqs:

@@ -8,15 +8,15 @@ trips in a row.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from symres.errors import InputError
 from symres.index.client import IndexClient
 from symres.index.metadata import CoreMetadata, MetadataFetcher
 from symres.index.pages import DistFile, platform_filter
@@ -116,7 +116,7 @@ class Finder:
         """Start reading pages, then the newest matching release's metadata, in the background."""
         for name, specifier in wants:
             fut = self._releases_future(name)
-            fut.add_done_callback(lambda f, spec=specifier: self._prefetch_best(f, spec))
+            fut.add_done_callback(functools.partial(self._prefetch_best, specifier=specifier))
 
     def _prefetch_best(
         self, fut: Future[dict[Version, Release] | None], specifier: SpecifierSet
@@ -131,10 +131,3 @@ class Finder:
                 self._metadata_future(releases[version])
             except RuntimeError:  # pool shut down
                 return
-
-
-def parse_name(text: str) -> NormalizedName:
-    name = canonicalize_name(text, validate=False)
-    if not name:
-        raise InputError(f"invalid project name {text!r}")
-    return name
