@@ -5,6 +5,7 @@ Pure functions: text in, :class:`DistFile` out.
 
 from __future__ import annotations
 
+import functools
 import json
 import urllib.parse
 from collections.abc import Callable
@@ -12,16 +13,15 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
 
-from packaging.tags import Tag
+from packaging.tags import Tag, parse_tag
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
     parse_sdist_filename,
-    parse_wheel_filename,
 )
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
@@ -52,6 +52,29 @@ def _hash_of(fragment: str) -> str | None:
     return value.lower() if algo == "sha256" and value else None
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _version(text: str) -> Version:
+    return Version(text)
+
+
+@functools.lru_cache(maxsize=1 << 13)
+def _tags(text: str) -> frozenset[Tag]:
+    return parse_tag(text)
+
+
+def _parse_wheel(filename: str) -> tuple[NormalizedName, Version, frozenset[Tag]]:
+    """``parse_wheel_filename``, memoised: index pages repeat versions and tags thousands
+    of times (one project page can list 15,000 wheels)."""
+    parts = filename[:-4].split("-")
+    if len(parts) not in (5, 6):
+        raise InvalidWheelFilename(filename)
+    try:
+        version = _version(parts[1])
+    except InvalidVersion as exc:
+        raise InvalidWheelFilename(filename) from exc
+    return canonicalize_name(parts[0]), version, _tags("-".join(parts[-3:]))
+
+
 def make_file(
     project: NormalizedName,
     filename: str,
@@ -67,7 +90,7 @@ def make_file(
     """A :class:`DistFile`, or None for files symres does not install (eggs, exes, bad names)."""
     try:
         if filename.endswith(".whl"):
-            name, version, _, tagset = parse_wheel_filename(filename)
+            name, version, tagset = _parse_wheel(filename)
             kind: Literal["wheel", "sdist"] = "wheel"
         elif filename.endswith((".tar.gz", ".zip")):
             name, version = parse_sdist_filename(filename)

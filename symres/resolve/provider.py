@@ -48,6 +48,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         # For explanations: the first requirement that brought each project in.
         self.introduced_by: dict[NormalizedName, Requirement] = {}
         self.dropped: list[str] = []  # dependencies symres cannot follow (direct URLs)
+        # find_matches runs again at every step; a specifier's versions are computed once.
+        self._allowed: dict[tuple[NormalizedName, SpecifierSet], frozenset[Version]] = {}
 
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
         return requirement_or_candidate.identifier
@@ -98,12 +100,13 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             for spec in r.specifier
             if spec.operator in ("==", "===") and "*" not in spec.version
         }
+        allowed = [self._allowed_versions(name, r.specifier, releases) for r in reqs]
         versions = [
             v
             for v, release in releases.items()
             if v not in bad
             and (not release.yanked or v in exact)
-            and all(r.allows(v) for r in reqs)
+            and all(v in a for a in allowed)
         ]
         if not any(r.specifier.prereleases for r in reqs):
             finals = [v for v in versions if not v.is_prerelease]
@@ -114,6 +117,16 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             versions.remove(keep)
             versions.insert(0, keep)
         return [Candidate(name, v, extras, releases[v]) for v in versions]
+
+    def _allowed_versions(
+        self, name: NormalizedName, specifier: SpecifierSet, releases: Mapping[Version, object]
+    ) -> frozenset[Version]:
+        key = (name, specifier)
+        found = self._allowed.get(key)
+        if found is None:
+            found = frozenset(specifier.filter(releases, prereleases=True))
+            self._allowed[key] = found
+        return found
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
         return requirement.allows(candidate.version)
