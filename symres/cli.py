@@ -96,7 +96,45 @@ def build_parser() -> argparse.ArgumentParser:
     lock.add_argument("-v", "--verbose", action="store_true")
     _add_target_options(lock)
     _add_index_options(lock)
+
+    compat = sub.add_parser(
+        "compat", help="check a release's imports against other pinned releases and the stdlib"
+    )
+    compat.add_argument(
+        "consumer", metavar="CONSUMER==V", help="the release whose imports are checked"
+    )
+    compat.add_argument("pins", nargs="*", metavar="PIN==V", help="the other releases installed")
+    compat.add_argument("--all", action="store_true", help="also list unknown and not-given uses")
+    compat.add_argument("--json", action="store_true", help="every fact behind the answer")
+    _add_target_options(compat)
+    _add_index_options(compat)
+
+    symbols = sub.add_parser("symbols", help="what a release provides or needs")
+    ssub = symbols.add_subparsers(dest="symbols_command", required=True, metavar="WHAT")
+    uses = ssub.add_parser("uses", help="what a release imports from other distributions")
+    uses.add_argument("release", metavar="NAME==V")
+    uses.add_argument("--json", action="store_true")
+    _add_target_options(uses)
+    _add_index_options(uses)
+    exports = ssub.add_parser("exports", help="the symbol table of one module of a release")
+    exports.add_argument("release", metavar="NAME==V")
+    exports.add_argument("module", metavar="MODULE")
+    exports.add_argument("--json", action="store_true")
+    _add_target_options(exports)
+    _add_index_options(exports)
     return parser
+
+
+def _index_options(args: argparse.Namespace) -> Any:
+    from symres.session import IndexOptions  # noqa: PLC0415
+
+    return IndexOptions(
+        index_url=args.index_url,
+        extra_index_urls=tuple(args.extra_index_url),
+        cert=args.cert,
+        no_cache=args.no_cache,
+        refresh=args.refresh,
+    )
 
 
 def _lock(args: argparse.Namespace, console: Console) -> int:
@@ -222,6 +260,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "lock":
             return _lock(args, console)
+        if args.command == "compat":
+            from symres.symbols.report import run_compat  # noqa: PLC0415
+
+            return run_compat(args, _index_options(args), console)
+        if args.command == "symbols":
+            from symres.symbols.report import run_exports, run_uses  # noqa: PLC0415
+
+            run = run_uses if args.symbols_command == "uses" else run_exports
+            return run(args, _index_options(args), console)
         parser.error(f"unknown command {args.command}")
     except SymresError as err:
         render_error(console, err)

@@ -12,9 +12,9 @@ import hashlib
 import io
 import tarfile
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
-from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from pathlib import Path
@@ -166,7 +166,9 @@ def _sdist_pkg_info(data: bytes, filename: str) -> bytes | None:
 
 def _build_metadata(data: bytes, filename: str) -> bytes:
     """Run the sdist's PEP 517 ``prepare_metadata_for_build_wheel`` in an isolated env."""
-    import build.util  # noqa: PLC0415  (slow to import; rarely needed)
+    import build  # noqa: PLC0415  (slow to import; rarely needed)
+    import build.env  # noqa: PLC0415
+    from pyproject_hooks import quiet_subprocess_runner  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="symres-sdist-") as tmp:
         root = Path(tmp)
@@ -178,16 +180,21 @@ def _build_metadata(data: bytes, filename: str) -> bytes:
         if len(tops) != 1:
             raise MetadataError(f"{filename}: expected one top-level folder in the sdist")
         try:
-            meta = build.util.project_wheel_metadata(tops[0], isolated=True)
+            with warnings.catch_warnings(), build.env.DefaultIsolatedEnv() as env:
+                warnings.simplefilter("ignore")  # the backend's complaints are not ours to show
+                builder = build.ProjectBuilder.from_isolated_env(
+                    env, tops[0], runner=quiet_subprocess_runner
+                )
+                env.install(builder.build_system_requires)
+                env.install(builder.get_requires_for_build("wheel"))
+                info = Path(builder.metadata_path(root / "metadata"))
+                return (info / "METADATA").read_bytes()
         except Exception as exc:  # the backend's failure, whatever it is
             first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
             raise MetadataError(
                 f"{filename}: metadata build failed ({first})",
                 hint="pin a version of this project that ships a wheel, or fix its build",
             ) from exc
-        if not isinstance(meta, Message):  # importlib.metadata's PackageMetadata is one
-            raise MetadataError(f"{filename}: the metadata build returned no metadata")
-        return meta.as_string().encode()
 
 
 def _extract_sdist(data: bytes, filename: str, dest: Path) -> None:

@@ -14,17 +14,16 @@ import httpx
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from symres.cache import Cache, default_cache_dir
 from symres.errors import InputError
-from symres.index.client import IndexClient, make_http_client
-from symres.index.config import IndexConfig, load_index_config
+from symres.index.client import IndexClient
+from symres.index.config import IndexConfig
 from symres.index.pages import DistFile
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.pylock import read_pylock_pins, render_pylock
 from symres.lock.txt import Header, read_requirements_pins, render_requirements
-from symres.resolve.finder import Finder
 from symres.resolve.model import Candidate, Release, Requirement
 from symres.resolve.run import LockedPackage, Resolution, resolve
+from symres.session import IndexOptions, open_finder
 from symres.target import Target, make_target
 
 Format = Literal["requirements", "pylock"]
@@ -188,22 +187,22 @@ def lock(
     progress = progress or Progress()
     target = make_target(options.python_version, options.platform)
     inputs = read_inputs(list(options.sources), extras=list(options.extras))
-    index = load_index_config(
-        index_url=options.index_url or inputs.index_url,
-        extra_index_urls=options.extra_index_urls or tuple(inputs.extra_index_urls),
-        cert=options.cert,
-    )
-    cache = Cache(None if options.no_cache else (options.cache_dir or default_cache_dir()))
-    own_http = http is None
-    http = http or make_http_client(index)
     # Asking for an upgrade is asking for what the index has now, not what the cache saw.
     refresh: bool | frozenset[str] = options.refresh or options.upgrade
     if not refresh and options.upgrade_packages:
         refresh = frozenset(_upgrade_name(p) for p in options.upgrade_packages)
-    client = IndexClient(index, http, cache, refresh=refresh)
-    finder = Finder(client, target)
-    finder.on_event = progress.on_event
-    try:
+    index_options = IndexOptions(
+        index_url=options.index_url or inputs.index_url,
+        extra_index_urls=options.extra_index_urls or tuple(inputs.extra_index_urls),
+        cert=options.cert,
+        no_cache=options.no_cache,
+        refresh=refresh,
+        cache_dir=options.cache_dir,
+    )
+    with open_finder(target, index_options, http) as finder:
+        finder.on_event = progress.on_event
+        client = finder.client
+        index = client.config
         roots, origins = _as_requirements(inputs.requirements, target)
         if not roots:
             raise InputError(
@@ -223,10 +222,6 @@ def lock(
         )
         packages = ensure_hashes(client, list(resolution.packages))
         resolution = Resolution(tuple(packages), resolution.dropped)
-    finally:
-        finder.close()
-        if own_http:
-            http.close()
     command = options.command()
     if options.format == "pylock":
         text = render_pylock(resolution.packages, target, command)

@@ -15,7 +15,7 @@ from symres.errors import InputError
 from symres.resolve.finder import Finder
 from symres.resolve.model import PYTHON, Candidate, Requirement
 
-Preference = tuple[bool, bool, bool, str]
+Preference = tuple[bool, bool, bool, bool, str]
 
 
 def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
@@ -68,10 +68,23 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             for info in infos
             for spec in info.requirement.specifier
         )
+        upper_bounded = any(
+            spec.operator in ("<", "<=", "~=") or (spec.operator == "==" and "*" in spec.version)
+            for info in infos
+            for spec in info.requirement.specifier
+        )
         causes = {c.requirement.identifier for c in backtrack_causes} | {
             c.parent.identifier for c in backtrack_causes if c.parent is not None
         }
-        return (identifier != PYTHON, not pinned, identifier not in causes, identifier)
+        # pip's order, which keeps the classic traps (boto3 / botocore / aiobotocore) short:
+        # what a conflict is about first, then pins, then upper-bounded ranges.
+        return (
+            identifier != PYTHON,
+            identifier not in causes,
+            not pinned,
+            not upper_bounded,
+            identifier,
+        )
 
     def find_matches(
         self,
@@ -100,14 +113,11 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             for spec in r.specifier
             if spec.operator in ("==", "===") and "*" not in spec.version
         }
-        allowed = [self._allowed_versions(name, r.specifier, releases) for r in reqs]
-        versions = [
-            v
-            for v, release in releases.items()
-            if v not in bad
-            and (not release.yanked or v in exact)
-            and all(v in a for a in allowed)
-        ]
+        allowed = sorted(
+            (self._allowed_versions(name, r.specifier, releases) for r in reqs), key=len
+        )
+        pool = allowed[0].intersection(*allowed[1:]) if allowed else frozenset(releases)
+        versions = [v for v in pool if v not in bad and (not releases[v].yanked or v in exact)]
         if not any(r.specifier.prereleases for r in reqs):
             finals = [v for v in versions if not v.is_prerelease]
             versions = finals or versions
@@ -129,7 +139,12 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         return found
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
-        return requirement.allows(candidate.version)
+        if candidate.release is None:  # the target Python
+            return requirement.allows(candidate.version)
+        releases = self.finder.releases(candidate.name) or {}
+        return candidate.version in self._allowed_versions(
+            candidate.name, requirement.specifier, releases
+        )
 
     def get_dependencies(self, candidate: Candidate) -> list[Requirement]:
         if candidate.name == PYTHON or candidate.release is None:

@@ -1,0 +1,45 @@
+"""Opening what every command needs to read an index: target, config, cache, client, finder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from symres.cache import Cache, default_cache_dir
+from symres.index.client import IndexClient, make_http_client
+from symres.index.config import load_index_config
+from symres.resolve.finder import Finder
+from symres.target import Target
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    cert: str | None = None
+    no_cache: bool = False
+    refresh: bool | frozenset[str] = False
+    cache_dir: Path | None = None
+
+
+@contextmanager
+def open_finder(
+    target: Target, options: IndexOptions, http: httpx.Client | None = None
+) -> Iterator[Finder]:
+    config = load_index_config(
+        index_url=options.index_url, extra_index_urls=options.extra_index_urls, cert=options.cert
+    )
+    cache = Cache(None if options.no_cache else (options.cache_dir or default_cache_dir()))
+    own = http is None
+    http = http or make_http_client(config)
+    finder = Finder(IndexClient(config, http, cache, refresh=options.refresh), target)
+    try:
+        yield finder
+    finally:
+        finder.close()
+        if own:
+            http.close()

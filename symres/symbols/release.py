@@ -1,0 +1,343 @@
+"""The symbols of one release: its modules' export tables (provider side) and its uses
+(consumer side), read lazily from a :class:`ReleaseSource`."""
+
+from __future__ import annotations
+
+import ast
+import threading
+from dataclasses import dataclass, field
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from symres.symbols.conditions import TargetFacts
+from symres.symbols.exports import ModuleTable, absolute, names_in_dict, scan_exports
+from symres.symbols.getattr import GetattrFacts, analyse_getattr
+from symres.symbols.parse import parse
+from symres.symbols.source import Layout, ReleaseSource, UnreadableMember, layout_of
+from symres.symbols.uses import Use, scan_uses
+from symres.symbols.verdict import Verdict
+
+
+class ReleaseSymbols:
+    def __init__(
+        self, name: NormalizedName, version: Version, source: ReleaseSource, facts: TargetFacts
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.source = source
+        self.facts = facts
+        self.layout: Layout = layout_of(source.names())
+        self._tables: dict[str, ModuleTable | None] = {}
+        self._getattr: dict[str, GetattrFacts] = {}
+        self.unreadable: dict[str, str] = {}
+        self._lock = threading.RLock()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+    # -- tables ----------------------------------------------------------------------------
+
+    def table(self, module: str) -> ModuleTable | None:
+        with self._lock:
+            if module not in self._tables:
+                self._tables[module] = self._load(module)
+            return self._tables[module]
+
+    def _load(self, module: str) -> ModuleTable | None:
+        files = self.layout.modules.get(module)
+        if files is None:
+            if module in self.layout.namespaces:
+                return ModuleTable(module, "namespace", open="namespace package", is_package=True)
+            return None
+        # The runtime module is the .py; a stub describes a C extension (or a .pyi-only module).
+        member = files.py if files.py and not files.ext else files.pyi
+        kind = "py" if member == files.py else "pyi"
+        if member is None:
+            return ModuleTable(
+                module, "ext", open="C extension without a stub", is_package=files.package
+            )
+        try:
+            data = self.source.read(member)
+        except UnreadableMember as exc:
+            self.unreadable[member] = str(exc)
+            return ModuleTable(
+                module, "unreadable", open=f"unreadable: {exc}", is_package=files.package
+            )
+        tree = parse(data, member)
+        if isinstance(tree, str):
+            self.unreadable[member] = tree
+            return ModuleTable(
+                module, "unreadable", open=f"{member}: {tree}", is_package=files.package
+            )
+        return scan_exports(module, tree, is_package=files.package, facts=self.facts, kind=kind)  # type: ignore[arg-type]
+
+    def has_module(self, module: str) -> bool:
+        return module in self.layout.modules or module in self.layout.namespaces
+
+    def definition(self, module: str, name: str, depth: int = 0) -> tuple[ast.AST, str] | None:
+        """The module-level node bound to *name* in *module* (through imports, a few hops)."""
+        table = self.table(module)
+        if table is None or table.tree is None or depth > 3:
+            return None
+        found: tuple[ast.AST, str] | None = None
+        for node in _module_level(table.tree.body):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+                found = (node, module)
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in node.targets
+            ):
+                found = (node.value, module)
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if (alias.asname or alias.name) == name:
+                        source = absolute(module, table.is_package, node.level, node.module)
+                        if self.has_module(source):
+                            hop = self.definition(source, alias.name, depth + 1)
+                            if hop is not None:
+                                found = hop
+        return found
+
+    def getattr_facts(self, table: ModuleTable) -> GetattrFacts | None:
+        if table.getattr_def is None and table.getattr_call is None:
+            return None
+        with self._lock:
+            if table.module not in self._getattr:
+                if table.getattr_def is not None:
+                    facts = analyse_getattr(table.getattr_def, table.module, self.definition)
+                else:
+                    assert table.getattr_call is not None
+                    facts = self._attached(table.getattr_call, table.module)
+                self._getattr[table.module] = facts
+            return self._getattr[table.module]
+
+    def _attached(self, call: ast.Call, module: str) -> GetattrFacts:
+        """``__getattr__, __dir__, __all__ = attach(__name__, submodules, submod_attrs)``
+        (lazy_loader, and the copy huggingface_hub ships): it serves the listed submodules
+        and attributes and raises AttributeError for anything else."""
+        facts = GetattrFacts()
+        args: list[ast.AST] = list(call.args[1:3])
+        keywords = {k.arg: k.value for k in call.keywords}
+        for i, key in enumerate(("submodules", "submod_attrs")):
+            if key in keywords:
+                while len(args) <= i:
+                    args.append(ast.Constant(None))
+                args[i] = keywords[key]
+        understood = True
+        for arg in args:
+            if isinstance(arg, ast.Name):
+                found = self.definition(module, arg.id)
+                arg = found[0] if found else arg
+            if isinstance(arg, ast.Constant) and arg.value is None:
+                continue
+            if isinstance(arg, ast.Dict):
+                facts.served |= names_in_dict(arg)
+            elif isinstance(arg, (ast.List, ast.Tuple, ast.Set)):
+                facts.served |= {
+                    e.value
+                    for e in arg.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                }
+            else:
+                understood = False
+        name = (
+            call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+        )
+        if understood and name.endswith("attach"):
+            facts.fallback = "missing"
+        return facts
+
+    # -- verdicts --------------------------------------------------------------------------
+
+    def module_verdict(self, module: str) -> Verdict:
+        if self.has_module(module):
+            return Verdict.present(f"{self} has module `{module}`")
+        parts = module.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            parent = ".".join(parts[:i])
+            if not self.has_module(parent):
+                continue
+            table = self.table(parent)
+            child = parts[i]
+            if table is None:
+                break
+            if table.open and table.kind != "namespace":
+                return Verdict.unknown(f"`{parent}` in {self} is open ({table.open})")
+            if child in table.names or child in table.lazy:
+                return Verdict.unknown(
+                    f"`{parent}.{child}` is a name in {self}, maybe a module alias"
+                )
+            return Verdict.missing(f"{self} has no module `{module}`")
+        return Verdict.missing(f"{self} has no module `{module}`")
+
+    def name_verdict(self, module: str, name: str) -> Verdict:
+        found = self.module_verdict(module)
+        if found.status != "present":
+            return found
+        return self._lookup(module, name, frozenset())
+
+    def _lookup(self, module: str, name: str, seen: frozenset[str]) -> Verdict:
+        table = self.table(module)
+        if table is None:
+            return Verdict.unknown(f"`{module}` is not in {self}")
+        facts = self.getattr_facts(table)
+        if facts is not None and name in facts.raises and name not in table.names:
+            return Verdict.missing(f"`{module}.__getattr__` in {self} raises for `{name}`")
+        if name in table.names:
+            return Verdict.present(f"bound in `{module}`")
+        if self.has_module(f"{module}.{name}"):
+            return Verdict.present(f"submodule `{module}.{name}`")
+        if facts is not None and name in facts.served:
+            return Verdict.present(f"served by `{module}.__getattr__`")
+        if name in table.lazy:
+            return Verdict.present(f"listed in a lazy table of `{module}`")
+        unknown: str | None = None
+        for star in table.stars:
+            if star in seen:
+                continue
+            if not self.has_module(star):
+                unknown = unknown or f"`from {star} import *` in `{module}` is outside {self}"
+                continue
+            inner = self._star(star, name, seen | {module})
+            if inner.status == "present":
+                return Verdict.present(f"via `from {star} import *` in `{module}`")
+            if inner.status == "unknown":
+                unknown = unknown or inner.reason
+        if table.open:
+            if (
+                facts is not None
+                and facts.fallback == "missing"
+                and table.open == "module __getattr__"
+            ):
+                return Verdict.missing(f"`{module}.__getattr__` in {self} does not serve `{name}`")
+            return Verdict.unknown(f"`{module}` in {self} is open ({table.open})")
+        if unknown:
+            return Verdict.unknown(unknown)
+        return Verdict.missing(f"{self} has no `{name}` in `{module}`")
+
+    def _star(self, module: str, name: str, seen: frozenset[str]) -> Verdict:
+        table = self.table(module)
+        if table is None:
+            return Verdict.unknown(f"`{module}` is not in {self}")
+        if table.all is not None:
+            if name not in table.all:
+                return Verdict.missing(f"`{name}` not in `{module}.__all__`")
+            return Verdict.present(f"in `{module}.__all__`")
+        if name.startswith("_"):
+            return Verdict.missing("private names are not star-exported")
+        return self._lookup(module, name, seen)
+
+    def hook_strings(self) -> set[str]:
+        """Names mentioned by import hooks that .pth files start (setuptools' distutils)."""
+        out: set[str] = set()
+        for pth in self.layout.pth_files:
+            try:
+                text = self.source.read(pth).decode("utf-8", "replace")
+            except UnreadableMember:
+                continue
+            for line in text.splitlines():
+                if line.startswith("import "):
+                    for mod in line[len("import ") :].split(";")[0].split(","):
+                        table = self.table(mod.strip())
+                        if table is not None:
+                            out |= table.hook_strings
+                            for node in ast.walk(table.tree) if table.tree else ():
+                                if isinstance(node, ast.FunctionDef) and node.name.startswith(
+                                    "spec_for_"
+                                ):
+                                    out.add(node.name[len("spec_for_") :])
+        return out
+
+    # -- consumer side ----------------------------------------------------------------------
+
+    def uses(self) -> ConsumerUses:
+        """Every use in every module of this release, with reachability."""
+        result = ConsumerUses()
+        loads: dict[str, set[str]] = {}
+        if len(self.layout.modules) > 8:
+            self.source.fetch_whole()
+        for module, files in sorted(self.layout.modules.items()):
+            member = files.py or files.pyi
+            if member is None:
+                continue
+            result.files += 1
+            try:
+                data = self.source.read(member)
+            except UnreadableMember as exc:
+                result.unreadable[member] = str(exc)
+                continue
+            result.bytes += len(data)
+            tree = parse(data, member)
+            if isinstance(tree, str):
+                result.unreadable[member] = tree
+                continue
+            found = scan_uses(
+                module, _display(member), tree, is_package=files.package, facts=self.facts
+            )
+            result.uses.extend(found.uses)
+            loads[module] = found.imports_at_load
+        reachable = _reachable(self.layout, loads)
+        own = self.layout.top_levels
+        result.uses = [
+            u if u.consumer_module in reachable else _unreachable(u)
+            for u in result.uses
+            if u.module.split(".")[0] not in own
+        ]
+        result.reachable_modules = len(reachable)
+        return result
+
+
+@dataclass
+class ConsumerUses:
+    uses: list[Use] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+    unreadable: dict[str, str] = field(default_factory=dict)
+    reachable_modules: int = 0
+
+
+def _unreachable(use: Use) -> Use:
+    from dataclasses import replace
+
+    return replace(use, reachable=False)
+
+
+def _display(member: str) -> str:
+    import re
+
+    return re.sub(r"^[^/]+\.data/(?:purelib|platlib)/", "", member)
+
+
+def _module_level(stmts: list[ast.stmt]) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
+    for stmt in stmts:
+        out.append(stmt)
+        if isinstance(stmt, ast.If):
+            out += _module_level(stmt.body) + _module_level(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            out += _module_level(stmt.body) + _module_level(stmt.orelse)
+            for h in stmt.handlers:
+                out += _module_level(h.body)
+    return out
+
+
+def _reachable(layout: Layout, loads: dict[str, set[str]]) -> set[str]:
+    """Modules that ``import <top-level>`` executes, following the release's own imports."""
+    own = layout.top_levels
+    start = [m for m in layout.modules if "." not in m]
+    seen: set[str] = set()
+    stack = list(start)
+    while stack:
+        module = stack.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        for target in loads.get(module, ()):
+            if target.split(".")[0] not in own:
+                continue
+            parts = target.split(".")
+            for i in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:i])
+                if prefix in layout.modules and prefix not in seen:
+                    stack.append(prefix)
+    return seen

@@ -1,0 +1,382 @@
+"""Uses: what a consumer module needs from other distributions, and under which guard.
+
+Sources of uses: ``import a.b``, ``from a.b import c``, ``from a import *``,
+``importlib.import_module("a.b")``, and attribute chains on a bound module name
+(``import numpy as np; np.float_``). Each carries its guard (see DESIGN.md):
+
+- ``top``: runs when the module is imported — a hard constraint;
+- ``conditional``: under an ``if`` symres cannot evaluate — still hard;
+- ``if-available``: under ``if is_x_available():``/``find_spec`` (or its ``else``) —
+  hard when the provider is installed;
+- ``lazy``: inside a function body — a constraint by default, labelled;
+- ``optional``: in a ``try`` whose ``except ImportError`` has a fallback — not a constraint;
+- ``type-checking``: under ``if TYPE_CHECKING:`` — never runs, ignored.
+
+``if`` tests on the target (``sys.version_info``, ``sys.platform``) are evaluated and
+the dead branch dropped; tests on the provider (``version.parse(x.__version__) >= …``,
+``hasattr(x.y, "z")``) travel with the use and are evaluated per candidate release.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from symres.symbols.conditions import TargetFacts, constant, evaluate
+from symres.symbols.exports import absolute
+
+Guard = Literal["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
+HARD: frozenset[str] = frozenset({"top", "conditional", "if-available", "lazy"})
+_AVAILABLE = re.compile(r"^_?is_\w+_available$|^find_spec$|^_?is_package_available$")
+_IMPORT_ERRORS = {
+    "ImportError",
+    "ModuleNotFoundError",
+    "Exception",
+    "BaseException",
+    "AttributeError",
+}
+
+
+@dataclass(frozen=True)
+class ProviderCondition:
+    """A test on the provider that decides whether a use runs."""
+
+    module: str
+    kind: Literal["version", "hasattr"]
+    op: str = ">="
+    value: str = ""
+    negate: bool = False
+
+    def describe(self) -> str:
+        text = (
+            f"{self.module}.__version__ {self.op} {self.value}"
+            if self.kind == "version"
+            else f"hasattr({self.module}, {self.value!r})"
+        )
+        return f"not ({text})" if self.negate else text
+
+
+@dataclass(frozen=True)
+class Use:
+    module: str
+    name: str | None
+    guard: Guard
+    file: str
+    line: int
+    consumer_module: str
+    condition: ProviderCondition | None = None
+    reachable: bool = True
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def hard(self) -> bool:
+        return self.guard in HARD
+
+    def statement(self) -> str:
+        return f"from {self.module} import {self.name}" if self.name else f"import {self.module}"
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    guard: Guard = "top"
+    condition: ProviderCondition | None = None
+    in_function: bool = False
+
+    def weaker(self, guard: Guard) -> _Ctx:
+        order = ["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
+        return replace(
+            self, guard=guard if order.index(guard) > order.index(self.guard) else self.guard
+        )
+
+
+@dataclass
+class ModuleUses:
+    uses: list[Use] = field(default_factory=list)
+    imports_at_load: set[str] = field(
+        default_factory=set
+    )  # absolute modules imported at import time
+
+
+def _dotted(node: ast.AST) -> list[str] | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return list(reversed(parts))
+    return None
+
+
+class _Collector:
+    def __init__(self, module: str, filename: str, is_package: bool, facts: TargetFacts) -> None:
+        self.module = module
+        self.filename = filename
+        self.is_package = is_package
+        self.facts = facts
+        self.out = ModuleUses()
+        self.aliases: dict[str, str] = {}  # local name -> module it is bound to
+        self.imported: set[str] = set()  # modules known imported (for a.b.c chains)
+        self.consts: dict[str, object] = {}
+        self.seen: set[tuple[str, str | None, str, str | None]] = set()
+
+    def add(self, module: str, name: str | None, node: ast.AST, ctx: _Ctx) -> None:
+        if not module:
+            return
+        key = (module, name, ctx.guard, ctx.condition.describe() if ctx.condition else None)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self.out.uses.append(
+            Use(
+                module,
+                name,
+                ctx.guard,
+                self.filename,
+                getattr(node, "lineno", 0),
+                self.module,
+                ctx.condition,
+            )
+        )
+
+    def body(self, stmts: list[ast.stmt], ctx: _Ctx) -> None:
+        for stmt in stmts:
+            self.stmt(stmt, ctx)
+
+    def loaded(self, module: str, ctx: _Ctx) -> None:
+        if ctx.guard not in ("lazy", "type-checking"):
+            self.out.imports_at_load.add(module)
+
+    def stmt(self, node: ast.stmt, ctx: _Ctx) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                self.add(alias.name, None, node, ctx)
+                self.loaded(alias.name, ctx)
+                parts = alias.name.split(".")
+                self.imported.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+                if alias.asname:
+                    self.aliases[alias.asname] = alias.name
+                else:
+                    self.aliases[parts[0]] = parts[0]
+            return
+        if isinstance(node, ast.ImportFrom):
+            target = absolute(self.module, self.is_package, node.level, node.module)
+            for alias in node.names:
+                if node.level == 0:
+                    self.add(target, None if alias.name == "*" else alias.name, node, ctx)
+                if alias.name != "*":
+                    self.loaded(f"{target}.{alias.name}", ctx)
+                    self.aliases.setdefault(alias.asname or alias.name, f"{target}.{alias.name}")
+            self.loaded(target, ctx)
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in node.decorator_list:
+                self.expr(d, ctx)
+            for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]:
+                self.expr(default, ctx)
+            self.body(node.body, replace(ctx.weaker("lazy"), in_function=True))
+            return
+        if isinstance(node, ast.ClassDef):
+            for b in [*node.bases, *node.decorator_list, *(k.value for k in node.keywords)]:
+                self.expr(b, ctx)
+            self.body(node.body, ctx)
+            return
+        if isinstance(node, ast.If):
+            self.if_(node, ctx)
+            return
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            protected = any(_catches_import_error(h) and not _reraises(h) for h in node.handlers)  # type: ignore[attr-defined]
+            self.body(node.body, ctx.weaker("optional") if protected else ctx)  # type: ignore[attr-defined]
+            for h in node.handlers:  # type: ignore[attr-defined]
+                self.body(h.body, ctx)
+            self.body(node.orelse, ctx)  # type: ignore[attr-defined]
+            self.body(node.finalbody, ctx)  # type: ignore[attr-defined]
+            return
+        if isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self.expr(node.value, ctx)
+            return
+        if isinstance(node, ast.Assign) and not ctx.in_function:
+            result = constant(node.value, self.facts, self.consts)
+            if result is not None:
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        self.consts[t.id] = result
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                continue
+            if isinstance(child, ast.expr):
+                self.expr(child, ctx)
+        for field_name in ("body", "orelse", "finalbody"):
+            sub = getattr(node, field_name, None)
+            if isinstance(sub, list) and sub and isinstance(sub[0], ast.stmt):
+                self.body(sub, ctx)
+        if type(node).__name__ == "Match":
+            for case in node.cases:  # type: ignore[attr-defined]
+                self.body(case.body, ctx)
+
+    def if_(self, node: ast.If, ctx: _Ctx) -> None:
+        test = node.test
+        if _is_type_checking(test):
+            self.body(node.body, ctx.weaker("type-checking"))
+            self.body(node.orelse, ctx)
+            return
+        verdict = evaluate(test, self.facts, self.consts)
+        if verdict is True:
+            self.body(node.body, ctx)
+            return
+        if verdict is False:
+            self.body(node.orelse, ctx)
+            return
+        self.expr(test, ctx)
+        available = _mentions_availability(test)
+        condition = self.provider_condition(test)
+        if available:
+            body_ctx = else_ctx = ctx.weaker("if-available")
+        elif condition is not None:
+            body_ctx = replace(ctx, condition=condition)
+            else_ctx = replace(ctx, condition=replace(condition, negate=not condition.negate))
+        else:
+            body_ctx = else_ctx = ctx.weaker("conditional")
+        self.body(node.body, body_ctx)
+        self.body(node.orelse, else_ctx)
+
+    def provider_condition(self, test: ast.AST) -> ProviderCondition | None:
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            for v in test.values:
+                found = self.provider_condition(v)
+                if found is not None:
+                    return found
+            return None
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.provider_condition(test.operand)
+            return replace(inner, negate=not inner.negate) if inner else None
+        if (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "hasattr"
+        ):
+            if len(test.args) == 2 and isinstance(test.args[1], ast.Constant):
+                module = self.module_of(test.args[0])
+                if module is not None and isinstance(test.args[1].value, str):
+                    return ProviderCondition(module, "hasattr", value=test.args[1].value)
+            return None
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            ops = {
+                ast.GtE: ">=",
+                ast.Gt: ">",
+                ast.LtE: "<=",
+                ast.Lt: "<",
+                ast.Eq: "==",
+                ast.NotEq: "!=",
+            }
+            op = ops.get(type(test.ops[0]))
+            module = self.version_of(test.left)
+            value = _version_literal(test.comparators[0])
+            if op and module and value:
+                return ProviderCondition(module, "version", op, value)
+        return None
+
+    def version_of(self, node: ast.AST) -> str | None:
+        """``version.parse(x.__version__)`` / ``Version(x.__version__)`` / ``x.__version__``."""
+        if isinstance(node, ast.Call) and len(node.args) == 1:
+            node = node.args[0]
+        chain = _dotted(node)
+        if chain and chain[-1] == "__version__" and len(chain) >= 2:
+            return self.module_of_chain(chain[:-1])
+        return None
+
+    def module_of(self, node: ast.AST) -> str | None:
+        chain = _dotted(node)
+        return self.module_of_chain(chain) if chain else None
+
+    def module_of_chain(self, chain: list[str]) -> str | None:
+        base = self.aliases.get(chain[0])
+        if base is None:
+            return None
+        return ".".join([base, *chain[1:]])
+
+    def expr(self, node: ast.AST, ctx: _Ctx) -> None:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
+                self.attribute(sub, ctx)
+            elif isinstance(sub, ast.Call):
+                fn = _dotted(sub.func)
+                if (
+                    fn
+                    and fn[-1] == "import_module"
+                    and sub.args
+                    and isinstance(sub.args[0], ast.Constant)
+                ):
+                    target = sub.args[0].value
+                    if isinstance(target, str) and not target.startswith("."):
+                        self.add(target, None, sub, ctx)
+            elif isinstance(sub, ast.Lambda):
+                pass
+
+    def attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
+        chain = _dotted(node)
+        if not chain or chain[0] not in self.aliases:
+            return
+        module = self.aliases[chain[0]]
+        if module not in self.imported:
+            return  # a name imported from a module, not a module itself
+        rest = chain[1:]
+        while rest and f"{module}.{rest[0]}" in self.imported:
+            module = f"{module}.{rest[0]}"
+            rest = rest[1:]
+        if rest and not rest[0].startswith("__"):
+            self.add(module, rest[0], node, ctx)
+
+
+def _version_literal(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Call) and len(node.args) == 1:
+        node = node.args[0]
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.match(r"^\d", node.value)
+    ):
+        return node.value
+    return None
+
+
+def _is_type_checking(test: ast.AST) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _mentions_availability(test: ast.AST) -> bool:
+    for sub in ast.walk(test):
+        if isinstance(sub, ast.Call):
+            chain = _dotted(sub.func)
+            if chain and _AVAILABLE.match(chain[-1]):
+                return True
+        elif isinstance(sub, ast.Name) and re.match(r"^_?\w+_(?:available|AVAILABLE)$", sub.id):
+            return True
+    return False
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any((_dotted(t) or [""])[-1] in _IMPORT_ERRORS for t in types)
+
+
+def _reraises(handler: ast.ExceptHandler) -> bool:
+    return any(isinstance(s, ast.Raise) for s in handler.body)
+
+
+def scan_uses(
+    module: str, filename: str, tree: ast.Module, *, is_package: bool, facts: TargetFacts
+) -> ModuleUses:
+    collector = _Collector(module, filename, is_package, facts)
+    collector.body(tree.body, _Ctx())
+    return collector.out
