@@ -22,7 +22,7 @@ from symres.fsutil import atomic_write
 
 
 def _console() -> Console:
-    return Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ)
+    return Console(stderr=True, highlight=False, soft_wrap=True, no_color="NO_COLOR" in os.environ)
 
 
 def _add_target_options(p: argparse.ArgumentParser) -> None:
@@ -92,6 +92,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave --index-url lines out of requirements.txt",
     )
     lock.add_argument("--json", action="store_true", help="print the resolution as JSON")
+    lock.add_argument(
+        "--symbols",
+        choices=["enforce", "warn", "off"],
+        default="enforce",
+        help="enforce: refuse releases whose imports would fail (default); "
+        "warn: resolve on metadata only and report breaks; off: no symbol checks",
+    )
+    lock.add_argument(
+        "--ignore-symbol",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="overrule one symbol check (repeat; also [tool.symres] ignore-symbols)",
+    )
+    lock.add_argument(
+        "--src",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="the project's own code is a consumer too (repeat)",
+    )
+    lock.add_argument(
+        "--export-overrides",
+        type=Path,
+        metavar="FILE",
+        help="write the learned narrowings as a pip constraints file "
+        "(or, for a .toml FILE, as uv constraint-dependencies)",
+    )
+    lock.add_argument(
+        "--lazy", choices=["warn", "enforce"], default="warn",
+        help="uses in function bodies and in modules `import` does not reach: "
+        "report them (default) or narrow on them too",
+    )
     lock.add_argument("-q", "--quiet", action="store_true")
     lock.add_argument("-v", "--verbose", action="store_true")
     _add_target_options(lock)
@@ -155,6 +189,10 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
         no_cache=args.no_cache,
         refresh=args.refresh,
         emit_index_url=not args.no_emit_index_url,
+        symbols=args.symbols,
+        lazy=args.lazy,
+        ignore_symbols=tuple(args.ignore_symbol),
+        src=tuple(args.src),
     )
     started = time.perf_counter()
     show = console.is_terminal and not args.quiet
@@ -179,6 +217,15 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
     elapsed = time.perf_counter() - started
     output = result.output
     n = len(result.resolution.packages)
+    if not args.quiet:
+        for note in _narrowing_lines(result):
+            console.print(note, markup=False)
+        for brk in result.breaks:
+            console.print(f"warning: {brk.describe()}: {brk.verdict.reason}", markup=False)
+    if args.export_overrides is not None:
+        from symres.lock.overrides import render_overrides  # noqa: PLC0415
+
+        atomic_write(args.export_overrides, render_overrides(result, args.export_overrides))
     if args.verbose:
         for line in result.resolution.dropped:
             console.print(f"warning: {line}")
@@ -210,8 +257,44 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _narrowing_lines(result: Any) -> list[str]:
+    pins = {p.name: p.version for p in result.resolution.packages}
+    out = []
+    for narrowing in result.narrowings:
+        if (
+            narrowing.applies_to is None
+            or pins.get(narrowing.applies_to[0]) == narrowing.applies_to[1]
+        ):
+            out.append(f"narrowed {narrowing.target}{narrowing.specifier}: {narrowing.why}")
+    return out
+
+
 def _lock_json(result: Any, *, written: bool) -> dict[str, Any]:
     return {
+        "narrowings": [
+            {
+                "package": n.target,
+                "specifier": str(n.specifier),
+                "why": n.why,
+                "consumer": n.brk.consumer_label,
+                "file": n.brk.use.file,
+                "line": n.brk.use.line,
+                "module": n.brk.use.module,
+                "name": n.brk.use.name,
+            }
+            for n in result.narrowings
+        ],
+        "breaks": [
+            {
+                "consumer": b.consumer_label,
+                "use": b.use.statement(),
+                "where": b.use.where,
+                "provider": f"{b.provider} {b.provider_version}" if b.provider else "stdlib",
+                "reason": b.verdict.reason,
+            }
+            for b in result.breaks
+        ],
+        "unknown_verdicts": result.unknown,
         "target": {
             "python_version": result.target.python_version,
             "platform": result.target.platform,
@@ -224,6 +307,7 @@ def _lock_json(result: Any, *, written: bool) -> dict[str, Any]:
                 "name": p.name,
                 "version": str(p.version),
                 "via": list(p.via),
+                "symres": list(p.notes),
                 "files": [
                     {"filename": f.filename, "url": f.url, "sha256": f.sha256}
                     for f in p.release.files

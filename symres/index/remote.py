@@ -68,6 +68,13 @@ class RangeFile(io.RawIOBase):
         self._pos += n
         return n
 
+    def prefetch(self, start: int, end: int) -> None:
+        """Fetch [start, end) in one request, for reads that will follow."""
+        end = min(end, self.size)
+        if start >= end or any(s <= start and end <= s + len(c) for s, c in self._chunks):
+            return
+        self._read_range(start, end)
+
     def _read_range(self, start: int, end: int) -> bytes:
         for chunk_start, chunk in self._chunks:
             if chunk_start <= start and end <= chunk_start + len(chunk):

@@ -21,8 +21,10 @@ from symres.index.pages import DistFile
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.pylock import read_pylock_pins, render_pylock
 from symres.lock.txt import Header, read_requirements_pins, render_requirements
+from symres.resolve.finder import Finder
 from symres.resolve.model import Candidate, Release, Requirement
 from symres.resolve.run import LockedPackage, Resolution, resolve
+from symres.resolve.symbolic import Break, Narrowing, SymbolSession, find_breaks
 from symres.session import IndexOptions, open_finder
 from symres.target import Target, make_target
 
@@ -46,6 +48,10 @@ class LockOptions:
     refresh: bool = False
     emit_index_url: bool = True
     cache_dir: Path | None = None
+    symbols: Literal["enforce", "warn", "off"] = "enforce"
+    lazy: Literal["enforce", "warn"] = "warn"
+    ignore_symbols: tuple[str, ...] = ()
+    src: tuple[Path, ...] = ()
 
     def output_path(self) -> Path:
         if self.output is not None:
@@ -78,6 +84,9 @@ class LockResult:
     output: Path
     index: IndexConfig
     stats: dict[str, int] = field(default_factory=dict)
+    narrowings: list[Narrowing] = field(default_factory=list)
+    breaks: list[Break] = field(default_factory=list)  # --symbols warn: found, not acted on
+    unknown: int = 0
 
 
 @dataclass
@@ -211,16 +220,52 @@ def lock(
             )
         constraints, constraint_origins = _constraints(inputs, options, target)
         output = options.output_path()
-        resolution = resolve(
-            finder,
-            roots,
-            root_origins=origins,
-            constraints=constraints,
-            constraint_origins=constraint_origins,
-            preferred=_existing_pins(options, output),
-            on_pin=progress.on_pin,
-        )
+        preferred = _existing_pins(options, output)
+        symbols = SymbolSession(finder, options) if options.symbols != "off" else None
+        learned: dict[tuple[NormalizedName, Version], list[Requirement]] = {}
+        always: dict[NormalizedName, list[Requirement]] = {}
+        narrowings: list[Narrowing] = []
+        breaks: list[Break] = []
+        unknown = 0
+        for _ in range(MAX_ROUNDS):
+            merged = {
+                n: [*constraints.get(n, ()), *always.get(n, ())] for n in {*constraints, *always}
+            }
+            resolution = resolve(
+                finder,
+                roots,
+                root_origins=origins,
+                constraints=merged,
+                constraint_origins=constraint_origins,
+                preferred=preferred,
+                learned=learned,
+                on_pin=progress.on_pin,
+            )
+            if symbols is None:
+                break
+            progress.on_event("symbols", "checking")
+            breaks, unknown = symbols.breaks(resolution)
+            if options.symbols == "warn":
+                break
+            enforced = [b for b in breaks if b.enforced or options.lazy == "enforce"]
+            known = {n.effect for n in narrowings}
+            fresh = [n for n in symbols.learn(enforced) if n.effect not in known]
+            if not fresh:
+                breaks = [b for b in breaks if b not in enforced]  # reported, not acted on
+                break
+            for n in fresh:
+                narrowings.append(n)
+                req = Requirement(n.target, n.specifier, source=n.source, why=n.why)
+                if n.applies_to is None:
+                    always.setdefault(n.target, []).append(req)
+                else:
+                    learned.setdefault(n.applies_to, []).append(req)
+        if symbols is not None and options.symbols == "enforce" and preferred:
+            narrowings += _kept_pin_narrowings(symbols, finder, resolution, preferred, narrowings)
+        if symbols is not None:
+            symbols.close()
         packages = ensure_hashes(client, list(resolution.packages))
+        packages = _annotate(packages, narrowings, breaks)
         resolution = Resolution(tuple(packages), resolution.dropped)
     command = options.command()
     if options.format == "pylock":
@@ -243,4 +288,70 @@ def lock(
         "pages_fetched": client.stats.pages_fetched,
         "pages_from_cache": client.stats.pages_from_cache,
     }
-    return LockResult(text, resolution, target, output, index, stats)
+    return LockResult(text, resolution, target, output, index, stats, narrowings, breaks, unknown)
+
+
+MAX_ROUNDS = 25
+
+
+def _kept_pin_narrowings(
+    symbols: SymbolSession,
+    finder: Finder,
+    resolution: Resolution,
+    preferred: dict[NormalizedName, Version],
+    known: list[Narrowing],
+) -> list[Narrowing]:
+    """A pin kept from the existing lock hides why newer releases are refused. Probe the
+    newest release each kept pin's requirements allow, so the lock says the same whether
+    its pins were kept or chosen afresh."""
+    pins = {p.name: p.version for p in resolution.packages}
+    probe = dict(pins)
+    for name, version in pins.items():
+        if preferred.get(name) != version:
+            continue
+        reqs = resolution.requirements.get(name, ())
+        newer = [
+            v
+            for v in (finder.releases(name) or {})
+            if v > version and not v.is_prerelease and all(r.allows(v) for r in reqs)
+        ]
+        if newer:
+            probe[name] = max(newer)
+    if probe == pins:
+        return []
+    breaks, _ = find_breaks(
+        symbols.oracle, probe, symbols.stdlib, ignore=symbols.ignore, project_uses=symbols.project
+    )
+    relevant = [
+        b
+        for b in breaks
+        if b.enforced and b.provider is not None and probe[b.provider] != pins[b.provider]
+    ]
+    effects = {n.effect for n in known}
+    return [
+        n
+        for n in symbols.learn(relevant)
+        if n.effect not in effects
+        and (n.target not in pins or n.specifier.contains(pins[n.target], prereleases=True))
+    ]
+
+
+def _annotate(
+    packages: list[LockedPackage], narrowings: list[Narrowing], breaks: list[Break]
+) -> list[LockedPackage]:
+    """The `# symres:` lines: each narrowing that shaped the final pins, under the package
+    it narrowed; each unresolved break (`--symbols warn`) under the importing package."""
+    pins = {p.name: p.version for p in packages}
+    notes: dict[NormalizedName, list[str]] = {}
+    for n in narrowings:
+        if n.applies_to is not None and pins.get(n.applies_to[0]) != n.applies_to[1]:
+            continue  # learned for a release the final lock does not hold
+        notes.setdefault(n.target, []).append(f"{n.specifier} — {n.why}")
+    for b in breaks:
+        where = b.provider or "the stdlib"
+        notes.setdefault(b.consumer, []).append(
+            f"warning — {b.describe()}: {b.verdict.reason} ({where})"
+        )
+    return [
+        replace(p, notes=tuple(notes.get(p.name, ()))) if p.name in notes else p for p in packages
+    ]

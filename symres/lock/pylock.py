@@ -69,7 +69,12 @@ def build_pylock(packages: Sequence[LockedPackage], target: Target, command: str
                 upload_time=_time(f.upload_time),
                 hashes=_hashes(f),
             )
-        out.append(Package(name=pkg.name, version=pkg.version, wheels=wheels or None, sdist=sdist))
+        tool = {"symres": {"narrowed": list(pkg.notes)}} if pkg.notes else None
+        out.append(
+            Package(
+                name=pkg.name, version=pkg.version, wheels=wheels or None, sdist=sdist, tool=tool
+            )
+        )
     lock = Pylock(
         lock_version=Version("1.0"),
         environments=[target_marker(target)],

@@ -51,6 +51,7 @@ def render_requirements(packages: Sequence[LockedPackage], header: Header) -> st
         elif pkg.via:
             lines.append("    # via")
             lines += [f"    #   {v}" for v in pkg.via]
+        lines += [f"    # symres: {note}" for note in pkg.notes]
     return "\n".join(lines) + "\n"
 
 

@@ -11,10 +11,15 @@ from symres.errors import NoSolution
 from symres.resolve.model import PYTHON, Requirement
 
 
+def _step(req: Requirement) -> str:
+    text = f"{req.source} requires {req}" if " " in req.source else f"{req.source}: {req}"
+    return f"{text} (symres: {req.why})" if req.why else text
+
+
 def _chain(req: Requirement, introduced_by: Mapping[NormalizedName, Requirement]) -> list[str]:
     """From a root line down to *req*, e.g. ``requirements.in:1: flask==2.2.2``, then
     ``flask 2.2.2 requires werkzeug>=2.2.2``."""
-    steps = [f"{req.source} requires {req}" if " " in req.source else f"{req.source}: {req}"]
+    steps = [_step(req)]
     seen = set()
     source = req.source
     while " " in source and len(steps) < 8:
@@ -23,11 +28,7 @@ def _chain(req: Requirement, introduced_by: Mapping[NormalizedName, Requirement]
             break
         seen.add(parent_name)
         parent = introduced_by[parent_name]
-        steps.append(
-            f"{parent.source} requires {parent}"
-            if " " in parent.source
-            else f"{parent.source}: {parent}"
-        )
+        steps.append(_step(parent))
         source = parent.source
     return list(reversed(steps))
 
@@ -71,6 +72,11 @@ def no_solution(
     hint = "relax one of the requirements above, or pin the package that brings it in"
     if PYTHON in by_project:
         hint = "lock for another `--python-version`, or pin releases that support this one"
+    if any(r.why for reqs in by_project.values() for r in reqs):
+        hint = (
+            "a symbol constraint closed the last way out: allow another release of the "
+            "importing package, or overrule one with `--ignore-symbol MODULE:NAME`"
+        )
     err = NoSolution(message, hint=hint)
     err.details = details
     return err

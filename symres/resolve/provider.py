@@ -38,12 +38,15 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         root_names: Iterable[NormalizedName] = (),
         constraints: Mapping[NormalizedName, Sequence[Requirement]] | None = None,
         preferred: Mapping[NormalizedName, Version] | None = None,
+        learned: Mapping[tuple[NormalizedName, Version], Sequence[Requirement]] | None = None,
     ) -> None:
         self.finder = finder
         self.env = finder.target.env
         self.root_names = frozenset(root_names)
         self.constraints = dict(constraints or {})
         self.preferred = dict(preferred or {})
+        # Symbol constraints: requirements a consumer release has beyond its metadata.
+        self.learned = dict(learned or {})
         self.python = Candidate(NormalizedName(PYTHON), Version(finder.target.python_full))
         # For explanations: the first requirement that brought each project in.
         self.introduced_by: dict[NormalizedName, Requirement] = {}
@@ -176,6 +179,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             if dep is not None:
                 deps.append(dep)
                 self.introduced_by.setdefault(dep.name, dep)
+        if not candidate.extras:
+            deps += self.learned.get((candidate.name, candidate.version), ())
         self.finder.prefetch((d.name, d.specifier) for d in deps if d.name != PYTHON)
         return deps
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -22,12 +22,17 @@ class LockedPackage:
     version: Version
     release: Release
     via: tuple[str, ...]  # parent project names, and `-r FILE` / `-c FILE` for roots
+    notes: tuple[str, ...] = ()  # why symbols narrowed it (`# symres:` lines)
 
 
 @dataclass(frozen=True)
 class Resolution:
     packages: tuple[LockedPackage, ...]
     dropped: tuple[str, ...] = ()
+    # every requirement the final resolution placed on each project (for what-ifs)
+    requirements: dict[NormalizedName, tuple[Requirement, ...]] = field(
+        default_factory=dict, compare=False
+    )
 
 
 class _Reporter(BaseReporter):  # type: ignore[type-arg]
@@ -46,6 +51,7 @@ def resolve(
     constraints: Mapping[NormalizedName, Sequence[Requirement]] | None = None,
     constraint_origins: Mapping[NormalizedName, Sequence[str]] | None = None,
     preferred: Mapping[NormalizedName, Version] | None = None,
+    learned: Mapping[tuple[NormalizedName, Version], Sequence[Requirement]] | None = None,
     on_pin: Callable[[Candidate], None] = lambda c: None,
     max_rounds: int = 200_000,
 ) -> Resolution:
@@ -56,6 +62,7 @@ def resolve(
         root_names={r.name for r in roots},
         constraints=constraints,
         preferred=preferred,
+        learned=learned,
     )
     for root in roots:
         provider.introduced_by.setdefault(root.name, root)
@@ -106,7 +113,14 @@ def resolve(
             )
         )
     packages.sort(key=lambda p: p.name)
-    return Resolution(tuple(packages), tuple(provider.dropped))
+    requirements: dict[NormalizedName, tuple[Requirement, ...]] = {}
+    for identifier, criterion in result.criteria.items():
+        if identifier == PYTHON:
+            continue
+        name, _ = split_identifier(identifier)
+        reqs = tuple(info.requirement for info in criterion.information)
+        requirements[name] = requirements.get(name, ()) + reqs
+    return Resolution(tuple(packages), tuple(provider.dropped), requirements)
 
 
 def _via_order(item: str) -> tuple[int, str]:

@@ -124,6 +124,26 @@ def _condition_holds(use: Use, provider: ReleaseSymbols) -> bool | None:
     return not result if cond.negate else result
 
 
+def _fallback_is_dead(use: Use, providers: Sequence[ReleaseSymbols], stdlib: Stdlib) -> bool:
+    if not use.alternatives:
+        return False
+    for module, name in use.alternatives:
+        best = max(providers, key=lambda p: p.layout.provides(module), default=None)
+        if best is not None and best.layout.provides(module):
+            verdict = (
+                best.module_verdict(module)
+                if name in (None, "*")
+                else best.name_verdict(module, name)
+            )
+        elif stdlib.knows(module):
+            verdict = stdlib.module(module) if name in (None, "*") else stdlib.name(module, name)
+        else:
+            return False
+        if verdict.status != "present":
+            return False
+    return True
+
+
 def check(
     consumer: ReleaseSymbols,
     providers: Sequence[ReleaseSymbols],
@@ -151,6 +171,12 @@ def check(
                         Verdict.present(f"served by an import hook of {hooks[top]} (.pth)"),
                     )
                 )
+            elif stdlib.knows(use.module) and stdlib.condition(use) is False:
+                report.inactive.append((use, "its test on the stdlib is false for this Python"))
+            elif stdlib.knows(use.module) and _fallback_is_dead(use, providers, stdlib):
+                report.inactive.append(
+                    (use, "its `try` imports succeed, so this fallback never runs")
+                )
             elif stdlib.knows(use.module):
                 verdict = (
                     stdlib.module(use.module)
@@ -174,6 +200,9 @@ def check(
             verdict = provider.module_verdict(use.module)
         else:
             verdict = provider.name_verdict(use.module, use.name)
+        if verdict.status == "missing" and _fallback_is_dead(use, providers, stdlib):
+            report.inactive.append((use, "its `try` imports succeed, so this fallback never runs"))
+            continue
         report.checked.append(Checked(use, str(provider), verdict))
     return report
 

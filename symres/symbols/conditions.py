@@ -103,6 +103,25 @@ def _value(node: ast.AST, facts: TargetFacts, consts: Mapping[str, object]) -> A
     return _NOT_TARGET
 
 
+def _compare(
+    a: ast.AST, op_node: ast.cmpop, b: ast.AST, facts: TargetFacts, consts: Mapping[str, object]
+) -> bool | None:
+    left, right = _value(a, facts, consts), _value(b, facts, consts)
+    if left is _NOT_TARGET or right is _NOT_TARGET:
+        return None
+    if isinstance(op_node, (ast.In, ast.NotIn)):
+        if not isinstance(right, tuple):
+            return None
+        return (left in right) == isinstance(op_node, ast.In)
+    op = _CMP.get(type(op_node))
+    if op is None:
+        return None
+    try:
+        return bool(op(left, right))
+    except TypeError:
+        return None
+
+
 def constant(node: ast.AST, facts: TargetFacts, consts: Mapping[str, object]) -> object:
     """A module constant worth remembering: a target-only boolean, or ``sys.version_info``
     itself (``py = sys.version_info`` in bottle)."""
@@ -129,20 +148,15 @@ def evaluate(
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         inner = evaluate(node.operand, facts, consts)
         return None if inner is None else not inner
-    if isinstance(node, ast.Compare) and len(node.ops) == 1:
-        op = _CMP.get(type(node.ops[0]))
-        left = _value(node.left, facts, consts)
-        right = _value(node.comparators[0], facts, consts)
-        if op is None or left is _NOT_TARGET or right is _NOT_TARGET:
-            if isinstance(node.ops[0], (ast.In, ast.NotIn)) and left is not _NOT_TARGET:
-                if isinstance(right, tuple):
-                    inside = left in right
-                    return inside if isinstance(node.ops[0], ast.In) else not inside
-            return None
-        try:
-            return bool(op(left, right))
-        except TypeError:
-            return None
+    if isinstance(node, ast.Compare):
+        # a < b < c is a < b and b < c
+        operands = [node.left, *node.comparators]
+        results = [
+            _compare(operands[i], o, operands[i + 1], facts, consts) for i, o in enumerate(node.ops)
+        ]
+        if any(r is False for r in results):
+            return False
+        return True if all(r is True for r in results) else None
     value = _value(node, facts, consts)
     if isinstance(value, bool):
         return value

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -14,9 +15,12 @@ from symres.symbols.conditions import TargetFacts
 from symres.symbols.exports import ModuleTable, absolute, names_in_dict, scan_exports
 from symres.symbols.getattr import GetattrFacts, analyse_getattr
 from symres.symbols.parse import parse
-from symres.symbols.source import Layout, ReleaseSource, UnreadableMember, layout_of
+from symres.symbols.source import Layout, ModuleFiles, ReleaseSource, UnreadableMember, layout_of
 from symres.symbols.uses import Use, scan_uses
 from symres.symbols.verdict import Verdict
+
+if TYPE_CHECKING:
+    from symres.db.store import SymbolDB
 
 
 class ReleaseSymbols:
@@ -250,17 +254,31 @@ class ReleaseSymbols:
 
     # -- consumer side ----------------------------------------------------------------------
 
-    def uses(self) -> ConsumerUses:
-        """Every use in every module of this release, with reachability."""
+    def uses(self, cache: SymbolDB | None = None, target: str = "") -> ConsumerUses:
+        """Every use in every module of this release, with reachability. With a *cache*,
+        module files already scanned in another release (same content hash, from RECORD)
+        are not read again."""
         result = ConsumerUses()
         loads: dict[str, set[str]] = {}
-        if len(self.layout.modules) > 8:
-            self.source.fetch_whole()
+        hashes = self.source.record_hashes() if cache is not None else {}
+        todo: list[tuple[str, ModuleFiles, str]] = []
         for module, files in sorted(self.layout.modules.items()):
             member = files.py or files.pyi
             if member is None:
                 continue
             result.files += 1
+            digest = hashes.get(member)
+            hit = cache.file_uses(digest, target, module) if cache is not None and digest else None
+            if hit is not None:
+                result.uses.extend(hit[0])
+                loads[module] = hit[1]
+                result.from_cache += 1
+                continue
+            todo.append((module, files, member))
+        if len(todo) > 8:
+            self.source.fetch_whole()
+            self.source.prefetch([member for _, _, member in todo])
+        for module, files, member in todo:
             try:
                 data = self.source.read(member)
             except UnreadableMember as exc:
@@ -276,6 +294,9 @@ class ReleaseSymbols:
             )
             result.uses.extend(found.uses)
             loads[module] = found.imports_at_load
+            digest = hashes.get(member)
+            if cache is not None and digest:
+                cache.put_file_uses(digest, target, module, found.uses, found.imports_at_load)
         reachable = _reachable(self.layout, loads)
         own = self.layout.top_levels
         result.uses = [
@@ -294,6 +315,7 @@ class ConsumerUses:
     bytes: int = 0
     unreadable: dict[str, str] = field(default_factory=dict)
     reachable_modules: int = 0
+    from_cache: int = 0
 
 
 def _unreachable(use: Use) -> Use:

@@ -59,6 +59,19 @@ class Stdlib:
             f"`{module}` is not in the Python {self.python} stdlib (it is in {where})"
         )
 
+    def condition(self, use: object) -> bool | None:
+        """Whether a use's provider test (``hasattr(typing, "TypeIs")``) holds on the
+        target's stdlib; None when it is not about the stdlib or cannot be told."""
+        cond = getattr(use, "condition", None)
+        if cond is None:
+            return True
+        if cond.kind != "hasattr" or not self.knows(cond.module):
+            return None
+        status = self.name(cond.module, cond.value).status
+        if status == "unknown":
+            return None
+        return (status == "present") != cond.negate
+
     def name(self, module: str, name: str) -> Verdict:
         found = self.module(module)
         if found.status != "present":

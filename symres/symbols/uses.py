@@ -68,6 +68,14 @@ class Use:
     consumer_module: str
     condition: ProviderCondition | None = None
     reachable: bool = True
+    # In an `except ImportError:` handler: the imports of the `try` it stands in for.
+    # The handler runs only if one of them fails.
+    alternatives: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def import_time(self) -> bool:
+        """Runs when ``import <top-level>`` runs: what ``lock`` enforces by default."""
+        return self.guard in ("top", "conditional", "if-available") and self.reachable
 
     @property
     def where(self) -> str:
@@ -86,6 +94,7 @@ class _Ctx:
     guard: Guard = "top"
     condition: ProviderCondition | None = None
     in_function: bool = False
+    alternatives: tuple[tuple[str, str | None], ...] = ()
 
     def weaker(self, guard: Guard) -> _Ctx:
         order = ["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
@@ -141,6 +150,7 @@ class _Collector:
                 getattr(node, "lineno", 0),
                 self.module,
                 ctx.condition,
+                alternatives=ctx.alternatives,
             )
         )
 
@@ -191,9 +201,14 @@ class _Collector:
             return
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             protected = any(_catches_import_error(h) and not _reraises(h) for h in node.handlers)  # type: ignore[attr-defined]
+            before = len(self.out.uses)
             self.body(node.body, ctx.weaker("optional") if protected else ctx)  # type: ignore[attr-defined]
+            tried = tuple((u.module, u.name) for u in self.out.uses[before:])
             for h in node.handlers:  # type: ignore[attr-defined]
-                self.body(h.body, ctx)
+                handler_ctx = ctx
+                if tried and _catches_import_error(h):
+                    handler_ctx = replace(ctx, alternatives=ctx.alternatives + tried)
+                self.body(h.body, handler_ctx)
             self.body(node.orelse, ctx)  # type: ignore[attr-defined]
             self.body(node.finalbody, ctx)  # type: ignore[attr-defined]
             return

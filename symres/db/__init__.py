@@ -1,0 +1,1 @@
+"""The symbol database: SQLite, embedded, in the user cache; a shipped snapshot in data/."""

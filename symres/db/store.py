@@ -1,0 +1,406 @@
+"""The symbol database.
+
+One SQLite file in the user cache (WAL, several symres processes at once), consulted
+before the network, with the shipped snapshot (``data/symbols.sqlite``) attached
+read-only behind it. Each release's facts are written in one transaction, after they
+were read completely: a crash or a half-read wheel loses that write, nothing else.
+
+Tables: ``scans`` (which release was mined for what target), ``uses`` (what a consumer
+release needs), ``file_uses`` (uses per module file, deduplicated by content hash across
+releases), ``layouts`` (the modules a release provides, for module → distribution),
+``verdicts`` (is module:name present in a provider release), ``evidence`` (runtime
+results from the import tier, which settle ``unknown`` verdicts).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from importlib import resources
+from pathlib import Path
+
+from symres.symbols.uses import ProviderCondition, Use
+from symres.symbols.verdict import Verdict
+
+SCHEMA_VERSION = 2
+TABLES = ("scans", "uses", "file_uses", "layouts", "verdicts", "evidence")
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE scans (
+        kind TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL,
+        filename TEXT, files INTEGER, unreadable INTEGER, scanned_at REAL,
+        PRIMARY KEY (kind, name, version, target));
+    CREATE TABLE uses (
+        name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL,
+        module TEXT NOT NULL, symbol TEXT, guard TEXT NOT NULL, file TEXT, line INTEGER,
+        consumer_module TEXT, condition TEXT, reachable INTEGER);
+    CREATE INDEX uses_release ON uses (name, version, target);
+    CREATE TABLE file_uses (
+        content TEXT NOT NULL, target TEXT NOT NULL, module TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (content, target, module));
+    CREATE TABLE layouts (
+        name TEXT NOT NULL, version TEXT NOT NULL, prefixes TEXT NOT NULL,
+        PRIMARY KEY (name, version));
+    CREATE TABLE verdicts (
+        name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL,
+        module TEXT NOT NULL, symbol TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+        PRIMARY KEY (name, version, target, module, symbol));
+    CREATE TABLE evidence (
+        name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL,
+        module TEXT NOT NULL, symbol TEXT NOT NULL, status TEXT NOT NULL, detail TEXT,
+        recorded_at REAL, PRIMARY KEY (name, version, target, module, symbol));
+    """,
+    # 2: imports in `except ImportError:` handlers know what they stand in for
+    2: """
+    ALTER TABLE uses ADD COLUMN alternatives TEXT;
+    DELETE FROM file_uses;
+    DELETE FROM uses;
+    DELETE FROM scans WHERE kind = 'uses';
+    """,
+}
+
+
+def snapshot_path() -> Path | None:
+    try:
+        path = Path(str(resources.files("symres.data").joinpath("symbols.sqlite")))
+    except (ModuleNotFoundError, TypeError):
+        return None
+    return path if path.is_file() else None
+
+
+def _condition_json(c: ProviderCondition | None) -> str | None:
+    return json.dumps(asdict(c)) if c else None
+
+
+def _condition(text: str | None) -> ProviderCondition | None:
+    return ProviderCondition(**json.loads(text)) if text else None
+
+
+def _alternatives(value: object) -> tuple[tuple[str, str | None], ...]:
+    items = json.loads(value) if isinstance(value, str) else (value or [])
+    return tuple((str(m), n) for m, n in items)  # type: ignore[union-attr]
+
+
+class SymbolDB:
+    """Thread-safe; every method is one short transaction."""
+
+    def __init__(self, path: Path | None, *, snapshot: Path | None | bool = True) -> None:
+        self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._open(path)
+        except sqlite3.DatabaseError:
+            if path is None:
+                raise
+            # Damaged from outside (a truncated copy, a full disk): keep it aside, start anew.
+            self._conn.close()
+            stamp = time.strftime("%Y%m%d%H%M%S")
+            for suffix in ("", "-wal", "-shm"):
+                damaged = Path(f"{path}{suffix}")
+                if damaged.exists():
+                    damaged.rename(f"{path}{suffix}.damaged-{stamp}")
+            self._open(path)
+        snap = snapshot_path() if snapshot is True else (snapshot or None)
+        self.has_snapshot = False
+        if snap is not None and (path is None or snap.resolve() != path.resolve()):
+            self._conn.execute("ATTACH DATABASE ? AS snap", (f"{snap.resolve().as_uri()}?mode=ro&immutable=1",))
+            self.has_snapshot = True
+
+    def _open(self, path: Path | None) -> None:
+        self._conn = sqlite3.connect(
+            path.resolve().as_uri() if path is not None else ":memory:",
+            uri=True, timeout=30, check_same_thread=False, isolation_level=None,
+        )
+        self._lock = threading.RLock()
+        self._conn.execute("PRAGMA busy_timeout = 30000")
+        if path is not None:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._write() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            current = int(row[0]) if row else 0
+            if current > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"symbol database {self.path} has schema {current}, newer than "
+                    f"this symres ({SCHEMA_VERSION})"
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def _query(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        """Run against the user database, then the snapshot when the user one has nothing."""
+        with self._lock:
+            rows = self._conn.execute(sql.format(db="main"), args).fetchall()
+            if not rows and self.has_snapshot:
+                rows = self._conn.execute(sql.format(db="snap"), args).fetchall()
+        return rows
+
+    # -- uses ------------------------------------------------------------------------------
+
+    def scanned(self, kind: str, name: str, version: str, target: str) -> bool:
+        return bool(
+            self._query(
+                "SELECT 1 FROM {db}.scans WHERE kind=? AND name=? AND version=? AND target=?",
+                (kind, name, version, target),
+            )
+        )
+
+    def uses(self, name: str, version: str, target: str) -> list[Use] | None:
+        if not self.scanned("uses", name, version, target):
+            return None
+        db = "main" if self._has_main("uses", name, version, target) else "snap"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT module, symbol, guard, file, line, consumer_module, condition, reachable, "
+                f"alternatives FROM {db}.uses WHERE name=? AND version=? AND target=?",
+                (name, version, target),
+            ).fetchall()
+        return [
+            Use(m, s, g, f, ln, cm, _condition(c), bool(r), _alternatives(a))
+            for m, s, g, f, ln, cm, c, r, a in rows
+        ]
+
+    def _has_main(self, kind: str, name: str, version: str, target: str) -> bool:
+        with self._lock:
+            return (
+                self._conn.execute(
+                    "SELECT 1 FROM main.scans WHERE kind=? AND name=? AND version=? AND target=?",
+                    (kind, name, version, target),
+                ).fetchone()
+                is not None
+            )
+
+    def put_uses(
+        self,
+        name: str,
+        version: str,
+        target: str,
+        uses: Iterable[Use],
+        *,
+        filename: str,
+        files: int,
+        unreadable: int,
+    ) -> None:
+        rows = [
+            (
+                name,
+                version,
+                target,
+                u.module,
+                u.name,
+                u.guard,
+                u.file,
+                u.line,
+                u.consumer_module,
+                _condition_json(u.condition),
+                int(u.reachable),
+                json.dumps(u.alternatives) if u.alternatives else None,
+            )
+            for u in uses
+        ]
+        with self._write() as db:
+            db.execute(
+                "DELETE FROM uses WHERE name=? AND version=? AND target=?", (name, version, target)
+            )
+            db.executemany("INSERT INTO uses VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.execute(
+                "INSERT OR REPLACE INTO scans VALUES ('uses',?,?,?,?,?,?,?)",
+                (name, version, target, filename, files, unreadable, time.time()),
+            )
+
+    def file_uses(
+        self, content: str, target: str, module: str
+    ) -> tuple[list[Use], set[str]] | None:
+        rows = self._query(
+            "SELECT data FROM {db}.file_uses WHERE content=? AND target=? AND module=?",
+            (content, target, module),
+        )
+        if not rows:
+            return None
+        data = json.loads(str(rows[0][0]))
+        uses = [
+            Use(
+                **{
+                    **u,
+                    "condition": _condition(u["condition"]),
+                    "alternatives": _alternatives(u.get("alternatives")),
+                }
+            )
+            for u in data["uses"]
+        ]
+        return uses, set(data["loads"])
+
+    def put_file_uses(
+        self, content: str, target: str, module: str, uses: list[Use], loads: set[str]
+    ) -> None:
+        data = json.dumps(
+            {
+                "uses": [{**asdict(u), "condition": _condition_json(u.condition)} for u in uses],
+                "loads": sorted(loads),
+            }
+        )
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO file_uses VALUES (?,?,?,?)", (content, target, module, data)
+            )
+
+    # -- provider side ---------------------------------------------------------------------
+
+    def layout(self, name: str, version: str) -> list[str] | None:
+        rows = self._query(
+            "SELECT prefixes FROM {db}.layouts WHERE name=? AND version=?", (name, version)
+        )
+        return list(json.loads(str(rows[0][0]))) if rows else None
+
+    def put_layout(self, name: str, version: str, prefixes: Iterable[str]) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO layouts VALUES (?,?,?)",
+                (name, version, json.dumps(sorted(prefixes))),
+            )
+
+    def verdicts_of(self, name: str, version: str, target: str) -> dict[tuple[str, str], Verdict]:
+        """Every known verdict for one provider release (one query; evidence wins)."""
+        out: dict[tuple[str, str], Verdict] = {}
+        for table in ("verdicts", "evidence"):
+            col = "reason" if table == "verdicts" else "detail"
+            for schema in ("snap", "main") if self.has_snapshot else ("main",):
+                with self._lock:
+                    rows = self._conn.execute(
+                        f"SELECT module, symbol, status, {col} FROM {schema}.{table} "
+                        "WHERE name=? AND version=? AND target=?",
+                        (name, version, target),
+                    ).fetchall()
+                for module, symbol, status, reason in rows:
+                    prefix = "import tier: " if table == "evidence" else ""
+                    out[(module, symbol)] = Verdict(status, prefix + str(reason))
+        return out
+
+    def verdict(
+        self, name: str, version: str, target: str, module: str, symbol: str | None
+    ) -> Verdict | None:
+        key = (name, version, target, module, symbol or "")
+        rows = self._query(
+            "SELECT status, detail FROM {db}.evidence WHERE name=? AND version=? AND target=? "
+            "AND module=? AND symbol=?",
+            key,
+        )
+        if rows:
+            return Verdict(str(rows[0][0]), f"import tier: {rows[0][1]}")  # type: ignore[arg-type]
+        rows = self._query(
+            "SELECT status, reason FROM {db}.verdicts WHERE name=? AND version=? AND target=? "
+            "AND module=? AND symbol=?",
+            key,
+        )
+        return Verdict(str(rows[0][0]), str(rows[0][1])) if rows else None  # type: ignore[arg-type]
+
+    def put_verdicts(
+        self,
+        name: str,
+        version: str,
+        target: str,
+        verdicts: Iterable[tuple[str, str | None, Verdict]],
+    ) -> None:
+        rows = [(name, version, target, m, s or "", v.status, v.reason) for m, s, v in verdicts]
+        with self._write() as db:
+            db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?,?,?,?,?,?,?)", rows)
+
+    def put_evidence(
+        self,
+        name: str,
+        version: str,
+        target: str,
+        module: str,
+        symbol: str | None,
+        status: str,
+        detail: str,
+    ) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO evidence VALUES (?,?,?,?,?,?,?,?)",
+                (name, version, target, module, symbol or "", status, detail, time.time()),
+            )
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        with self._lock:
+            for schema in ("main", "snap") if self.has_snapshot else ("main",):
+                counts = {
+                    t: int(self._conn.execute(f"SELECT COUNT(*) FROM {schema}.{t}").fetchone()[0])
+                    for t in TABLES
+                }
+                counts["releases mined for uses"] = int(
+                    self._conn.execute(
+                        f"SELECT COUNT(*) FROM {schema}.scans WHERE kind='uses'"
+                    ).fetchone()[0]
+                )
+                out["user" if schema == "main" else "snapshot"] = counts
+        return out
+
+    def export(self, dest: Path) -> None:
+        """A compact copy of the user database (``VACUUM INTO``)."""
+        if dest.exists():
+            dest.unlink()
+        with self._lock:
+            self._conn.execute("VACUUM main INTO ?", (str(dest),))
+
+    def import_(self, source: Path) -> dict[str, int]:
+        """Merge another symbol database into this one; rows already here win."""
+        added: dict[str, int] = {}
+        with self._lock:
+            self._conn.execute("ATTACH DATABASE ? AS other", (f"{source.resolve().as_uri()}?mode=ro",))
+            try:
+                with self._write() as db:
+                    row = db.execute(
+                        "SELECT value FROM other.meta WHERE key='schema_version'"
+                    ).fetchone()
+                    if row is None or int(row[0]) > SCHEMA_VERSION:
+                        raise ValueError(f"{source} is not a symres database this version can read")
+                    for table in ("uses", *(t for t in TABLES if t != "uses")):
+                        before = db.total_changes
+                        if table == "uses":
+                            db.execute(
+                                "INSERT INTO uses SELECT o.* FROM other.uses o WHERE NOT EXISTS ("
+                                "SELECT 1 FROM main.scans s WHERE s.kind='uses' AND s.name=o.name "
+                                "AND s.version=o.version AND s.target=o.target)"
+                            )
+                        else:
+                            db.execute(
+                                f"INSERT OR IGNORE INTO main.{table} SELECT * FROM other.{table}"
+                            )
+                        added[table] = db.total_changes - before
+            finally:
+                self._conn.execute("DETACH DATABASE other")
+        return added

@@ -1,0 +1,381 @@
+"""Symbol constraints for the resolver: check a resolution's uses against its own pins,
+and turn each break into a narrowing with its reason.
+
+For a pinned consumer, a hard use that its provider's locked release lacks narrows the
+provider to the releases that have it: the contiguous run of releases lacking the name
+around the locked one is found by bisection on each side (a name is usually removed
+once, or added once) and excluded. When no release of the provider has it, or the
+stdlib of the target lacks it, the consumer's release itself is excluded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from symres.errors import InputError
+from symres.resolve.finder import Finder
+from symres.symbols.conditions import TargetFacts
+from symres.symbols.oracle import SymbolOracle, provides
+from symres.symbols.stdlib import Stdlib
+from symres.symbols.uses import Use
+from symres.symbols.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Break:
+    consumer: NormalizedName
+    consumer_version: Version
+    use: Use
+    provider: NormalizedName | None  # None: the stdlib
+    provider_version: Version | None
+    verdict: Verdict
+
+    @property
+    def enforced(self) -> bool:
+        """Import-time uses narrow the lock; lazy and unreachable ones are reported."""
+        return self.use.import_time
+
+    @property
+    def consumer_label(self) -> str:
+        return (
+            "your code" if self.consumer == PROJECT else f"{self.consumer} {self.consumer_version}"
+        )
+
+    def describe(self) -> str:
+        what = (
+            f"`{self.use.name}` from `{self.use.module}`"
+            if self.use.name not in (None, "*")
+            else (f"module `{self.use.module}`")
+        )
+        labels = [] if self.use.guard == "top" else [self.use.guard]
+        if not self.use.reachable:
+            labels.append("unreachable")
+        label = f", {', '.join(labels)}" if labels else ""
+        return f"{self.consumer_label} imports {what} ({self.use.where}{label})"
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """A learned constraint: *target* is limited to *specifier* because of *brk*.
+    ``applies_to`` is the consumer release it depends on (None: always)."""
+
+    target: NormalizedName
+    specifier: SpecifierSet
+    why: str
+    brk: Break
+    applies_to: tuple[NormalizedName, Version] | None
+
+    @property
+    def source(self) -> str:
+        return self.brk.consumer_label
+
+    @property
+    def effect(self) -> tuple[object, ...]:
+        return (self.target, str(self.specifier), self.applies_to)
+
+
+def _is_ignored(use: Use, ignore: frozenset[str]) -> bool:
+    return (
+        f"{use.module}:{use.name}" in ignore or use.module in ignore or f"{use.module}:*" in ignore
+    )
+
+
+PROJECT = NormalizedName("<src>")
+
+
+def find_breaks(
+    oracle: SymbolOracle,
+    pins: Mapping[NormalizedName, Version],
+    stdlib: Stdlib,
+    *,
+    ignore: frozenset[str] = frozenset(),
+    project_uses: Sequence[Use] = (),
+    on_progress: Callable[[str], None] = lambda s: None,
+) -> tuple[list[Break], int]:
+    """Every hard use of every pinned release (and of the project's own code) that its
+    locked provider, or the stdlib, lacks. Returns the breaks and the count of unknowns."""
+    names = sorted(pins)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        prefixes = dict(zip(names, pool.map(lambda n: oracle.prefixes(n, pins[n]), names)))
+        uses = dict(zip(names, pool.map(lambda n: oracle.uses(n, pins[n]), names)))
+    if project_uses:
+        uses[PROJECT] = list(project_uses)
+        pins = {**pins, PROJECT: Version("0")}
+        names.append(PROJECT)
+    by_top: dict[str, list[NormalizedName]] = {}
+    for name, found in prefixes.items():
+        for prefix in found:
+            by_top.setdefault(prefix.split(".")[0], []).append(name)
+
+    def provider_of(consumer: NormalizedName, module: str) -> tuple[NormalizedName | None, bool]:
+        """The locked distribution providing *module* (None: none), and whether any
+        locked distribution other than the consumer claims its top-level name."""
+        owners = [n for n in by_top.get(module.split(".")[0], ()) if n != consumer]
+        best = max(owners, key=lambda n: provides(prefixes[n], module), default=None)
+        if best is not None and provides(prefixes[best], module) == 0:
+            best = None
+        return best, bool(owners)
+
+    def judge(consumer: NormalizedName, use: Use) -> tuple[NormalizedName | None, Verdict] | None:
+        """The verdict on one use in this lock; None when the lock does not provide its
+        module (not ours to judge) or a test on the provider switches it off."""
+        provider, owned = provider_of(consumer, use.module)
+        if provider is None:
+            if owned or not stdlib.knows(use.module) or stdlib.condition(use) is False:
+                return None
+            if use.name in (None, "*"):
+                return None, stdlib.module(use.module)
+            return None, stdlib.name(use.module, use.name)
+        if use.condition is not None and _condition(oracle, use, provider, pins[provider]) is False:
+            return None
+        return provider, oracle.verdict(provider, pins[provider], use.module, use.name)
+
+    def fallback_is_dead(consumer: NormalizedName, use: Use) -> bool:
+        """An `except ImportError:` import runs only if its `try` failed."""
+        if not use.alternatives:
+            return False
+        for module, name in use.alternatives:
+            found = judge(
+                consumer, replace(use, module=module, name=name, alternatives=(), condition=None)
+            )
+            if found is None or found[1].status != "present":
+                return False
+        return True
+
+    breaks: list[Break] = []
+    unknown = 0
+    for consumer in names:
+        on_progress(f"{consumer} {pins[consumer]}")
+        for use in uses[consumer]:
+            if not use.hard or _is_ignored(use, ignore):
+                continue
+            found = judge(consumer, use)
+            if found is None:
+                continue
+            provider, verdict = found
+            if verdict.status == "missing" and not fallback_is_dead(consumer, use):
+                breaks.append(
+                    Break(
+                        consumer,
+                        pins[consumer],
+                        use,
+                        provider,
+                        pins[provider] if provider else None,
+                        verdict,
+                    )
+                )
+            elif verdict.status == "unknown":
+                unknown += 1
+    return breaks, unknown
+
+
+def _condition(
+    oracle: SymbolOracle, use: Use, provider: NormalizedName, version: Version
+) -> bool | None:
+    import operator  # noqa: PLC0415
+
+    cond = use.condition
+    assert cond is not None
+    if cond.kind == "version":
+        ops = {
+            ">=": operator.ge,
+            ">": operator.gt,
+            "<=": operator.le,
+            "<": operator.lt,
+            "==": operator.eq,
+            "!=": operator.ne,
+        }
+        try:
+            result = ops[cond.op](version, Version(cond.value))
+        except Exception:  # noqa: BLE001  (an odd literal: treat the condition as unknown)
+            return None
+    else:
+        verdict = oracle.verdict(provider, version, cond.module, cond.value)
+        if verdict.status == "unknown":
+            return None
+        result = verdict.status == "present"
+    return not result if cond.negate else result
+
+
+def narrow(oracle: SymbolOracle, brk: Break, versions: Sequence[Version]) -> Narrowing:
+    """What to learn from one break. *versions*: the provider's releases for the target."""
+    project = brk.consumer == PROJECT
+    if brk.provider is None or brk.provider_version is None:
+        return Narrowing(
+            brk.consumer,
+            SpecifierSet(f"!={brk.consumer_version}"),
+            f"{brk.describe()}: {brk.verdict.reason}",
+            brk,
+            None,
+        )
+    ordered = sorted(versions)
+    k = ordered.index(brk.provider_version)
+
+    def missing(i: int) -> bool:
+        return (
+            oracle.verdict(brk.provider, ordered[i], brk.use.module, brk.use.name).status
+            == "missing"
+        )
+
+    lo = _edge(missing, k, -1, 0)  # oldest release of the missing run
+    hi = _edge(missing, k, +1, len(ordered) - 1)  # newest release of the missing run
+    if lo == 0 and hi == len(ordered) - 1:
+        return Narrowing(
+            brk.consumer,
+            SpecifierSet(f"!={brk.consumer_version}"),
+            f"{brk.describe()}, which no release of {brk.provider} has",
+            brk,
+            None,
+        )
+    if hi == len(ordered) - 1:
+        spec = SpecifierSet(f"<{ordered[lo]}")
+        since = f"{brk.provider} {ordered[lo]} and later lack it"
+    elif lo == 0:
+        spec = SpecifierSet(f">={ordered[hi + 1]}")
+        since = f"{brk.provider} before {ordered[hi + 1]} lacks it"
+    else:
+        spec = SpecifierSet(",".join(f"!={v}" for v in ordered[lo : hi + 1]))
+        since = f"{brk.provider} {ordered[lo]} to {ordered[hi]} lack it"
+    return Narrowing(
+        brk.provider,
+        spec,
+        f"{brk.describe()}; {since}",
+        brk,
+        None if project else (brk.consumer, brk.consumer_version),
+    )
+
+
+def _edge(missing: Callable[[int], bool], k: int, step: int, stop: int) -> int:
+    """The farthest index from *k* (towards *stop*) whose run of ``missing`` is unbroken,
+    by galloping then bisection (a few verdicts, not one per release)."""
+    if k == stop:
+        return k
+    good = k  # known missing
+    jump = 1
+    while True:
+        probe = k + step * jump
+        if (step < 0 and probe <= stop) or (step > 0 and probe >= stop):
+            probe = stop
+        if not missing(probe):
+            bad = probe
+            break
+        good = probe
+        if probe == stop:
+            return stop
+        jump *= 2
+    while abs(bad - good) > 1:
+        mid = (good + bad) // 2
+        if missing(mid):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def describe_narrowings(narrowings: Iterable[Narrowing]) -> list[str]:
+    return [f"{n.target}{n.specifier}: {n.why}" for n in narrowings]
+
+
+def project_uses(directories: Sequence[Path], facts: TargetFacts) -> list[Use]:
+    """Uses of the project's own code (``--src``): every .py under each folder, with the
+    folder as the import root; imports of its own modules are not uses."""
+    from symres.symbols.parse import parse  # noqa: PLC0415
+    from symres.symbols.uses import scan_uses  # noqa: PLC0415
+
+    found: list[Use] = []
+    own: set[str] = set()
+    for root in directories:
+        if not root.is_dir():
+            raise InputError(
+                f"`--src {root}` is not a folder", hint="point it at your package's root"
+            )
+        files = sorted(root.rglob("*.py"))
+        own |= {f.relative_to(root).parts[0].removesuffix(".py") for f in files}
+        for path in files:
+            rel = path.relative_to(root)
+            parts = list(rel.with_suffix("").parts)
+            is_package = parts[-1] == "__init__"
+            module = ".".join(parts[:-1] if is_package else parts)
+            tree = parse(path.read_bytes(), str(path))
+            if isinstance(tree, str):
+                continue
+            found += scan_uses(
+                module or rel.stem, str(path), tree, is_package=is_package, facts=facts
+            ).uses
+    return [u for u in found if u.module.split(".")[0] not in own]
+
+
+class SymbolSession:
+    """What ``lock`` needs to check symbols: the database, the oracle, the stdlib table,
+    what the user overruled, and the project's own uses."""
+
+    def __init__(self, finder: Finder, options: Any) -> None:
+        from symres.cache import default_cache_dir  # noqa: PLC0415
+        from symres.db.store import SymbolDB  # noqa: PLC0415
+        from symres.symbols.compat import facts_of  # noqa: PLC0415
+
+        facts = facts_of(finder.target)
+        folder = options.cache_dir or default_cache_dir()
+        self.db = SymbolDB(None if options.no_cache else folder / "symbols.sqlite")
+        self.finder = finder
+        self.oracle = SymbolOracle(finder, self.db, facts)
+        self.stdlib = Stdlib(finder.target.python)
+        self.ignore = frozenset(options.ignore_symbols) | _pyproject_ignores(options.sources)
+        self.project = project_uses(list(options.src), facts) if options.src else []
+
+    def breaks(self, resolution: Any) -> tuple[list[Break], int]:
+        pins = {p.name: p.version for p in resolution.packages}
+        return find_breaks(
+            self.oracle, pins, self.stdlib, ignore=self.ignore, project_uses=self.project
+        )
+
+    def learn(self, breaks: Sequence[Break]) -> list[Narrowing]:
+        """One narrowing per distinct effect; several uses with the same effect are told
+        as the first one and a count."""
+        grouped: dict[tuple[object, ...], list[Narrowing]] = {}
+        for brk in breaks:
+            versions = list(self.finder.releases(brk.provider) or {}) if brk.provider else []
+            n = narrow(self.oracle, brk, versions)
+            grouped.setdefault((n.target, str(n.specifier), n.applies_to), []).append(n)
+        out = []
+        for group in grouped.values():
+            first = group[0]
+            if len(group) > 1:
+                first = replace(first, why=f"{first.why} (and {len(group) - 1} more like it)")
+            out.append(first)
+        return out
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _pyproject_ignores(sources: Sequence[Path]) -> frozenset[str]:
+    """``[tool.symres] ignore-symbols = ["module:name", ...]`` of the pyproject.toml beside
+    the first input (or the one locked)."""
+    import sys  # noqa: PLC0415
+
+    if sys.version_info >= (3, 11):
+        import tomllib  # noqa: PLC0415
+    else:  # pragma: no cover
+        import tomli as tomllib  # noqa: PLC0415
+    if not sources:
+        return frozenset()
+    path = (
+        sources[0] if sources[0].name == "pyproject.toml" else sources[0].parent / "pyproject.toml"
+    )
+    if not path.is_file():
+        return frozenset()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return frozenset()
+    value = data.get("tool", {}).get("symres", {}).get("ignore-symbols", [])
+    return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()

@@ -1,0 +1,118 @@
+"""Symbol facts on demand: the database first (user cache, then the shipped snapshot),
+then the wheels themselves, with what was mined written back."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from symres.db.store import SymbolDB
+from symres.resolve.finder import Finder
+from symres.symbols.conditions import TargetFacts
+from symres.symbols.release import ReleaseSymbols
+from symres.symbols.source import Layout
+from symres.symbols.uses import Use
+from symres.symbols.verdict import Verdict
+
+PREFIX_DEPTH = 3
+
+
+def target_key(facts: TargetFacts) -> str:
+    return f"{facts.python[0]}.{facts.python[1]}-{facts.sys_platform}"
+
+
+def prefixes_of(layout: Layout) -> set[str]:
+    out = set()
+    for module in [*layout.modules, *layout.namespaces]:
+        parts = module.split(".")
+        out.add(".".join(parts[:PREFIX_DEPTH]))
+    return out
+
+
+def provides(prefixes: Iterable[str], module: str) -> int:
+    parts = module.split(".")
+    known = set(prefixes)
+    for i in range(min(len(parts), PREFIX_DEPTH), 0, -1):
+        if ".".join(parts[:i]) in known:
+            return i
+    return 0
+
+
+class SymbolOracle:
+    def __init__(self, finder: Finder, db: SymbolDB, facts: TargetFacts) -> None:
+        self.finder = finder
+        self.db = db
+        self.facts = facts
+        self.target = target_key(facts)
+        self._releases: dict[tuple[str, Version], ReleaseSymbols] = {}
+        self._verdicts: dict[tuple[str, Version], dict[tuple[str, str], Verdict]] = {}
+        self._lock = threading.Lock()
+        self.mined_uses = 0
+        self.mined_verdicts = 0
+
+    def release(self, name: NormalizedName, version: Version) -> ReleaseSymbols:
+        from symres.symbols.compat import open_release  # noqa: PLC0415
+
+        key = (name, version)
+        with self._lock:
+            found = self._releases.get(key)
+        if found is None:
+            found = open_release(self.finder, name, version, self.facts)
+            with self._lock:
+                found = self._releases.setdefault(key, found)
+        return found
+
+    def uses(self, name: NormalizedName, version: Version) -> list[Use]:
+        cached = self.db.uses(name, str(version), self.target)
+        if cached is not None:
+            return cached
+        release = self.release(name, version)
+        mined = release.uses(cache=self.db, target=self.target)
+        self.db.put_layout(name, str(version), prefixes_of(release.layout))
+        self.db.put_uses(
+            name,
+            str(version),
+            self.target,
+            mined.uses,
+            filename=release.source.filename,
+            files=mined.files,
+            unreadable=len(mined.unreadable),
+        )
+        self.mined_uses += 1
+        return mined.uses
+
+    def prefixes(self, name: NormalizedName, version: Version) -> list[str]:
+        cached = self.db.layout(name, str(version))
+        if cached is not None:
+            return cached
+        prefixes = sorted(prefixes_of(self.release(name, version).layout))
+        self.db.put_layout(name, str(version), prefixes)
+        return prefixes
+
+    def verdict(
+        self, name: NormalizedName, version: Version, module: str, symbol: str | None
+    ) -> Verdict:
+        key = (name, version)
+        with self._lock:
+            known = self._verdicts.get(key)
+        if known is None:
+            known = self.db.verdicts_of(name, str(version), self.target)
+            with self._lock:
+                self._verdicts[key] = known
+        found = known.get((module, symbol or ""))
+        if found is not None:
+            return found
+        release = self.release(name, version)
+        verdict = (
+            release.module_verdict(module)
+            if symbol in (None, "*")
+            else release.name_verdict(module, symbol)
+        )
+        self.db.put_verdicts(name, str(version), self.target, [(module, symbol, verdict)])
+        with self._lock:
+            known[(module, symbol or "")] = verdict
+        self.mined_verdicts += 1
+        return verdict
