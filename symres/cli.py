@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -122,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(or, for a .toml FILE, as uv constraint-dependencies)",
     )
     lock.add_argument(
-        "--lazy", choices=["warn", "enforce"], default="warn",
+        "--lazy",
+        choices=["warn", "enforce"],
+        default="warn",
         help="uses in function bodies and in modules `import` does not reach: "
         "report them (default) or narrow on them too",
     )
@@ -142,6 +145,26 @@ def build_parser() -> argparse.ArgumentParser:
     compat.add_argument("--json", action="store_true", help="every fact behind the answer")
     _add_target_options(compat)
     _add_index_options(compat)
+
+    why = sub.add_parser("why", help="why the lock holds this version, and not a newer one")
+    why.add_argument("package", metavar="NAME")
+    why.add_argument(
+        "--lock",
+        type=Path,
+        default=Path("requirements.txt"),
+        metavar="FILE",
+        help="the lock to read (default: requirements.txt)",
+    )
+    _add_target_options(why)
+    _add_index_options(why)
+
+    db = sub.add_parser("db", help="the symbol database: stats, export, import")
+    dsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    dsub.add_parser("stats", help="what the user database and the shipped snapshot hold")
+    exp = dsub.add_parser("export", help="write a compact copy of the user database")
+    exp.add_argument("file", type=Path)
+    imp = dsub.add_parser("import", help="merge another symres database into the user one")
+    imp.add_argument("file", type=Path)
 
     symbols = sub.add_parser("symbols", help="what a release provides or needs")
     ssub = symbols.add_subparsers(dest="symbols_command", required=True, metavar="WHAT")
@@ -212,6 +235,8 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
 
         def on_event(kind: str, what: str) -> None:
             counts[kind] = counts.get(kind, 0) + 1
+            if kind == "narrowed" and args.verbose:
+                console.print(f"learned {what}", markup=False)
 
         result = lock(options, progress=Progress(on_pin=on_pin, on_event=on_event))
     elapsed = time.perf_counter() - started
@@ -254,6 +279,62 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
             )
     if args.json:
         print(json.dumps(_lock_json(result, written=not (args.check or args.dry_run)), indent=2))
+    return 0
+
+
+def _why(args: argparse.Namespace, console: Console) -> int:
+    from packaging.utils import canonicalize_name  # noqa: PLC0415
+
+    from symres.lock.why import explain, read_lock  # noqa: PLC0415
+    from symres.session import open_finder  # noqa: PLC0415
+    from symres.target import make_target  # noqa: PLC0415
+
+    entries = read_lock(args.lock)
+    name = canonicalize_name(args.package)
+    if name not in entries:
+        raise SymresError(
+            f"`{args.package}` is not in `{args.lock}`",
+            hint="name a package the lock pins, or pass `--lock FILE`",
+        )
+    with open_finder(
+        make_target(args.python_version, args.platform), _index_options(args)
+    ) as finder:
+        for line in explain(entries[name], entries, finder):
+            print(line)
+    return 0
+
+
+def _db(args: argparse.Namespace, console: Console) -> int:
+    from symres.cache import default_cache_dir  # noqa: PLC0415
+    from symres.db.store import SymbolDB  # noqa: PLC0415
+
+    path = default_cache_dir() / "symbols.sqlite"
+    db = SymbolDB(path)
+    try:
+        if args.db_command == "stats":
+            print(f"user database: {path}")
+            for where, counts in db.stats().items():
+                print(f"  {where}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        elif args.db_command == "export":
+            db.export(args.file)
+            console.print(f"exported `{path}` → `{args.file}`", markup=False)
+        else:
+            if not args.file.is_file():
+                raise SymresError(
+                    f"no such file `{args.file}`", hint="give a file from `symres db export`"
+                )
+            try:
+                added = db.import_(args.file)
+            except (ValueError, sqlite3.DatabaseError) as exc:
+                raise SymresError(
+                    f"`{args.file}` cannot be imported: {exc}",
+                    hint="give a file written by `symres db export`",
+                ) from None
+            console.print(
+                "imported: " + ", ".join(f"{k} {v}" for k, v in added.items()), markup=False
+            )
+    finally:
+        db.close()
     return 0
 
 
@@ -348,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
             from symres.symbols.report import run_compat  # noqa: PLC0415
 
             return run_compat(args, _index_options(args), console)
+        if args.command == "why":
+            return _why(args, console)
+        if args.command == "db":
+            return _db(args, console)
         if args.command == "symbols":
             from symres.symbols.report import run_exports, run_uses  # noqa: PLC0415
 

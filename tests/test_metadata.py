@@ -82,13 +82,27 @@ def test_failing_sdist_build_is_a_clear_error(project: Project, capsys) -> None:
         "def prepare_metadata_for_build_wheel(d, c=None):\n    raise RuntimeError('no compiler')\n"
     )
     project.sdist("broken", "1.0", static=False, backend=backend)
-    project.write("requirements.in", "broken\n")
+    project.write("requirements.in", "broken==1.0\n")
 
     code, _, err = project.lock("requirements.in", capsys=capsys)
 
     assert code == 2
     assert err.startswith("error: broken-1.0.tar.gz: metadata build failed")
     assert "hint: pin a version of this project that ships a wheel" in err
+
+
+def test_a_release_that_cannot_be_built_is_skipped(project: Project, capsys) -> None:
+    backend = "def prepare_metadata_for_build_wheel(d, c=None):\n    raise RuntimeError('too old')\n"
+    project.wheel("app", "1.0", requires=["dep"])
+    project.wheel("dep", "1.0")
+    project.sdist("dep", "2.0", static=False, backend=backend)
+    project.write("requirements.in", "app\n")
+
+    code, _, err = project.lock("-v", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"app": "1.0", "dep": "1.0"}
+    assert "skipped dep 2.0: dep-2.0.tar.gz: metadata build failed" in err
 
 
 def test_second_lock_is_served_from_the_cache(project: Project, capsys) -> None:

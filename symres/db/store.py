@@ -110,13 +110,18 @@ class SymbolDB:
         snap = snapshot_path() if snapshot is True else (snapshot or None)
         self.has_snapshot = False
         if snap is not None and (path is None or snap.resolve() != path.resolve()):
-            self._conn.execute("ATTACH DATABASE ? AS snap", (f"{snap.resolve().as_uri()}?mode=ro&immutable=1",))
+            self._conn.execute(
+                "ATTACH DATABASE ? AS snap", (f"{snap.resolve().as_uri()}?mode=ro&immutable=1",)
+            )
             self.has_snapshot = True
 
     def _open(self, path: Path | None) -> None:
         self._conn = sqlite3.connect(
             path.resolve().as_uri() if path is not None else ":memory:",
-            uri=True, timeout=30, check_same_thread=False, isolation_level=None,
+            uri=True,
+            timeout=30,
+            check_same_thread=False,
+            isolation_level=None,
         )
         self._lock = threading.RLock()
         self._conn.execute("PRAGMA busy_timeout = 30000")
@@ -380,7 +385,9 @@ class SymbolDB:
         """Merge another symbol database into this one; rows already here win."""
         added: dict[str, int] = {}
         with self._lock:
-            self._conn.execute("ATTACH DATABASE ? AS other", (f"{source.resolve().as_uri()}?mode=ro",))
+            self._conn.execute(
+                "ATTACH DATABASE ? AS other", (f"{source.resolve().as_uri()}?mode=ro",)
+            )
             try:
                 with self._write() as db:
                     row = db.execute(

@@ -251,9 +251,11 @@ def lock(
             known = {n.effect for n in narrowings}
             fresh = [n for n in symbols.learn(enforced) if n.effect not in known]
             if not fresh:
-                breaks = [b for b in breaks if b not in enforced]  # reported, not acted on
+                acted = {n.brk for n in narrowings}
+                breaks = [b for b in breaks if b not in acted]  # reported, not acted on
                 break
             for n in fresh:
+                progress.on_event("narrowed", f"{n.target}{n.specifier}: {n.why}")
                 narrowings.append(n)
                 req = Requirement(n.target, n.specifier, source=n.source, why=n.why)
                 if n.applies_to is None:

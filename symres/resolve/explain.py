@@ -72,6 +72,8 @@ def no_solution(
     hint = "relax one of the requirements above, or pin the package that brings it in"
     if PYTHON in by_project:
         hint = "lock for another `--python-version`, or pin releases that support this one"
+        if any(r.why for r in by_project[PYTHON]):
+            hint = "the releases above cannot be built here; pin releases that ship wheels"
     if any(r.why for reqs in by_project.values() for r in reqs):
         hint = (
             "a symbol constraint closed the last way out: allow another release of the "

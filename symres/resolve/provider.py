@@ -11,7 +11,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import AbstractProvider
 
-from symres.errors import InputError
+from symres.errors import InputError, MetadataError
 from symres.resolve.finder import Finder
 from symres.resolve.model import PYTHON, Candidate, Requirement
 
@@ -43,6 +43,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self.finder = finder
         self.env = finder.target.env
         self.root_names = frozenset(root_names)
+        self.root_pins: dict[NormalizedName, set[Version]] = {}
         self.constraints = dict(constraints or {})
         self.preferred = dict(preferred or {})
         # Symbol constraints: requirements a consumer release has beyond its metadata.
@@ -152,8 +153,25 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     def get_dependencies(self, candidate: Candidate) -> list[Requirement]:
         if candidate.name == PYTHON or candidate.release is None:
             return []
-        meta = self.finder.metadata(candidate.release)
         source = f"{candidate.name} {candidate.version}"
+        try:
+            meta = self.finder.metadata(candidate.release)
+        except MetadataError as err:
+            if (
+                candidate.name in self.root_names
+                and len(self.root_pins.get(candidate.name, ())) == 1
+            ):
+                raise  # the user asked for exactly this release
+            # An old sdist that no longer builds: skip the release, as if it did not exist.
+            self.dropped.append(f"skipped {source}: {err.message}")
+            return [
+                Requirement(
+                    NormalizedName(PYTHON),
+                    SpecifierSet("<0"),
+                    source=source,
+                    why=f"its metadata cannot be read ({err.message})",
+                )
+            ]
         deps: list[Requirement] = []
         if meta.requires_python is not None:
             deps.append(Requirement(NormalizedName(PYTHON), meta.requires_python, source=source))

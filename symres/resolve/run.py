@@ -66,6 +66,13 @@ def resolve(
     )
     for root in roots:
         provider.introduced_by.setdefault(root.name, root)
+        exact = {
+            Version(s.version)
+            for s in root.specifier
+            if s.operator in ("==", "===") and "*" not in s.version
+        }
+        if exact:
+            provider.root_pins.setdefault(root.name, set()).update(exact)
     finder.prefetch((r.name, r.specifier) for r in roots)
     resolver: Resolver = Resolver(provider, _Reporter(on_pin))  # type: ignore[type-arg]
     try:

@@ -205,8 +205,10 @@ def _condition(
     return not result if cond.negate else result
 
 
-def narrow(oracle: SymbolOracle, brk: Break, versions: Sequence[Version]) -> Narrowing:
-    """What to learn from one break. *versions*: the provider's releases for the target."""
+def narrow(oracle: SymbolOracle, brk: Break, versions: Sequence[Version]) -> Narrowing | None:
+    """What to learn from one break. *versions*: the provider's releases for the target.
+    None when no release of the provider has the name: a use nothing ever satisfied is
+    a dead path more often than a real need, so it is reported, not enforced."""
     project = brk.consumer == PROJECT
     if brk.provider is None or brk.provider_version is None:
         return Narrowing(
@@ -228,13 +230,7 @@ def narrow(oracle: SymbolOracle, brk: Break, versions: Sequence[Version]) -> Nar
     lo = _edge(missing, k, -1, 0)  # oldest release of the missing run
     hi = _edge(missing, k, +1, len(ordered) - 1)  # newest release of the missing run
     if lo == 0 and hi == len(ordered) - 1:
-        return Narrowing(
-            brk.consumer,
-            SpecifierSet(f"!={brk.consumer_version}"),
-            f"{brk.describe()}, which no release of {brk.provider} has",
-            brk,
-            None,
-        )
+        return None
     if hi == len(ordered) - 1:
         spec = SpecifierSet(f"<{ordered[lo]}")
         since = f"{brk.provider} {ordered[lo]} and later lack it"
@@ -344,6 +340,8 @@ class SymbolSession:
         for brk in breaks:
             versions = list(self.finder.releases(brk.provider) or {}) if brk.provider else []
             n = narrow(self.oracle, brk, versions)
+            if n is None:
+                continue
             grouped.setdefault((n.target, str(n.specifier), n.applies_to), []).append(n)
         out = []
         for group in grouped.values():

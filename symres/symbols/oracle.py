@@ -71,18 +71,19 @@ class SymbolOracle:
             return cached
         release = self.release(name, version)
         mined = release.uses(cache=self.db, target=self.target)
+        kept = [u for u in mined.uses if u.guard != "type-checking"]  # never runs: not stored
         self.db.put_layout(name, str(version), prefixes_of(release.layout))
         self.db.put_uses(
             name,
             str(version),
             self.target,
-            mined.uses,
+            kept,
             filename=release.source.filename,
             files=mined.files,
             unreadable=len(mined.unreadable),
         )
         self.mined_uses += 1
-        return mined.uses
+        return kept
 
     def prefixes(self, name: NormalizedName, version: Version) -> list[str]:
         cached = self.db.layout(name, str(version))

@@ -74,8 +74,11 @@ class Use:
 
     @property
     def import_time(self) -> bool:
-        """Runs when ``import <top-level>`` runs: what ``lock`` enforces by default."""
-        return self.guard in ("top", "conditional", "if-available") and self.reachable
+        """Surely runs when ``import <top-level>`` runs (and the provider is installed):
+        what ``lock`` enforces by default. Uses under an ``if`` symres cannot evaluate are
+        hard but reported rather than enforced: such branches are often dead elsewhere
+        (torch's ``if is_fbcode(): from triton.fb.build import …``)."""
+        return self.guard in ("top", "if-available") and self.reachable
 
     @property
     def where(self) -> str:

@@ -1,0 +1,176 @@
+"""`symres lock` with symbol constraints: the traps pip-compile and uv fall into, in small."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from symres.cli import main
+from tests.conftest import Project
+
+
+def pins(text: str) -> dict[str, str]:
+    return dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", text, flags=re.M))
+
+
+def web_stack(project: Project) -> None:
+    """app 1.0 declares lib>=1 and imports lib.urls.quote, which lib 3.0 removed."""
+    project.wheel("app", "1.0", requires=["lib>=1"], files={
+        "app/__init__.py": "from lib.urls import quote\n"})
+    for version, body in [("1.0", "def quote(s): return s\n"), ("2.0", "def quote(s): return s\n"),
+                          ("3.0", "def unquote(s): return s\n"), ("3.1", "def unquote(s): return s\n")]:
+        project.wheel("lib", version, files={"lib/__init__.py": "", "lib/urls.py": body})
+
+
+def test_lock_refuses_the_release_that_lacks_an_imported_name(project: Project, capsys) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    text = project.read()
+    assert pins(text) == {"app": "1.0", "lib": "2.0"}
+    assert ("    # symres: <3.0 — app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); "
+            "lib 3.0 and later lack it\n") in text
+    assert "narrowed lib<3.0: app 1.0 imports `quote`" in err
+
+
+def test_warn_and_off_resolve_on_metadata_only(project: Project, capsys) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+
+    code, _, err = project.lock("--symbols", "warn", "requirements.in", capsys=capsys)
+    assert code == 0
+    assert pins(project.read())["lib"] == "3.1"
+    assert "warning: app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1)" in err
+    assert "# symres: warning — app 1.0 imports `quote`" in project.read()
+
+    code, _, err = project.lock("--symbols", "off", "--upgrade", "requirements.in", capsys=capsys)
+    assert code == 0 and pins(project.read())["lib"] == "3.1" and "warning" not in err
+
+
+def test_ignore_symbol_overrules_one_check(project: Project, capsys) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+    assert project.lock("--ignore-symbol", "lib.urls:quote", "requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read())["lib"] == "3.1"
+
+    project.write("pyproject.toml", '[tool.symres]\nignore-symbols = ["lib.urls:quote"]\n')
+    assert project.lock("--upgrade", "requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read())["lib"] == "3.1"
+
+
+def test_a_symbol_that_only_newer_releases_have_raises_the_floor(project: Project, capsys) -> None:
+    project.wheel("app", "1.0", requires=["lib"], files={"app/__init__.py": "from lib import new\n"})
+    project.wheel("lib", "1.0", files={"lib/__init__.py": "old = 1\n"})
+    project.wheel("lib", "2.0", files={"lib/__init__.py": "old = 1\nnew = 2\n"})
+    project.write("requirements.in", "app\nlib<=2\n")
+    project.write("constraints.txt", "")
+    (project.root / "requirements.txt").write_text("app==1.0\nlib==1.0\n")  # an old pin to keep
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"app": "1.0", "lib": "2.0"}
+    assert "# symres: >=2.0 — app 1.0 imports `new` from `lib` (app/__init__.py:1); lib before 2.0 lacks it" in project.read()
+
+
+def test_unsatisfiable_because_of_symbols_explains_itself(project: Project, capsys) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\nlib>=3\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 1
+    assert "no version of `lib` satisfies the requirements" in err
+    assert "(symres: app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); lib 3.0 and later lack it)" in err
+    assert "requirements.in:2: lib>=3" in err
+    assert "--ignore-symbol" in err
+
+
+def test_stdlib_break_excludes_the_consumer_release(project: Project, capsys) -> None:
+    project.wheel("old", "1.0", files={"old/__init__.py": "import sys\n"})
+    project.wheel("old", "2.0", files={"old/__init__.py": "from distutils.version import StrictVersion\n"})
+    project.write("requirements.in", "old\n")
+
+    code, _, err = project.lock("--python-version", "3.12", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"old": "1.0"}
+    assert "`distutils.version` is not in the Python 3.12 stdlib" in project.read()
+
+
+def test_src_makes_the_project_a_consumer(project: Project, capsys) -> None:
+    web_stack(project)
+    (project.root / "src" / "mine").mkdir(parents=True)
+    (project.root / "src" / "mine" / "__init__.py").write_text("from lib.urls import quote\n")
+    project.write("requirements.in", "lib\n")
+
+    code, _, err = project.lock("--src", "src", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"lib": "2.0"}
+    assert "your code imports `quote` from `lib.urls`" in project.read()
+
+
+def test_export_overrides_and_json(project: Project, capsys) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+
+    code, out, _ = project.lock("--json", "--export-overrides", "constraints.txt",
+                                "requirements.in", capsys=capsys)
+
+    assert code == 0
+    assert "lib<3.0  # app 1.0 imports `quote` from `lib.urls`" in project.read("constraints.txt")
+    data = json.loads(out)
+    assert data["narrowings"][0] | {"why": None} == {
+        "package": "lib", "specifier": "<3.0", "why": None, "consumer": "app 1.0",
+        "file": "app/__init__.py", "line": 1, "module": "lib.urls", "name": "quote"}
+
+    assert project.lock("--export-overrides", "uv.toml", "requirements.in", capsys=capsys)[0] == 0
+    assert 'constraint-dependencies = [\n    "lib<3.0",\n]' in project.read("uv.toml")
+
+
+def test_why_names_the_narrowing_and_the_refused_releases(project: Project, capsys) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+
+    capsys.readouterr()
+    code = main(["why", "lib", "--index-url", project.index.url])
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "lib 2.0", "  via app",
+        "  symres: <3.0 — app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); lib 3.0 and later lack it",
+    ]
+    assert "    3.0 … 3.1: symres <3.0: app 1.0 imports `quote`" in out
+
+
+def test_second_lock_answers_symbols_from_the_database(project: Project, capsys) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    before = len(project.index.log)
+
+    assert project.lock("--upgrade", "--check", "requirements.in", capsys=capsys)[0] == 0
+
+    assert [r.path for r in project.index.log[before:]] == ["/simple/app/", "/simple/lib/"]
+
+
+def test_db_export_import_and_stats(project: Project, capsys, tmp_path) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    capsys.readouterr()
+    assert main(["db", "export", str(tmp_path / "copy.sqlite")]) == 0
+    assert main(["db", "stats"]) == 0
+    stats = capsys.readouterr().out
+    assert "releases mined for uses 3" in stats  # app 1.0, lib 3.1 (first round), lib 2.0
+
+    assert main(["db", "import", str(tmp_path / "copy.sqlite")]) == 0
+    assert "imported: uses 0" in capsys.readouterr().err
+    (tmp_path / "junk.sqlite").write_text("not a database")
+    assert main(["db", "import", str(tmp_path / "junk.sqlite")]) == 2
