@@ -40,6 +40,12 @@ def command(tool: str, src: Path, out: Path, cache: Path) -> tuple[list[str], di
         if target:
             cmd += ["--python-version", target[0], "--platform", target[1]]
         out.unlink(missing_ok=True)  # no pins to keep from the previous run
+    elif tool == "symres-off":
+        env["SYMRES_CACHE_DIR"] = str(cache)
+        cmd = ["symres", "lock", "-q", "--symbols", "off", str(src), "-o", str(out)]
+        if target:
+            cmd += ["--python-version", target[0], "--platform", target[1]]
+        out.unlink(missing_ok=True)
     elif tool == "uv":
         cmd = [
             "uv",
@@ -136,7 +142,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pip-compile-runs", type=int, default=1)
     parser.add_argument("--inputs", nargs="*", default=["web.in", "ml-gpu.in", "large.in"])
-    parser.add_argument("--tools", nargs="*", default=["symres", "uv", "pip-compile"])
+    parser.add_argument("--tools", nargs="*", default=["symres", "symres-off", "uv", "pip-compile"])
     args = parser.parse_args()
     print(
         f"# {time.strftime('%Y-%m-%d')} · {platform.machine()} · {os.cpu_count()} cores · "
@@ -144,7 +150,7 @@ def main() -> int:
         f"(pip-compile {args.pip_compile_runs})"
     )
     versions = {
-        t: subprocess.run([t, "--version"], capture_output=True, text=True).stdout.strip()
+        t: subprocess.run([t.split("-off")[0], "--version"], capture_output=True, text=True).stdout.strip()
         for t in args.tools
     }
     print("# " + " · ".join(versions.values()))

@@ -245,8 +245,15 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         for note in _narrowing_lines(result):
             console.print(note, markup=False)
-        for brk in result.breaks:
+        shown = result.breaks if (args.symbols == "warn" or args.verbose) else []
+        for brk in shown:
             console.print(f"warning: {brk.describe()}: {brk.verdict.reason}", markup=False)
+        if len(result.breaks) > len(shown):
+            console.print(
+                f"{len(result.breaks)} lazy or unreachable uses lack their name in the lock "
+                "(not enforced; `-v` lists them, `--lazy enforce` narrows on them)",
+                markup=False,
+            )
     if args.export_overrides is not None:
         from symres.lock.overrides import render_overrides  # noqa: PLC0415
 
@@ -442,6 +449,9 @@ def main(argv: list[str] | None = None) -> int:
     except SymresError as err:
         render_error(console, err)
         return err.exit_code
+    except BrokenPipeError:  # `symres … | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         console.print("error: interrupted; no file was changed")
         return 130

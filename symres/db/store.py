@@ -15,6 +15,7 @@ results from the import tier, which settle ``unknown`` verdicts).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -67,6 +68,9 @@ _MIGRATIONS: dict[int, str] = {
 
 
 def snapshot_path() -> Path | None:
+    """The shipped snapshot; ``SYMRES_NO_SNAPSHOT=1`` leaves it out (to rebuild it)."""
+    if os.environ.get("SYMRES_NO_SNAPSHOT"):
+        return None
     try:
         path = Path(str(resources.files("symres.data").joinpath("symbols.sqlite")))
     except (ModuleNotFoundError, TypeError):

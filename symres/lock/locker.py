@@ -267,7 +267,9 @@ def lock(
         if symbols is not None:
             symbols.close()
         packages = ensure_hashes(client, list(resolution.packages))
-        packages = _annotate(packages, narrowings, breaks)
+        # Breaks left standing are annotated only when asked for (`--symbols warn`); under
+        # enforce they are the lazy or unreachable ones, reported on stderr and in --json.
+        packages = _annotate(packages, narrowings, breaks if options.symbols == "warn" else [])
         resolution = Resolution(tuple(packages), resolution.dropped)
     command = options.command()
     if options.format == "pylock":

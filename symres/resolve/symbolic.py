@@ -115,14 +115,20 @@ def find_breaks(
         for prefix in found:
             by_top.setdefault(prefix.split(".")[0], []).append(name)
 
+    prefix_sets = {name: frozenset(found) for name, found in prefixes.items()}
+    owner_cache: dict[tuple[NormalizedName, str], tuple[NormalizedName | None, bool]] = {}
+
     def provider_of(consumer: NormalizedName, module: str) -> tuple[NormalizedName | None, bool]:
         """The locked distribution providing *module* (None: none), and whether any
         locked distribution other than the consumer claims its top-level name."""
-        owners = [n for n in by_top.get(module.split(".")[0], ()) if n != consumer]
-        best = max(owners, key=lambda n: provides(prefixes[n], module), default=None)
-        if best is not None and provides(prefixes[best], module) == 0:
-            best = None
-        return best, bool(owners)
+        key = (consumer, module)
+        if key not in owner_cache:
+            owners = [n for n in by_top.get(module.split(".")[0], ()) if n != consumer]
+            best = max(owners, key=lambda n: provides(prefix_sets[n], module), default=None)
+            if best is not None and provides(prefix_sets[best], module) == 0:
+                best = None
+            owner_cache[key] = (best, bool(owners))
+        return owner_cache[key]
 
     def judge(consumer: NormalizedName, use: Use) -> tuple[NormalizedName | None, Verdict] | None:
         """The verdict on one use in this lock; None when the lock does not provide its

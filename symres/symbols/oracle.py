@@ -20,8 +20,13 @@ from symres.symbols.verdict import Verdict
 PREFIX_DEPTH = 3
 
 
+# Bumped whenever extraction changes what it finds: facts mined by an older symres are
+# then mined again rather than trusted.
+ANALYSIS = 2
+
+
 def target_key(facts: TargetFacts) -> str:
-    return f"{facts.python[0]}.{facts.python[1]}-{facts.sys_platform}"
+    return f"{facts.python[0]}.{facts.python[1]}-{facts.sys_platform}-a{ANALYSIS}"
 
 
 def prefixes_of(layout: Layout) -> set[str]:
@@ -34,7 +39,7 @@ def prefixes_of(layout: Layout) -> set[str]:
 
 def provides(prefixes: Iterable[str], module: str) -> int:
     parts = module.split(".")
-    known = set(prefixes)
+    known = prefixes if isinstance(prefixes, (set, frozenset)) else set(prefixes)
     for i in range(min(len(parts), PREFIX_DEPTH), 0, -1):
         if ".".join(parts[:i]) in known:
             return i

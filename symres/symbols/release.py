@@ -231,6 +231,24 @@ class ReleaseSymbols:
             return Verdict.missing("private names are not star-exported")
         return self._lookup(module, name, seen)
 
+    def entry_point_modules(self) -> set[str]:
+        """Modules named by the wheel's entry_points.txt (``cli = pkg.cli:main``)."""
+        member = next((n for n in self.source.names()
+                       if n.count("/") == 1 and n.endswith(".dist-info/entry_points.txt")), None)
+        if member is None:
+            return set()
+        try:
+            text = self.source.read(member).decode("utf-8", "replace")
+        except UnreadableMember:
+            return set()
+        out = set()
+        for line in text.splitlines():
+            if "=" in line and not line.lstrip().startswith(("[", "#", ";")):
+                target = line.split("=", 1)[1].strip().split(":")[0].split("[")[0].strip()
+                if target:
+                    out.add(target)
+        return out
+
     def hook_strings(self) -> set[str]:
         """Names mentioned by import hooks that .pth files start (setuptools' distutils)."""
         out: set[str] = set()
@@ -275,7 +293,7 @@ class ReleaseSymbols:
                 result.from_cache += 1
                 continue
             todo.append((module, files, member))
-        if len(todo) > 8:
+        if len(todo) > max(64, len(self.layout.modules) // 4):
             self.source.fetch_whole()
             self.source.prefetch([member for _, _, member in todo])
         for module, files, member in todo:
@@ -297,7 +315,7 @@ class ReleaseSymbols:
             digest = hashes.get(member)
             if cache is not None and digest:
                 cache.put_file_uses(digest, target, module, found.uses, found.imports_at_load)
-        reachable = _reachable(self.layout, loads)
+        reachable = _reachable(self.layout, loads, self.entry_point_modules())
         own = self.layout.top_levels
         result.uses = [
             u if u.consumer_module in reachable else _unreachable(u)
@@ -343,10 +361,15 @@ def _module_level(stmts: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
-def _reachable(layout: Layout, loads: dict[str, set[str]]) -> set[str]:
-    """Modules that ``import <top-level>`` executes, following the release's own imports."""
+def _reachable(layout: Layout, loads: dict[str, set[str]], entry_points: set[str]) -> set[str]:
+    """Modules that ``import <top-level>`` or an entry point (a console script, a plugin)
+    executes, following the release's own imports."""
     own = layout.top_levels
     start = [m for m in layout.modules if "." not in m]
+    for module in entry_points:
+        parts = module.split(".")
+        start += [".".join(parts[: i + 1]) for i in range(len(parts))
+                  if ".".join(parts[: i + 1]) in layout.modules]
     seen: set[str] = set()
     stack = list(start)
     while stack:

@@ -101,9 +101,16 @@ def run_uses(args: argparse.Namespace, index: IndexOptions, console: Console) ->
     target = make_target(args.python_version, args.platform)
     name, version = parse_pin(args.release)
     started = time.perf_counter()
+    from symres.cache import default_cache_dir  # noqa: PLC0415
+    from symres.db.store import SymbolDB  # noqa: PLC0415
+    from symres.symbols.oracle import target_key  # noqa: PLC0415
+
+    facts = facts_of(target)
+    db = SymbolDB(None if index.no_cache else (index.cache_dir or default_cache_dir()) / "symbols.sqlite")
     with open_finder(target, index) as finder:
-        release = open_release(finder, name, version, facts_of(target))
-        uses = release.uses()
+        release = open_release(finder, name, version, facts)
+        uses = release.uses(cache=db, target=target_key(facts))
+    db.close()
     elapsed = time.perf_counter() - started
     if args.json:
         print(
@@ -133,7 +140,8 @@ def run_uses(args: argparse.Namespace, index: IndexOptions, console: Console) ->
         for u in items[:5] if not getattr(args, "verbose", False) else items:
             print(f"    {u.statement()}  {u.where}  {u.guard}")
     console.print(
-        f"read in {elapsed:.2f}s ({uses.files / max(elapsed, 1e-9):.0f} files/s), "
+        f"read in {elapsed:.2f}s ({uses.files / max(elapsed, 1e-9):.0f} files/s; "
+        f"{uses.from_cache} files known by content hash), "
         f"{release.source.fetched / 1e6:.2f} MB fetched",
         markup=False,
     )

@@ -22,6 +22,12 @@ def _data() -> dict[str, object]:
     return json.loads(lzma.decompress(raw))  # type: ignore[no-any-return]
 
 
+@functools.lru_cache(maxsize=1)
+def _top_levels() -> frozenset[str]:
+    modules: dict[str, object] = _data()["modules"]  # type: ignore[assignment]
+    return frozenset(m.split(".")[0] for m in modules)
+
+
 def _versions(span: str, all_versions: list[str]) -> list[str]:
     return list(all_versions) if span == "" else [all_versions[int(i)] for i in span.split(",")]
 
@@ -34,11 +40,11 @@ class Stdlib:
         self.python = f"{python[0]}.{python[1]}"
         self.covered = self.python in self.versions
 
-    def top_levels(self) -> set[str]:
-        return {m.split(".")[0] for m in self.modules}
+    def top_levels(self) -> frozenset[str]:
+        return _top_levels()
 
     def knows(self, module: str) -> bool:
-        return module.split(".")[0] in self.top_levels()
+        return module.split(".")[0] in _top_levels()
 
     def _in(self, span: str) -> bool:
         return self.python in _versions(span, self.versions)
