@@ -150,7 +150,9 @@ def main() -> int:
         f"(pip-compile {args.pip_compile_runs})"
     )
     versions = {
-        t: subprocess.run([t.split("-off")[0], "--version"], capture_output=True, text=True).stdout.strip()
+        t: subprocess.run(
+            [t.split("-off")[0], "--version"], capture_output=True, text=True
+        ).stdout.strip()
         for t in args.tools
     }
     print("# " + " · ".join(versions.values()))

@@ -7,9 +7,9 @@
    cache, so every release the resolver visits is mined (uses, layouts, verdicts).
 2. With --releases N, also mines the N newest releases of each project of the core stack
    (STACK below) for each target.
-3. Copies what `lock` consults into the snapshot, trimmed: no per-file cache, no uses
-   that can never be judged (stdlib names present in every Python version), no
-   type-checking uses.
+3. Copies what the default `lock` consults into the snapshot, trimmed: no per-file
+   cache; only reachable import-time uses (`top`, `if-available`); no uses that can never
+   be judged (stdlib names present in every Python version, modules nothing provides).
 
 Anyone can rerun it; the result depends on the index on the day it runs.
 """
@@ -26,15 +26,43 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOCKS = ROOT.parent / "shared" / "benchmark" / "locks"
 OUT = ROOT / "data" / "symbols.sqlite"
-STACK = ["torch", "triton", "bitsandbytes", "transformers", "accelerate", "huggingface-hub",
-         "sentence-transformers", "numpy", "scipy", "protobuf", "flask", "werkzeug", "jinja2",
-         "markupsafe", "itsdangerous", "click", "pydantic", "fastapi", "starlette", "requests",
-         "urllib3"]
+STACK = [
+    "torch",
+    "triton",
+    "bitsandbytes",
+    "transformers",
+    "accelerate",
+    "huggingface-hub",
+    "sentence-transformers",
+    "numpy",
+    "scipy",
+    "protobuf",
+    "flask",
+    "werkzeug",
+    "jinja2",
+    "markupsafe",
+    "itsdangerous",
+    "click",
+    "pydantic",
+    "fastapi",
+    "starlette",
+    "requests",
+    "urllib3",
+]
 TARGETS = [("3.10", "manylinux_2_28_x86_64"), (None, None)]
 
 
 def lock(src: Path, cache: Path, python: str | None, platform: str | None) -> None:
-    cmd = [sys.executable, "-m", "symres", "lock", "-q", str(src), "-o", str(cache / f"{src.stem}.txt")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "symres",
+        "lock",
+        "-q",
+        str(src),
+        "-o",
+        str(cache / f"{src.stem}.txt"),
+    ]
     if python:
         cmd += ["--python-version", python, "--platform", str(platform)]
     env = {**__import__("os").environ, "SYMRES_CACHE_DIR": str(cache), "SYMRES_NO_SNAPSHOT": "1"}
@@ -79,9 +107,14 @@ def trim(source: Path, dest: Path) -> None:
     db = sqlite3.connect(dest)
     db.execute("DELETE FROM file_uses")
     db.execute("DELETE FROM evidence")
-    db.execute("DELETE FROM uses WHERE guard = 'type-checking'")
-    tops = {str(p).split(".")[0] for (row,) in db.execute("SELECT prefixes FROM layouts")
-            for p in __import__("json").loads(row)}
+    # What the default `lock` enforces: reachable uses that run at import. (`--lazy enforce`
+    # and `--symbols warn` read the user database only, mining what they need.)
+    db.execute("DELETE FROM uses WHERE reachable = 0 OR guard NOT IN ('top', 'if-available')")
+    tops = {
+        str(p).split(".")[0]
+        for (row,) in db.execute("SELECT prefixes FROM layouts")
+        for p in __import__("json").loads(row)
+    }
     doomed = []
     for rowid, module, symbol in db.execute("SELECT rowid, module, symbol FROM uses"):
         top = module.split(".")[0]
@@ -125,8 +158,10 @@ def main() -> int:
     releases = db.execute("SELECT COUNT(*) FROM scans").fetchone()[0]
     uses = db.execute("SELECT COUNT(*) FROM uses").fetchone()[0]
     verdicts = db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
-    print(f"{OUT.relative_to(ROOT)}: {size / 1e6:.1f} MB, {releases} releases, {uses} uses, "
-          f"{verdicts} verdicts")
+    print(
+        f"{OUT.relative_to(ROOT)}: {size / 1e6:.1f} MB, {releases} releases, {uses} uses, "
+        f"{verdicts} verdicts"
+    )
     return 0
 
 

@@ -10,7 +10,6 @@ with symres' own export scanner, with `sys.version_info` evaluated for each vers
 
 from __future__ import annotations
 
-import io
 import json
 import lzma
 import re

@@ -42,26 +42,47 @@ def main() -> int:
             text = lock.read_text()
             notes = re.findall(r"# symres: (\S+) — (.*)", text)
             pins = dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", text, re.M))
-            summary = "; ".join(f"{n} {s}" for s, n in [(s, w.split(" imports")[0]) for s, w in notes])
+            summary = "; ".join(
+                f"{n} {s}" for s, n in [(s, w.split(" imports")[0]) for s, w in notes]
+            )
             if "torch" in pins and not args.heavy:
-                print(f"{trap.stem}: locked ({summary or 'no narrowing'}); install skipped: torch "
-                      f"{pins['torch']} is gigabytes (use --heavy)")
+                print(
+                    f"{trap.stem}: locked ({summary or 'no narrowing'}); install skipped: torch "
+                    f"{pins['torch']} is gigabytes (use --heavy)"
+                )
                 continue
             env = Path(tmp) / "venv"
             venv.create(env, with_pip=True)
             python = str(env / "bin" / "python")
-            install = run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                           "--require-hashes", "-r", str(lock)])
+            install = run(
+                [
+                    python,
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    "--require-hashes",
+                    "-r",
+                    str(lock),
+                ]
+            )
             if install.returncode != 0:
                 print(f"{trap.stem}: install failed: {install.stderr.strip()[-300:]}")
                 failures += 1
                 continue
-            top = next(line.split("==")[0] for line in trap.read_text().splitlines()
-                       if line and not line.startswith("#"))
+            top = next(
+                line.split("==")[0]
+                for line in trap.read_text().splitlines()
+                if line and not line.startswith("#")
+            )
             module = {"bump-my-version": "bumpversion.config"}.get(top, top.replace("-", "_"))
             imported = run([python, "-c", f"import {module}"], timeout=300)
-            status = "imports" if imported.returncode == 0 else (
-                "FAILS: " + (imported.stderr.strip().splitlines() or ["?"])[-1])
+            status = (
+                "imports"
+                if imported.returncode == 0
+                else ("FAILS: " + (imported.stderr.strip().splitlines() or ["?"])[-1])
+            )
             print(f"{trap.stem}: {summary or 'no narrowing'}; {status}")
             failures += imported.returncode != 0
     return 1 if failures else 0

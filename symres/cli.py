@@ -264,7 +264,9 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
         s = result.stats
         console.print(
             f"{s['requests']} requests, {s['bytes'] / 1e6:.2f} MB, "
-            f"{s['pages_from_cache']} pages from cache, {s['pages_fetched']} fetched"
+            f"{s['pages_from_cache']} pages from cache, {s['pages_fetched']} fetched; "
+            f"symbols: {s['releases_mined']} releases mined, {s['verdicts_computed']} verdicts "
+            "computed (the rest from the database)"
         )
     if args.check:
         current = output.read_text(encoding="utf-8") if output.is_file() else None

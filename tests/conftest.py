@@ -20,6 +20,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SYMRES_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("SYMRES_NO_SNAPSHOT", "1")  # fake packages; the snapshot has real ones
 
 
 @pytest.fixture

@@ -21,20 +21,40 @@ def run(project: Project, capsys, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def web(project: Project) -> Project:
-    project.wheel("app", "1.0", requires=["lib>=1"], files={
-        "app/__init__.py": "from lib.urls import quote\nfrom lib import Request\n",
-    })
-    project.wheel("lib", "1.0", files={"lib/__init__.py": "class Request: ...\n",
-                                       "lib/urls.py": "def quote(s): return s\n"})
-    project.wheel("lib", "2.0", files={"lib/__init__.py": "class Request: ...\n",
-                                       "lib/urls.py": "def unquote(s): return s\n"})
+    project.wheel(
+        "app",
+        "1.0",
+        requires=["lib>=1"],
+        files={
+            "app/__init__.py": "from lib.urls import quote\nfrom lib import Request\n",
+        },
+    )
+    project.wheel(
+        "lib",
+        "1.0",
+        files={
+            "lib/__init__.py": "class Request: ...\n",
+            "lib/urls.py": "def quote(s): return s\n",
+        },
+    )
+    project.wheel(
+        "lib",
+        "2.0",
+        files={
+            "lib/__init__.py": "class Request: ...\n",
+            "lib/urls.py": "def unquote(s): return s\n",
+        },
+    )
     return project
 
 
 def test_compat_reports_the_break_with_file_and_line(web: Project, capsys) -> None:
     code, out, _ = run(web, capsys, "compat", "app==1.0", "lib==2.0")
     assert code == 1
-    assert "missing  from lib.urls import quote  (app/__init__.py:1, top) — lib 2.0 has no `quote`" in out
+    assert (
+        "missing  from lib.urls import quote  (app/__init__.py:1, top) — lib 2.0 has no `quote`"
+        in out
+    )
 
     code, out, _ = run(web, capsys, "compat", "app==1.0", "lib==1.0")
     assert code == 0 and "missing" not in out
@@ -67,7 +87,9 @@ def test_symbols_uses_and_exports(web: Project, capsys) -> None:
     data = json.loads(out)
     assert code == 0
     assert {(u["module"], u["name"], u["guard"]) for u in data["uses"]} == {
-        ("lib.urls", "quote", "top"), ("lib", "Request", "top")}
+        ("lib.urls", "quote", "top"),
+        ("lib", "Request", "top"),
+    }
 
     code, out, _ = run(web, capsys, "symbols", "exports", "lib==2.0", "lib.urls")
     assert code == 0 and "lib 2.0 `lib.urls` (py, closed): 1 names" in out and "unquote" in out
@@ -77,9 +99,11 @@ def test_sdist_only_consumer_is_read_from_the_sdist(project: Project, capsys) ->
     project.wheel("lib", "1.0", files={"lib/__init__.py": "x = 1\n"})
     sdist = project.dists / "old_app-1.0.tar.gz"
     with tarfile.open(sdist, "w:gz") as tf:
-        for path, text in {"old_app-1.0/PKG-INFO": "Metadata-Version: 2.1\nName: old-app\nVersion: 1.0\n",
-                           "old_app-1.0/setup.py": "from setuptools import setup\nsetup()\n",
-                           "old_app-1.0/src/old_app/__init__.py": "from lib import y\n"}.items():
+        for path, text in {
+            "old_app-1.0/PKG-INFO": "Metadata-Version: 2.1\nName: old-app\nVersion: 1.0\n",
+            "old_app-1.0/setup.py": "from setuptools import setup\nsetup()\n",
+            "old_app-1.0/src/old_app/__init__.py": "from lib import y\n",
+        }.items():
             info = tarfile.TarInfo(path)
             info.size = len(text.encode())
             tf.addfile(info, io.BytesIO(text.encode()))

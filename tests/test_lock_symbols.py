@@ -15,10 +15,15 @@ def pins(text: str) -> dict[str, str]:
 
 def web_stack(project: Project) -> None:
     """app 1.0 declares lib>=1 and imports lib.urls.quote, which lib 3.0 removed."""
-    project.wheel("app", "1.0", requires=["lib>=1"], files={
-        "app/__init__.py": "from lib.urls import quote\n"})
-    for version, body in [("1.0", "def quote(s): return s\n"), ("2.0", "def quote(s): return s\n"),
-                          ("3.0", "def unquote(s): return s\n"), ("3.1", "def unquote(s): return s\n")]:
+    project.wheel(
+        "app", "1.0", requires=["lib>=1"], files={"app/__init__.py": "from lib.urls import quote\n"}
+    )
+    for version, body in [
+        ("1.0", "def quote(s): return s\n"),
+        ("2.0", "def quote(s): return s\n"),
+        ("3.0", "def unquote(s): return s\n"),
+        ("3.1", "def unquote(s): return s\n"),
+    ]:
         project.wheel("lib", version, files={"lib/__init__.py": "", "lib/urls.py": body})
 
 
@@ -31,8 +36,10 @@ def test_lock_refuses_the_release_that_lacks_an_imported_name(project: Project, 
     assert code == 0, err
     text = project.read()
     assert pins(text) == {"app": "1.0", "lib": "2.0"}
-    assert ("    # symres: <3.0 — app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); "
-            "lib 3.0 and later lack it\n") in text
+    assert (
+        "    # symres: <3.0 — app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); "
+        "lib 3.0 and later lack it\n"
+    ) in text
     assert "narrowed lib<3.0: app 1.0 imports `quote`" in err
 
 
@@ -53,7 +60,9 @@ def test_warn_and_off_resolve_on_metadata_only(project: Project, capsys) -> None
 def test_ignore_symbol_overrules_one_check(project: Project, capsys) -> None:
     web_stack(project)
     project.write("requirements.in", "app\n")
-    assert project.lock("--ignore-symbol", "lib.urls:quote", "requirements.in", capsys=capsys)[0] == 0
+    assert (
+        project.lock("--ignore-symbol", "lib.urls:quote", "requirements.in", capsys=capsys)[0] == 0
+    )
     assert pins(project.read())["lib"] == "3.1"
 
     project.write("pyproject.toml", '[tool.symres]\nignore-symbols = ["lib.urls:quote"]\n')
@@ -62,7 +71,9 @@ def test_ignore_symbol_overrules_one_check(project: Project, capsys) -> None:
 
 
 def test_a_symbol_that_only_newer_releases_have_raises_the_floor(project: Project, capsys) -> None:
-    project.wheel("app", "1.0", requires=["lib"], files={"app/__init__.py": "from lib import new\n"})
+    project.wheel(
+        "app", "1.0", requires=["lib"], files={"app/__init__.py": "from lib import new\n"}
+    )
     project.wheel("lib", "1.0", files={"lib/__init__.py": "old = 1\n"})
     project.wheel("lib", "2.0", files={"lib/__init__.py": "old = 1\nnew = 2\n"})
     project.write("requirements.in", "app\nlib<=2\n")
@@ -73,7 +84,10 @@ def test_a_symbol_that_only_newer_releases_have_raises_the_floor(project: Projec
 
     assert code == 0, err
     assert pins(project.read()) == {"app": "1.0", "lib": "2.0"}
-    assert "# symres: >=2.0 — app 1.0 imports `new` from `lib` (app/__init__.py:1); lib before 2.0 lacks it" in project.read()
+    assert (
+        "# symres: >=2.0 — app 1.0 imports `new` from `lib` (app/__init__.py:1); lib before 2.0 lacks it"
+        in project.read()
+    )
 
 
 def test_unsatisfiable_because_of_symbols_explains_itself(project: Project, capsys) -> None:
@@ -84,14 +98,19 @@ def test_unsatisfiable_because_of_symbols_explains_itself(project: Project, caps
 
     assert code == 1
     assert "no version of `lib` satisfies the requirements" in err
-    assert "(symres: app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); lib 3.0 and later lack it)" in err
+    assert (
+        "(symres: app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); lib 3.0 and later lack it)"
+        in err
+    )
     assert "requirements.in:2: lib>=3" in err
     assert "--ignore-symbol" in err
 
 
 def test_stdlib_break_excludes_the_consumer_release(project: Project, capsys) -> None:
     project.wheel("old", "1.0", files={"old/__init__.py": "import sys\n"})
-    project.wheel("old", "2.0", files={"old/__init__.py": "from distutils.version import StrictVersion\n"})
+    project.wheel(
+        "old", "2.0", files={"old/__init__.py": "from distutils.version import StrictVersion\n"}
+    )
     project.write("requirements.in", "old\n")
 
     code, _, err = project.lock("--python-version", "3.12", "requirements.in", capsys=capsys)
@@ -118,15 +137,23 @@ def test_export_overrides_and_json(project: Project, capsys) -> None:
     web_stack(project)
     project.write("requirements.in", "app\n")
 
-    code, out, _ = project.lock("--json", "--export-overrides", "constraints.txt",
-                                "requirements.in", capsys=capsys)
+    code, out, _ = project.lock(
+        "--json", "--export-overrides", "constraints.txt", "requirements.in", capsys=capsys
+    )
 
     assert code == 0
     assert "lib<3.0  # app 1.0 imports `quote` from `lib.urls`" in project.read("constraints.txt")
     data = json.loads(out)
     assert data["narrowings"][0] | {"why": None} == {
-        "package": "lib", "specifier": "<3.0", "why": None, "consumer": "app 1.0",
-        "file": "app/__init__.py", "line": 1, "module": "lib.urls", "name": "quote"}
+        "package": "lib",
+        "specifier": "<3.0",
+        "why": None,
+        "consumer": "app 1.0",
+        "file": "app/__init__.py",
+        "line": 1,
+        "module": "lib.urls",
+        "name": "quote",
+    }
 
     assert project.lock("--export-overrides", "uv.toml", "requirements.in", capsys=capsys)[0] == 0
     assert 'constraint-dependencies = [\n    "lib<3.0",\n]' in project.read("uv.toml")
@@ -143,7 +170,8 @@ def test_why_names_the_narrowing_and_the_refused_releases(project: Project, caps
 
     assert code == 0
     assert out.splitlines()[:3] == [
-        "lib 2.0", "  via app",
+        "lib 2.0",
+        "  via app",
         "  symres: <3.0 — app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); lib 3.0 and later lack it",
     ]
     assert "    3.0 … 3.1: symres <3.0: app 1.0 imports `quote`" in out
@@ -174,3 +202,21 @@ def test_db_export_import_and_stats(project: Project, capsys, tmp_path) -> None:
     assert "imported: uses 0" in capsys.readouterr().err
     (tmp_path / "junk.sqlite").write_text("not a database")
     assert main(["db", "import", str(tmp_path / "junk.sqlite")]) == 2
+
+
+def test_a_snapshot_answers_without_reading_wheel_source(
+    project: Project, capsys, monkeypatch, tmp_path
+) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    assert main(["db", "export", str(tmp_path / "snapshot.sqlite")]) == 0
+
+    monkeypatch.setenv("SYMRES_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    monkeypatch.delenv("SYMRES_NO_SNAPSHOT")
+    monkeypatch.setenv("SYMRES_SNAPSHOT", str(tmp_path / "snapshot.sqlite"))
+    code, _, err = project.lock("-v", "--upgrade", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"app": "1.0", "lib": "2.0"}
+    assert "symbols: 0 releases mined, 0 verdicts computed" in err

@@ -92,7 +92,9 @@ def test_failing_sdist_build_is_a_clear_error(project: Project, capsys) -> None:
 
 
 def test_a_release_that_cannot_be_built_is_skipped(project: Project, capsys) -> None:
-    backend = "def prepare_metadata_for_build_wheel(d, c=None):\n    raise RuntimeError('too old')\n"
+    backend = (
+        "def prepare_metadata_for_build_wheel(d, c=None):\n    raise RuntimeError('too old')\n"
+    )
     project.wheel("app", "1.0", requires=["dep"])
     project.wheel("dep", "1.0")
     project.sdist("dep", "2.0", static=False, backend=backend)
@@ -120,8 +122,12 @@ def test_second_lock_is_served_from_the_cache(project: Project, capsys) -> None:
     assert {r.path for r in refreshed} == {"/simple/a/", "/simple/b/"}  # metadata stays cached
 
     files_before = len(project.index.requests("/files/"))
-    assert project.lock("--dry-run", "--no-cache", "--symbols", "off", "requirements.in",
-                        capsys=capsys)[0] == 0
+    assert (
+        project.lock(
+            "--dry-run", "--no-cache", "--symbols", "off", "requirements.in", capsys=capsys
+        )[0]
+        == 0
+    )
     assert len(project.index.requests("/files/")) == files_before + 2  # a and b read again
 
 

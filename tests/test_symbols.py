@@ -18,19 +18,32 @@ from symres.symbols.stdlib import Stdlib
 from tests.builders import build_wheel
 
 
-def release(tmp: Path, name: str, version: str, files: dict[str, str], python: str = "3.11") -> ReleaseSymbols:
+def release(
+    tmp: Path, name: str, version: str, files: dict[str, str], python: str = "3.11"
+) -> ReleaseSymbols:
     path = build_wheel(tmp, name, version, files=files)
     major, minor = (int(x) for x in python.split("."))
-    return ReleaseSymbols(canonicalize_name(name), Version(version), ReleaseSource(None, path=path),
-                          TargetFacts(python=(major, minor)))
+    return ReleaseSymbols(
+        canonicalize_name(name),
+        Version(version),
+        ReleaseSource(None, path=path),
+        TargetFacts(python=(major, minor)),
+    )
 
 
-def compat(tmp: Path, consumer: dict[str, str], providers: dict[str, dict[str, str]],
-           python: str = "3.11", versions: dict[str, str] | None = None) -> CompatReport:
+def compat(
+    tmp: Path,
+    consumer: dict[str, str],
+    providers: dict[str, dict[str, str]],
+    python: str = "3.11",
+    versions: dict[str, str] | None = None,
+) -> CompatReport:
     major, minor = (int(x) for x in python.split("."))
     tmp.mkdir(parents=True, exist_ok=True)
     cons = release(tmp, "app", "1.0", consumer, python)
-    provs = [release(tmp, n, (versions or {}).get(n, "1.0"), f, python) for n, f in providers.items()]
+    provs = [
+        release(tmp, n, (versions or {}).get(n, "1.0"), f, python) for n, f in providers.items()
+    ]
     return check(cons, provs, Stdlib((major, minor)))
 
 
@@ -44,82 +57,167 @@ def verdicts(report: CompatReport) -> dict[str, str]:
 
 # (provider files, consumer source of app/__init__.py, expected {module:name: verdict})
 EXPORT_ROWS = [
-    pytest.param({"lib/__init__.py": "def kept(): pass\n"},
-                 "from lib import kept, gone\n",
-                 {"lib:kept": "present", "lib:gone": "missing"}, id="plain-defs"),
-    pytest.param({"lib/__init__.py": "", "lib/sub.py": "X = 1\n"},
-                 "from lib import sub\nfrom lib.sub import X\nimport lib.nope\n",
-                 {"lib:sub": "present", "lib.sub:X": "present", "lib.nope:None": "missing"},
-                 id="submodules"),
-    pytest.param({"lib/__init__.py": "from ._impl import helper as public\n", "lib/_impl.py": "def helper(): pass\n"},
-                 "from lib import public\n", {"lib:public": "present"}, id="re-export"),
-    pytest.param({"lib/__init__.py": "from .a import *\nfrom .b import *\n",
-                  "lib/a.py": "__all__ = ['listed']\ndef listed(): pass\ndef unlisted(): pass\n",
-                  "lib/b.py": "def public(): pass\ndef _private(): pass\n"},
-                 "from lib import listed, unlisted, public, _private\n",
-                 {"lib:listed": "present", "lib:unlisted": "missing", "lib:public": "present",
-                  "lib:_private": "missing"}, id="star-imports-honour-__all__"),
-    pytest.param({"lib/__init__.py": "import sys\nif sys.version_info >= (3, 12):\n    def new(): pass\n"
-                                     "else:\n    def old(): pass\n"},
-                 "from lib import new, old\n", {"lib:new": "missing", "lib:old": "present"},
-                 id="version-branches-for-the-target"),
-    pytest.param({"lib/__init__.py": "try:\n    from ._speedups import fast\nexcept ImportError:\n"
-                                     "    from ._native import fast\n",
-                  "lib/_native.py": "def fast(): pass\n"},
-                 "from lib import fast\n", {"lib:fast": "present"}, id="try-except-both-branches-bind"),
-    pytest.param({"lib/__init__.py": "from ._C import *\n", "lib/_C.cpython-311-x86_64-linux-gnu.so": "",
-                  "lib/_C.pyi": "class device: ...\n"},
-                 "from lib import device, other\n", {"lib:device": "present", "lib:other": "missing"},
-                 id="c-extension-with-stub"),
-    pytest.param({"lib/__init__.py": "from ._C import *\n", "lib/_C.cpython-311-x86_64-linux-gnu.so": ""},
-                 "from lib import device\n", {"lib:device": "unknown"}, id="c-extension-without-stub"),
-    pytest.param({"lib/__init__.py": "def __getattr__(name):\n    if name == 'Old':\n        return 1\n"
-                                     "    raise AttributeError(name)\n"},
-                 "from lib import Old, Never\n", {"lib:Old": "present", "lib:Never": "missing"},
-                 id="getattr-chain-ending-in-raise"),
-    pytest.param({"lib/__init__.py": "from ._expired import EXPIRED\ndef __getattr__(attr):\n"
-                                     "    if attr in EXPIRED:\n        raise AttributeError(EXPIRED[attr])\n"
-                                     "    return object()\n",
-                  "lib/_expired.py": "EXPIRED = {'float_': 'use float64'}\n"},
-                 "import lib as np\nX = np.float_\nY = np.anything\n",
-                 {"lib:float_": "missing", "lib:anything": "unknown"}, id="getattr-raises-for-expired"),
-    pytest.param({"lib/__init__.py": "from ._migration import getattr_migration\n"
-                                     "_dynamic = {'Model': '.main'}\n"
-                                     "def __getattr__(attr_name):\n    found = _dynamic.get(attr_name)\n"
-                                     "    if found is None:\n        return _migrate(attr_name)\n"
-                                     "    return found\n_migrate = getattr_migration(__name__)\n",
-                  "lib/_migration.py": "def getattr_migration(module):\n    def wrapper(name):\n"
-                                       "        path = f'{module}:{name}'\n"
-                                       "        if path == 'lib:Settings':\n            raise ImportError('moved')\n"
-                                       "        raise AttributeError(name)\n    return wrapper\n"},
-                 "from lib import Model, Settings\n", {"lib:Model": "present", "lib:Settings": "missing"},
-                 id="getattr-delegating-to-a-migration-helper"),
-    pytest.param({"lib/__init__.py": "import sys\nfrom typing import TYPE_CHECKING\n"
-                                     "_import_structure = {'models': ['Listed']}\n"
-                                     "_import_structure['models'].extend(['Added'])\n"
-                                     "if TYPE_CHECKING:\n    from .models import Hinted\nelse:\n"
-                                     "    sys.modules[__name__] = _LazyModule(__name__, _import_structure)\n",
-                  "lib/models.py": ""},
-                 "from lib import Listed, Added, Hinted, Other\n",
-                 {"lib:Listed": "present", "lib:Added": "present", "lib:Hinted": "present",
-                  "lib:Other": "unknown"}, id="transformers-lazy-module"),
-    pytest.param({"lib/__init__.py": "_SUBMOD_ATTRS = {'api': ['Client']}\n"
-                                     "__getattr__, __dir__, __all__ = _attach(__name__, submodules=[], "
-                                     "submod_attrs=_SUBMOD_ATTRS)\n"},
-                 "from lib import Client, Removed\n", {"lib:Client": "present", "lib:Removed": "missing"},
-                 id="lazy-attach"),
-    pytest.param({"lib/__init__.py": "from types import ModuleType\nclass _Lazy(ModuleType):\n"
-                                     "    def __getattr__(self, item): ...\n"
-                                     "_Lazy(__name__, {'lib.utils': ['cached_property']})\n"},
-                 "from lib import cached_property, other\n",
-                 {"lib:cached_property": "present", "lib:other": "unknown"}, id="module-object-swap"),
-    pytest.param({"lib/__init__.py": "import typing\n__all__ = []\ndef _define(name):\n"
-                                     "    if hasattr(typing, name):\n        globals()[name] = getattr(typing, name)\n"
-                                     "_define('Protocol')\n"},
-                 "from lib import Protocol, Nope\n", {"lib:Protocol": "present", "lib:Nope": "missing"},
-                 id="globals-writer-with-literal-names"),
-    pytest.param({"lib/__init__.py": "print 'python 2'\n"},
-                 "from lib import thing\n", {"lib:thing": "unknown"}, id="unreadable-source-is-unknown"),
+    pytest.param(
+        {"lib/__init__.py": "def kept(): pass\n"},
+        "from lib import kept, gone\n",
+        {"lib:kept": "present", "lib:gone": "missing"},
+        id="plain-defs",
+    ),
+    pytest.param(
+        {"lib/__init__.py": "", "lib/sub.py": "X = 1\n"},
+        "from lib import sub\nfrom lib.sub import X\nimport lib.nope\n",
+        {"lib:sub": "present", "lib.sub:X": "present", "lib.nope:None": "missing"},
+        id="submodules",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "from ._impl import helper as public\n",
+            "lib/_impl.py": "def helper(): pass\n",
+        },
+        "from lib import public\n",
+        {"lib:public": "present"},
+        id="re-export",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "from .a import *\nfrom .b import *\n",
+            "lib/a.py": "__all__ = ['listed']\ndef listed(): pass\ndef unlisted(): pass\n",
+            "lib/b.py": "def public(): pass\ndef _private(): pass\n",
+        },
+        "from lib import listed, unlisted, public, _private\n",
+        {
+            "lib:listed": "present",
+            "lib:unlisted": "missing",
+            "lib:public": "present",
+            "lib:_private": "missing",
+        },
+        id="star-imports-honour-__all__",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "import sys\nif sys.version_info >= (3, 12):\n    def new(): pass\n"
+            "else:\n    def old(): pass\n"
+        },
+        "from lib import new, old\n",
+        {"lib:new": "missing", "lib:old": "present"},
+        id="version-branches-for-the-target",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "try:\n    from ._speedups import fast\nexcept ImportError:\n"
+            "    from ._native import fast\n",
+            "lib/_native.py": "def fast(): pass\n",
+        },
+        "from lib import fast\n",
+        {"lib:fast": "present"},
+        id="try-except-both-branches-bind",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "from ._C import *\n",
+            "lib/_C.cpython-311-x86_64-linux-gnu.so": "",
+            "lib/_C.pyi": "class device: ...\n",
+        },
+        "from lib import device, other\n",
+        {"lib:device": "present", "lib:other": "missing"},
+        id="c-extension-with-stub",
+    ),
+    pytest.param(
+        {"lib/__init__.py": "from ._C import *\n", "lib/_C.cpython-311-x86_64-linux-gnu.so": ""},
+        "from lib import device\n",
+        {"lib:device": "unknown"},
+        id="c-extension-without-stub",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "def __getattr__(name):\n    if name == 'Old':\n        return 1\n"
+            "    raise AttributeError(name)\n"
+        },
+        "from lib import Old, Never\n",
+        {"lib:Old": "present", "lib:Never": "missing"},
+        id="getattr-chain-ending-in-raise",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "from ._expired import EXPIRED\ndef __getattr__(attr):\n"
+            "    if attr in EXPIRED:\n        raise AttributeError(EXPIRED[attr])\n"
+            "    return object()\n",
+            "lib/_expired.py": "EXPIRED = {'float_': 'use float64'}\n",
+        },
+        "import lib as np\nX = np.float_\nY = np.anything\n",
+        {"lib:float_": "missing", "lib:anything": "unknown"},
+        id="getattr-raises-for-expired",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "from ._migration import getattr_migration\n"
+            "_dynamic = {'Model': '.main'}\n"
+            "def __getattr__(attr_name):\n    found = _dynamic.get(attr_name)\n"
+            "    if found is None:\n        return _migrate(attr_name)\n"
+            "    return found\n_migrate = getattr_migration(__name__)\n",
+            "lib/_migration.py": "def getattr_migration(module):\n    def wrapper(name):\n"
+            "        path = f'{module}:{name}'\n"
+            "        if path == 'lib:Settings':\n            raise ImportError('moved')\n"
+            "        raise AttributeError(name)\n    return wrapper\n",
+        },
+        "from lib import Model, Settings\n",
+        {"lib:Model": "present", "lib:Settings": "missing"},
+        id="getattr-delegating-to-a-migration-helper",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "import sys\nfrom typing import TYPE_CHECKING\n"
+            "_import_structure = {'models': ['Listed']}\n"
+            "_import_structure['models'].extend(['Added'])\n"
+            "if TYPE_CHECKING:\n    from .models import Hinted\nelse:\n"
+            "    sys.modules[__name__] = _LazyModule(__name__, _import_structure)\n",
+            "lib/models.py": "",
+        },
+        "from lib import Listed, Added, Hinted, Other\n",
+        {
+            "lib:Listed": "present",
+            "lib:Added": "present",
+            "lib:Hinted": "present",
+            "lib:Other": "unknown",
+        },
+        id="transformers-lazy-module",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "_SUBMOD_ATTRS = {'api': ['Client']}\n"
+            "__getattr__, __dir__, __all__ = _attach(__name__, submodules=[], "
+            "submod_attrs=_SUBMOD_ATTRS)\n"
+        },
+        "from lib import Client, Removed\n",
+        {"lib:Client": "present", "lib:Removed": "missing"},
+        id="lazy-attach",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "from types import ModuleType\nclass _Lazy(ModuleType):\n"
+            "    def __getattr__(self, item): ...\n"
+            "_Lazy(__name__, {'lib.utils': ['cached_property']})\n"
+        },
+        "from lib import cached_property, other\n",
+        {"lib:cached_property": "present", "lib:other": "unknown"},
+        id="module-object-swap",
+    ),
+    pytest.param(
+        {
+            "lib/__init__.py": "import typing\n__all__ = []\ndef _define(name):\n"
+            "    if hasattr(typing, name):\n        globals()[name] = getattr(typing, name)\n"
+            "_define('Protocol')\n"
+        },
+        "from lib import Protocol, Nope\n",
+        {"lib:Protocol": "present", "lib:Nope": "missing"},
+        id="globals-writer-with-literal-names",
+    ),
+    pytest.param(
+        {"lib/__init__.py": "print 'python 2'\n"},
+        "from lib import thing\n",
+        {"lib:thing": "unknown"},
+        id="unreadable-source-is-unknown",
+    ),
 ]
 
 
@@ -133,43 +231,87 @@ def test_export_verdicts(tmp_path: Path, provider, consumer, expected) -> None:
 GUARD_ROWS = [
     pytest.param("from lib import gone\n", "top", True, id="top"),
     pytest.param("def f():\n    from lib import gone\n", "lazy", True, id="function-body"),
-    pytest.param("try:\n    from lib import gone\nexcept ImportError:\n    gone = None\n", "optional", False,
-                 id="try-with-fallback"),
-    pytest.param("try:\n    from lib import gone\nexcept ImportError:\n    raise\n", "top", True,
-                 id="try-that-reraises"),
-    pytest.param("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from lib import gone\n", None, False,
-                 id="type-checking"),
-    pytest.param("def is_lib_available(): ...\nif is_lib_available():\n    from lib import gone\n",
-                 "if-available", True, id="availability-check"),
-    pytest.param("import sys\nif sys.version_info < (3, 0):\n    from lib import gone\n", None, False,
-                 id="dead-version-branch"),
-    pytest.param("import sys\npy = sys.version_info\npy3k = py >= (3, 0, 0)\nif py3k:\n    pass\n"
-                 "else:\n    from lib import gone\n", None, False, id="version-constant"),
+    pytest.param(
+        "try:\n    from lib import gone\nexcept ImportError:\n    gone = None\n",
+        "optional",
+        False,
+        id="try-with-fallback",
+    ),
+    pytest.param(
+        "try:\n    from lib import gone\nexcept ImportError:\n    raise\n",
+        "top",
+        True,
+        id="try-that-reraises",
+    ),
+    pytest.param(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from lib import gone\n",
+        None,
+        False,
+        id="type-checking",
+    ),
+    pytest.param(
+        "def is_lib_available(): ...\nif is_lib_available():\n    from lib import gone\n",
+        "if-available",
+        True,
+        id="availability-check",
+    ),
+    pytest.param(
+        "import sys\nif sys.version_info < (3, 0):\n    from lib import gone\n",
+        None,
+        False,
+        id="dead-version-branch",
+    ),
+    pytest.param(
+        "import sys\npy = sys.version_info\npy3k = py >= (3, 0, 0)\nif py3k:\n    pass\n"
+        "else:\n    from lib import gone\n",
+        None,
+        False,
+        id="version-constant",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("consumer", "guard", "breaks"), GUARD_ROWS)
 def test_guards(tmp_path: Path, consumer: str, guard: str | None, breaks: bool) -> None:
-    report = compat(tmp_path, {"app/__init__.py": consumer}, {"lib": {"lib/__init__.py": "kept = 1\n"}})
+    report = compat(
+        tmp_path, {"app/__init__.py": consumer}, {"lib": {"lib/__init__.py": "kept = 1\n"}}
+    )
     uses = [c for c in report.checked if c.use.name == "gone"]
     assert [c.use.guard for c in uses] == ([guard] if guard else [])
     assert bool(report.missing) is breaks
 
 
 def test_provider_version_guard_is_evaluated_per_release(tmp_path: Path) -> None:
-    consumer = {"app/__init__.py": "import lib\nfrom packaging import version\n"
-                "if version.parse(lib.__version__) >= version.parse('2.0'):\n    from lib import new_api\n"}
-    old = compat(tmp_path / "old", consumer, {"lib": {"lib/__init__.py": "kept = 1\n"}}, versions={"lib": "1.5"})
+    consumer = {
+        "app/__init__.py": "import lib\nfrom packaging import version\n"
+        "if version.parse(lib.__version__) >= version.parse('2.0'):\n    from lib import new_api\n"
+    }
+    old = compat(
+        tmp_path / "old",
+        consumer,
+        {"lib": {"lib/__init__.py": "kept = 1\n"}},
+        versions={"lib": "1.5"},
+    )
     assert not old.missing and [u.name for u, _ in old.inactive] == ["new_api"]
-    new = compat(tmp_path / "new", consumer, {"lib": {"lib/__init__.py": "kept = 1\n"}}, versions={"lib": "2.1"})
+    new = compat(
+        tmp_path / "new",
+        consumer,
+        {"lib": {"lib/__init__.py": "kept = 1\n"}},
+        versions={"lib": "2.1"},
+    )
     assert [c.use.name for c in new.missing] == ["new_api"]
 
 
 def test_reachability_follows_the_consumers_own_imports(tmp_path: Path) -> None:
-    report = compat(tmp_path, {"app/__init__.py": "from . import core\n",
-                               "app/core.py": "from lib import a\n",
-                               "app/testing.py": "from lib import b\n"},
-                    {"lib": {"lib/__init__.py": ""}})
+    report = compat(
+        tmp_path,
+        {
+            "app/__init__.py": "from . import core\n",
+            "app/core.py": "from lib import a\n",
+            "app/testing.py": "from lib import b\n",
+        },
+        {"lib": {"lib/__init__.py": ""}},
+    )
     reach = {c.use.name: c.use.reachable for c in report.checked}
     assert reach == {"a": True, "b": False}
     assert {c.use.where for c in report.missing} == {"app/core.py:1", "app/testing.py:1"}
@@ -177,26 +319,54 @@ def test_reachability_follows_the_consumers_own_imports(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("python", "source", "expected"),
-    [("3.10", "from collections import OrderedDict, MutableMapping\n",
-      {"collections:OrderedDict": "present", "collections:MutableMapping": "missing"}),
-     ("3.9", "from collections import MutableMapping\n", {"collections:MutableMapping": "present"}),
-     ("3.12", "from distutils.version import StrictVersion\n", {"distutils.version:StrictVersion": "missing"}),
-     ("3.11", "from distutils.version import StrictVersion\n", {"distutils.version:StrictVersion": "present"}),
-     ("3.12", "import json\nfrom json import not_documented\n",
-      {"json:None": "present", "json:not_documented": "unknown"})],
+    [
+        (
+            "3.10",
+            "from collections import OrderedDict, MutableMapping\n",
+            {"collections:OrderedDict": "present", "collections:MutableMapping": "missing"},
+        ),
+        (
+            "3.9",
+            "from collections import MutableMapping\n",
+            {"collections:MutableMapping": "present"},
+        ),
+        (
+            "3.12",
+            "from distutils.version import StrictVersion\n",
+            {"distutils.version:StrictVersion": "missing"},
+        ),
+        (
+            "3.11",
+            "from distutils.version import StrictVersion\n",
+            {"distutils.version:StrictVersion": "present"},
+        ),
+        (
+            "3.12",
+            "import json\nfrom json import not_documented\n",
+            {"json:None": "present", "json:not_documented": "unknown"},
+        ),
+    ],
 )
-def test_stdlib_of_the_target_python(tmp_path: Path, python: str, source: str, expected: dict[str, str]) -> None:
+def test_stdlib_of_the_target_python(
+    tmp_path: Path, python: str, source: str, expected: dict[str, str]
+) -> None:
     report = compat(tmp_path, {"app/__init__.py": source}, {}, python=python)
     got = verdicts(report)
     assert {k: got.get(k) for k in expected} == expected
 
 
 def test_a_pth_import_hook_provides_a_removed_stdlib_module(tmp_path: Path) -> None:
-    hook = {"_hack/__init__.py": "import sys\nclass Finder:\n    def spec_for_distutils(self): ...\n"
-                                 "sys.meta_path.insert(0, Finder())\n",
-            "hack-precedence.pth": "import _hack\n"}
-    report = compat(tmp_path, {"app/__init__.py": "from distutils.version import StrictVersion\n"},
-                    {"hack": hook}, python="3.12")
+    hook = {
+        "_hack/__init__.py": "import sys\nclass Finder:\n    def spec_for_distutils(self): ...\n"
+        "sys.meta_path.insert(0, Finder())\n",
+        "hack-precedence.pth": "import _hack\n",
+    }
+    report = compat(
+        tmp_path,
+        {"app/__init__.py": "from distutils.version import StrictVersion\n"},
+        {"hack": hook},
+        python="3.12",
+    )
     assert not report.missing
     assert [c.verdict.status for c in report.checked if c.verdict] == ["present"]
 
@@ -213,8 +383,12 @@ def test_hostile_archives_are_contained(tmp_path: Path) -> None:
         zf.writestr("lib/big.py", "x = 1\n" + "#" * 50_000_000)  # a bomb: 50 MB of comment
         zf.writestr("lib/latin.py", "# -*- coding: latin-1 -*-\nname = '\xe9'\n".encode("latin-1"))
         zf.writestr("lib/deep.py", "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
-    lib = ReleaseSymbols(canonicalize_name("lib"), Version("1.0"), ReleaseSource(None, path=path),
-                         TargetFacts(python=(3, 11)))
+    lib = ReleaseSymbols(
+        canonicalize_name("lib"),
+        Version("1.0"),
+        ReleaseSource(None, path=path),
+        TargetFacts(python=(3, 11)),
+    )
     assert lib.name_verdict("lib.big", "x").status == "unknown"
     assert lib.name_verdict("lib.latin", "name").status == "present"
     assert lib.name_verdict("lib.deep", "x").status == "unknown"
@@ -222,7 +396,20 @@ def test_hostile_archives_are_contained(tmp_path: Path) -> None:
 
 
 def test_consumer_files_that_do_not_parse_are_counted(tmp_path: Path) -> None:
-    cons = release(tmp_path, "app", "1.0", {"app/__init__.py": "import lib\n", "app/py2.py": "print 'x'\n"})
+    cons = release(
+        tmp_path, "app", "1.0", {"app/__init__.py": "import lib\n", "app/py2.py": "print 'x'\n"}
+    )
     uses = cons.uses()
     assert uses.files == 2 and list(uses.unreadable) == ["app/py2.py"]
     assert [u.module for u in uses.uses] == ["lib"]
+
+
+def test_nested_fallbacks_are_dead_when_one_level_succeeds(tmp_path: Path) -> None:
+    source = (
+        "try:\n    from collections.abc import Mapping\nexcept ImportError:\n    try:\n"
+        "        from UserDict import DictMixin\n    except ImportError:\n"
+        "        from collections import Mapping\n"
+    )
+    report = compat(tmp_path, {"app/__init__.py": source}, {}, python="3.10")
+    assert not report.missing
+    assert any(u.name == "Mapping" and "fallback" in why for u, why in report.inactive)

@@ -68,9 +68,12 @@ _MIGRATIONS: dict[int, str] = {
 
 
 def snapshot_path() -> Path | None:
-    """The shipped snapshot; ``SYMRES_NO_SNAPSHOT=1`` leaves it out (to rebuild it)."""
+    """The shipped snapshot; ``SYMRES_SNAPSHOT=FILE`` names another, ``SYMRES_NO_SNAPSHOT=1``
+    leaves it out (to rebuild it, and in tests)."""
     if os.environ.get("SYMRES_NO_SNAPSHOT"):
         return None
+    if os.environ.get("SYMRES_SNAPSHOT"):
+        return Path(os.environ["SYMRES_SNAPSHOT"])
     try:
         path = Path(str(resources.files("symres.data").joinpath("symbols.sqlite")))
     except (ModuleNotFoundError, TypeError):
@@ -86,9 +89,9 @@ def _condition(text: str | None) -> ProviderCondition | None:
     return ProviderCondition(**json.loads(text)) if text else None
 
 
-def _alternatives(value: object) -> tuple[tuple[str, str | None], ...]:
+def _alternatives(value: object) -> tuple[tuple[str, str | None, int], ...]:
     items = json.loads(value) if isinstance(value, str) else (value or [])
-    return tuple((str(m), n) for m, n in items)  # type: ignore[union-attr]
+    return tuple((str(m), n, int(level)) for m, n, level in items)  # type: ignore[union-attr]
 
 
 class SymbolDB:
@@ -184,10 +187,19 @@ class SymbolDB:
             )
         )
 
-    def uses(self, name: str, version: str, target: str) -> list[Use] | None:
-        if not self.scanned("uses", name, version, target):
+    def uses(
+        self, name: str, version: str, target: str, *, complete: bool = False
+    ) -> list[Use] | None:
+        """A release's uses; *complete*: all of them, which the snapshot does not hold (it
+        keeps only the reachable import-time ones)."""
+        if complete:
+            if not self._has_main("uses", name, version, target):
+                return None
+            db = "main"
+        elif not self.scanned("uses", name, version, target):
             return None
-        db = "main" if self._has_main("uses", name, version, target) else "snap"
+        else:
+            db = "main" if self._has_main("uses", name, version, target) else "snap"
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT module, symbol, guard, file, line, consumer_module, condition, reachable, "

@@ -222,6 +222,7 @@ def lock(
         output = options.output_path()
         preferred = _existing_pins(options, output)
         symbols = SymbolSession(finder, options) if options.symbols != "off" else None
+        mined = (0, 0)
         learned: dict[tuple[NormalizedName, Version], list[Requirement]] = {}
         always: dict[NormalizedName, list[Requirement]] = {}
         narrowings: list[Narrowing] = []
@@ -265,6 +266,7 @@ def lock(
         if symbols is not None and options.symbols == "enforce" and preferred:
             narrowings += _kept_pin_narrowings(symbols, finder, resolution, preferred, narrowings)
         if symbols is not None:
+            mined = (symbols.oracle.mined_uses, symbols.oracle.mined_verdicts)
             symbols.close()
         packages = ensure_hashes(client, list(resolution.packages))
         # Breaks left standing are annotated only when asked for (`--symbols warn`); under
@@ -291,6 +293,8 @@ def lock(
         "bytes": client.stats.bytes,
         "pages_fetched": client.stats.pages_fetched,
         "pages_from_cache": client.stats.pages_from_cache,
+        "releases_mined": mined[0],
+        "verdicts_computed": mined[1],
     }
     return LockResult(text, resolution, target, output, index, stats, narrowings, breaks, unknown)
 

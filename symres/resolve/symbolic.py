@@ -55,7 +55,7 @@ class Break:
             if self.use.name not in (None, "*")
             else (f"module `{self.use.module}`")
         )
-        labels = [] if self.use.guard == "top" else [self.use.guard]
+        labels: list[str] = [] if self.use.guard == "top" else [self.use.guard]
         if not self.use.reachable:
             labels.append("unreachable")
         label = f", {', '.join(labels)}" if labels else ""
@@ -104,8 +104,10 @@ def find_breaks(
     locked provider, or the stdlib, lacks. Returns the breaks and the count of unknowns."""
     names = sorted(pins)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        prefixes = dict(zip(names, pool.map(lambda n: oracle.prefixes(n, pins[n]), names)))
-        uses = dict(zip(names, pool.map(lambda n: oracle.uses(n, pins[n]), names)))
+        prefixes = dict(
+            zip(names, pool.map(lambda n: oracle.prefixes(n, pins[n]), names), strict=True)
+        )
+        uses = dict(zip(names, pool.map(lambda n: oracle.uses(n, pins[n]), names), strict=True))
     if project_uses:
         uses[PROJECT] = list(project_uses)
         pins = {**pins, PROJECT: Version("0")}
@@ -146,15 +148,14 @@ def find_breaks(
 
     def fallback_is_dead(consumer: NormalizedName, use: Use) -> bool:
         """An `except ImportError:` import runs only if its `try` failed."""
-        if not use.alternatives:
-            return False
-        for module, name in use.alternatives:
-            found = judge(
+        levels: dict[int, bool] = {}
+        for module, name, level in use.alternatives:
+            alt = judge(
                 consumer, replace(use, module=module, name=name, alternatives=(), condition=None)
             )
-            if found is None or found[1].status != "present":
-                return False
-        return True
+            ok = alt is not None and alt[1].status == "present"
+            levels[level] = levels.get(level, True) and ok
+        return any(levels.values())
 
     breaks: list[Break] = []
     unknown = 0
@@ -163,10 +164,10 @@ def find_breaks(
         for use in uses[consumer]:
             if not use.hard or _is_ignored(use, ignore):
                 continue
-            found = judge(consumer, use)
-            if found is None:
+            judged = judge(consumer, use)
+            if judged is None:
                 continue
-            provider, verdict = found
+            provider, verdict = judged
             if verdict.status == "missing" and not fallback_is_dead(consumer, use):
                 breaks.append(
                     Break(
@@ -211,26 +212,60 @@ def _condition(
     return not result if cond.negate else result
 
 
-def narrow(oracle: SymbolOracle, brk: Break, versions: Sequence[Version]) -> Narrowing | None:
+def _exclude_consumer(oracle: SymbolOracle, brk: Break, versions: Sequence[Version]) -> Narrowing:
+    """The stdlib of the target lacks what the consumer imports: exclude the run of the
+    consumer's releases that make the same import (bisected, like a provider's), not one
+    release per round."""
+    reason = f"{brk.describe()}: {brk.verdict.reason}"
+    ordered = sorted(v for v in versions if not v.is_prerelease or v == brk.consumer_version)
+    if brk.consumer == PROJECT or brk.consumer_version not in ordered:
+        return Narrowing(brk.consumer, SpecifierSet(f"!={brk.consumer_version}"), reason, brk, None)
+    k = ordered.index(brk.consumer_version)
+
+    def same_import(i: int) -> bool:
+        return any(
+            u.module == brk.use.module
+            and u.name == brk.use.name
+            and u.import_time
+            and not u.alternatives
+            for u in oracle.uses(brk.consumer, ordered[i])
+        )
+
+    lo = _edge(same_import, k, -1, 0)
+    hi = _edge(same_import, k, +1, len(ordered) - 1)
+    if lo == 0 and hi == len(ordered) - 1:
+        spec = SpecifierSet(",".join(f"!={v}" for v in ordered))
+    elif hi == len(ordered) - 1:
+        spec = SpecifierSet(f"<{ordered[lo]}")
+    elif lo == 0:
+        spec = SpecifierSet(f">={ordered[hi + 1]}")
+    else:
+        spec = SpecifierSet(",".join(f"!={v}" for v in ordered[lo : hi + 1]))
+    span = str(ordered[lo]) if lo == hi else f"{ordered[lo]} to {ordered[hi]}"
+    return Narrowing(brk.consumer, spec, f"{reason}; so do {brk.consumer} {span}", brk, None)
+
+
+def narrow(
+    oracle: SymbolOracle,
+    brk: Break,
+    versions: Sequence[Version],
+    consumer_versions: Sequence[Version] = (),
+) -> Narrowing | None:
     """What to learn from one break. *versions*: the provider's releases for the target.
     None when no release of the provider has the name: a use nothing ever satisfied is
     a dead path more often than a real need, so it is reported, not enforced."""
     project = brk.consumer == PROJECT
     if brk.provider is None or brk.provider_version is None:
-        return Narrowing(
-            brk.consumer,
-            SpecifierSet(f"!={brk.consumer_version}"),
-            f"{brk.describe()}: {brk.verdict.reason}",
-            brk,
-            None,
-        )
-    ordered = sorted(versions)
+        return _exclude_consumer(oracle, brk, consumer_versions)
+    # Bisect over final releases (and the locked one): a boundary at a pre-release would
+    # make the narrowing itself admit pre-releases (`<2.0b3` does, `<2.0` does not).
+    ordered = sorted(v for v in versions if not v.is_prerelease or v == brk.provider_version)
     k = ordered.index(brk.provider_version)
+    provider = brk.provider
 
     def missing(i: int) -> bool:
         return (
-            oracle.verdict(brk.provider, ordered[i], brk.use.module, brk.use.name).status
-            == "missing"
+            oracle.verdict(provider, ordered[i], brk.use.module, brk.use.name).status == "missing"
         )
 
     lo = _edge(missing, k, -1, 0)  # oldest release of the missing run
@@ -328,7 +363,10 @@ class SymbolSession:
         folder = options.cache_dir or default_cache_dir()
         self.db = SymbolDB(None if options.no_cache else folder / "symbols.sqlite")
         self.finder = finder
-        self.oracle = SymbolOracle(finder, self.db, facts)
+        # lazy and unreachable uses matter under --lazy enforce and --symbols warn; the
+        # snapshot keeps only import-time ones
+        complete = options.lazy == "enforce" or options.symbols == "warn"
+        self.oracle = SymbolOracle(finder, self.db, facts, complete_uses=complete)
         self.stdlib = Stdlib(finder.target.python)
         self.ignore = frozenset(options.ignore_symbols) | _pyproject_ignores(options.sources)
         self.project = project_uses(list(options.src), facts) if options.src else []
@@ -345,7 +383,12 @@ class SymbolSession:
         grouped: dict[tuple[object, ...], list[Narrowing]] = {}
         for brk in breaks:
             versions = list(self.finder.releases(brk.provider) or {}) if brk.provider else []
-            n = narrow(self.oracle, brk, versions)
+            consumer_versions = (
+                list(self.finder.releases(brk.consumer) or {})
+                if (brk.provider is None and brk.consumer != PROJECT)
+                else []
+            )
+            n = narrow(self.oracle, brk, versions, consumer_versions)
             if n is None:
                 continue
             grouped.setdefault((n.target, str(n.specifier), n.applies_to), []).append(n)

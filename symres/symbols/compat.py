@@ -125,9 +125,9 @@ def _condition_holds(use: Use, provider: ReleaseSymbols) -> bool | None:
 
 
 def _fallback_is_dead(use: Use, providers: Sequence[ReleaseSymbols], stdlib: Stdlib) -> bool:
-    if not use.alternatives:
-        return False
-    for module, name in use.alternatives:
+    levels: dict[int, bool] = {}
+    for module, name, level in use.alternatives:
+        levels.setdefault(level, True)
         best = max(providers, key=lambda p: p.layout.provides(module), default=None)
         if best is not None and best.layout.provides(module):
             verdict = (
@@ -138,10 +138,10 @@ def _fallback_is_dead(use: Use, providers: Sequence[ReleaseSymbols], stdlib: Std
         elif stdlib.knows(module):
             verdict = stdlib.module(module) if name in (None, "*") else stdlib.name(module, name)
         else:
-            return False
-        if verdict.status != "present":
-            return False
-    return True
+            levels[level] = False
+            continue
+        levels[level] = levels[level] and verdict.status == "present"
+    return any(levels.values())
 
 
 def check(

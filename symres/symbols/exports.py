@@ -288,9 +288,13 @@ class _Scanner:
                     self.global_writers[node.name] = params.index(key.id)
                 else:
                     self._open("writes globals()")
-            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
-                if sub.func.attr == "update" and _is_globals_call(sub.func.value):
-                    self._open("writes globals()")
+            elif (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and sub.func.attr == "update"
+                and _is_globals_call(sub.func.value)
+            ):
+                self._open("writes globals()")
         self.names.update(declared)
 
 

@@ -225,7 +225,7 @@ class _Analysis:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             found = self.resolve(where, node.func.id)
             if found and isinstance(found[0], ast.FunctionDef):
-                factory, home = found
+                factory, home = found[0], found[1]
                 inner = {s.name: s for s in factory.body if isinstance(s, ast.FunctionDef)}
                 for s in factory.body:
                     if (

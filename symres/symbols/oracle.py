@@ -22,7 +22,7 @@ PREFIX_DEPTH = 3
 
 # Bumped whenever extraction changes what it finds: facts mined by an older symres are
 # then mined again rather than trusted.
-ANALYSIS = 2
+ANALYSIS = 3
 
 
 def target_key(facts: TargetFacts) -> str:
@@ -47,7 +47,10 @@ def provides(prefixes: Iterable[str], module: str) -> int:
 
 
 class SymbolOracle:
-    def __init__(self, finder: Finder, db: SymbolDB, facts: TargetFacts) -> None:
+    def __init__(
+        self, finder: Finder, db: SymbolDB, facts: TargetFacts, *, complete_uses: bool = False
+    ) -> None:
+        self.complete_uses = complete_uses
         self.finder = finder
         self.db = db
         self.facts = facts
@@ -71,7 +74,7 @@ class SymbolOracle:
         return found
 
     def uses(self, name: NormalizedName, version: Version) -> list[Use]:
-        cached = self.db.uses(name, str(version), self.target)
+        cached = self.db.uses(name, str(version), self.target, complete=self.complete_uses)
         if cached is not None:
             return cached
         release = self.release(name, version)

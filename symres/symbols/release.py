@@ -233,8 +233,14 @@ class ReleaseSymbols:
 
     def entry_point_modules(self) -> set[str]:
         """Modules named by the wheel's entry_points.txt (``cli = pkg.cli:main``)."""
-        member = next((n for n in self.source.names()
-                       if n.count("/") == 1 and n.endswith(".dist-info/entry_points.txt")), None)
+        member = next(
+            (
+                n
+                for n in self.source.names()
+                if n.count("/") == 1 and n.endswith(".dist-info/entry_points.txt")
+            ),
+            None,
+        )
         if member is None:
             return set()
         try:
@@ -368,8 +374,11 @@ def _reachable(layout: Layout, loads: dict[str, set[str]], entry_points: set[str
     start = [m for m in layout.modules if "." not in m]
     for module in entry_points:
         parts = module.split(".")
-        start += [".".join(parts[: i + 1]) for i in range(len(parts))
-                  if ".".join(parts[: i + 1]) in layout.modules]
+        start += [
+            ".".join(parts[: i + 1])
+            for i in range(len(parts))
+            if ".".join(parts[: i + 1]) in layout.modules
+        ]
     seen: set[str] = set()
     stack = list(start)
     while stack:

@@ -106,7 +106,9 @@ def run_uses(args: argparse.Namespace, index: IndexOptions, console: Console) ->
     from symres.symbols.oracle import target_key  # noqa: PLC0415
 
     facts = facts_of(target)
-    db = SymbolDB(None if index.no_cache else (index.cache_dir or default_cache_dir()) / "symbols.sqlite")
+    db = SymbolDB(
+        None if index.no_cache else (index.cache_dir or default_cache_dir()) / "symbols.sqlite"
+    )
     with open_finder(target, index) as finder:
         release = open_release(finder, name, version, facts)
         uses = release.uses(cache=db, target=target_key(facts))

@@ -76,7 +76,7 @@ class Stdlib:
         status = self.name(cond.module, cond.value).status
         if status == "unknown":
             return None
-        return (status == "present") != cond.negate
+        return bool((status == "present") != cond.negate)
 
     def name(self, module: str, name: str) -> Verdict:
         found = self.module(module)

@@ -68,9 +68,10 @@ class Use:
     consumer_module: str
     condition: ProviderCondition | None = None
     reachable: bool = True
-    # In an `except ImportError:` handler: the imports of the `try` it stands in for.
-    # The handler runs only if one of them fails.
-    alternatives: tuple[tuple[str, str | None], ...] = ()
+    # In an `except ImportError:` handler: the imports of the `try` it stands in for, with
+    # the nesting level of that `try`. The handler runs only if, at every level, one of
+    # them failed: one level whose imports all succeed makes it dead code.
+    alternatives: tuple[tuple[str, str | None, int], ...] = ()
 
     @property
     def import_time(self) -> bool:
@@ -97,7 +98,7 @@ class _Ctx:
     guard: Guard = "top"
     condition: ProviderCondition | None = None
     in_function: bool = False
-    alternatives: tuple[tuple[str, str | None], ...] = ()
+    alternatives: tuple[tuple[str, str | None, int], ...] = ()
 
     def weaker(self, guard: Guard) -> _Ctx:
         order = ["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
@@ -206,7 +207,12 @@ class _Collector:
             protected = any(_catches_import_error(h) and not _reraises(h) for h in node.handlers)  # type: ignore[attr-defined]
             before = len(self.out.uses)
             self.body(node.body, ctx.weaker("optional") if protected else ctx)  # type: ignore[attr-defined]
-            tried = tuple((u.module, u.name) for u in self.out.uses[before:])
+            level = 1 + max((a[2] for a in ctx.alternatives), default=-1)
+            tried = tuple(
+                (u.module, u.name, level)
+                for u in self.out.uses[before:]
+                if not u.alternatives or u.alternatives == ctx.alternatives
+            )
             for h in node.handlers:  # type: ignore[attr-defined]
                 handler_ctx = ctx
                 if tried and _catches_import_error(h):
