@@ -413,3 +413,19 @@ def test_nested_fallbacks_are_dead_when_one_level_succeeds(tmp_path: Path) -> No
     report = compat(tmp_path, {"app/__init__.py": source}, {}, python="3.10")
     assert not report.missing
     assert any(u.name == "Mapping" and "fallback" in why for u, why in report.inactive)
+
+
+@pytest.mark.parametrize(
+    ("test", "guard"),
+    [
+        ("is_lib_available()", "if-available"),
+        ("importlib.util.find_spec('lib') is not None", "if-available"),
+        ("is_lib_flex_attn_available()", "conditional"),
+    ],
+)
+def test_availability_checks_of_a_feature_are_not_installation_checks(
+    tmp_path: Path, test: str, guard: str
+) -> None:
+    source = f"import importlib.util\nif {test}:\n    from lib import gone\n"
+    report = compat(tmp_path, {"app/__init__.py": source}, {"lib": {"lib/__init__.py": "x = 1\n"}})
+    assert [c.use.guard for c in report.checked if c.use.name == "gone"] == [guard]

@@ -99,6 +99,7 @@ class _Ctx:
     condition: ProviderCondition | None = None
     in_function: bool = False
     alternatives: tuple[tuple[str, str | None, int], ...] = ()
+    available_for: frozenset[str] = frozenset()  # what the enclosing availability tests check
 
     def weaker(self, guard: Guard) -> _Ctx:
         order = ["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
@@ -141,7 +142,10 @@ class _Collector:
     def add(self, module: str, name: str | None, node: ast.AST, ctx: _Ctx) -> None:
         if not module:
             return
-        key = (module, name, ctx.guard, ctx.condition.describe() if ctx.condition else None)
+        guard = ctx.guard
+        if guard == "if-available" and module.split(".")[0].lower() not in ctx.available_for:
+            guard = "conditional"  # a feature or version test, not "is it installed"
+        key = (module, name, guard, ctx.condition.describe() if ctx.condition else None)
         if key in self.seen:
             return
         self.seen.add(key)
@@ -149,7 +153,7 @@ class _Collector:
             Use(
                 module,
                 name,
-                ctx.guard,
+                guard,
                 self.filename,
                 getattr(node, "lineno", 0),
                 self.module,
@@ -258,10 +262,12 @@ class _Collector:
             self.body(node.orelse, ctx)
             return
         self.expr(test, ctx)
-        available = _mentions_availability(test)
+        subjects = _availability_subjects(test)
         condition = self.provider_condition(test)
-        if available:
-            body_ctx = else_ctx = ctx.weaker("if-available")
+        if subjects is not None:
+            body_ctx = else_ctx = replace(
+                ctx.weaker("if-available"), available_for=ctx.available_for | subjects
+            )
         elif condition is not None:
             body_ctx = replace(ctx, condition=condition)
             else_ctx = replace(ctx, condition=replace(condition, negate=not condition.negate))
@@ -376,15 +382,32 @@ def _is_type_checking(test: ast.AST) -> bool:
     )
 
 
-def _mentions_availability(test: ast.AST) -> bool:
+def _availability_subjects(test: ast.AST) -> frozenset[str] | None:
+    """What an availability test checks: ``is_triton_available()`` → {"triton"},
+    ``find_spec("x")`` → {"x"}; None when the test is not one. A subject with more words
+    than a distribution name (``is_torch_flex_attn_available``) checks a feature or a
+    version of the provider, not that it is installed."""
+    found: set[str] = set()
     for sub in ast.walk(test):
         if isinstance(sub, ast.Call):
             chain = _dotted(sub.func)
             if chain and _AVAILABLE.match(chain[-1]):
-                return True
-        elif isinstance(sub, ast.Name) and re.match(r"^_?\w+_(?:available|AVAILABLE)$", sub.id):
-            return True
-    return False
+                m = re.match(r"^_?is_(\w+)_available$", chain[-1])
+                if m and m.group(1) != "package":
+                    found.add(m.group(1).lower())
+                elif (
+                    sub.args
+                    and isinstance(sub.args[0], ast.Constant)
+                    and isinstance(sub.args[0].value, str)
+                ):
+                    found.add(sub.args[0].value.split(".")[0].lower())
+                else:
+                    found.add("")
+        elif isinstance(sub, ast.Name) and (
+            m := re.match(r"^_?(\w+)_(?:available|AVAILABLE)$", sub.id)
+        ):
+            found.add(m.group(1).lower().removeprefix("is_").removeprefix("has_"))
+    return frozenset(found) if found else None
 
 
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:
