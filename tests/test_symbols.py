@@ -429,3 +429,13 @@ def test_availability_checks_of_a_feature_are_not_installation_checks(
     source = f"import importlib.util\nif {test}:\n    from lib import gone\n"
     report = compat(tmp_path, {"app/__init__.py": source}, {"lib": {"lib/__init__.py": "x = 1\n"}})
     assert [c.use.guard for c in report.checked if c.use.name == "gone"] == [guard]
+
+
+def test_short_circuit_hasattr_guards_what_follows(tmp_path: Path) -> None:
+    source = (
+        "import sys\nFREE = hasattr(sys, '_is_gil_enabled') and not sys._is_gil_enabled()\n"
+        "X = sys._is_gil_enabled if hasattr(sys, '_is_gil_enabled') else None\n"
+    )
+    report = compat(tmp_path, {"app/__init__.py": source}, {}, python="3.11")
+    assert not report.missing
+    assert {u.name for u, _ in report.inactive} == {"_is_gil_enabled"}

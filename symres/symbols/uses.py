@@ -332,22 +332,61 @@ class _Collector:
         return ".".join([base, *chain[1:]])
 
     def expr(self, node: ast.AST, ctx: _Ctx) -> None:
+        # `hasattr(sys, "x") and sys.x()`, `a.b if hasattr(a, "b") else c`: the test guards
+        # what it short-circuits, as an `if` would.
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+            inner = ctx
+            for value in node.values:
+                self.expr(value, inner)
+                condition = self.provider_condition(value)
+                if condition is not None:
+                    inner = replace(inner, condition=condition)
+            return
+        if isinstance(node, ast.IfExp):
+            self.expr(node.test, ctx)
+            condition = self.provider_condition(node.test)
+            if condition is None:
+                self.expr(node.body, ctx)
+                self.expr(node.orelse, ctx)
+            else:
+                self.expr(node.body, replace(ctx, condition=condition))
+                self.expr(
+                    node.orelse,
+                    replace(ctx, condition=replace(condition, negate=not condition.negate)),
+                )
+            return
+        guarded = [
+            n for n in ast.walk(node) if isinstance(n, (ast.BoolOp, ast.IfExp)) and n is not node
+        ]
+        if guarded:
+            skip: set[int] = set()
+            for n in guarded:
+                if id(n) in skip:
+                    continue
+                for inner_node in ast.walk(n):
+                    skip.add(id(inner_node))
+                self.expr(n, ctx)
+            for sub in ast.walk(node):
+                if id(sub) not in skip:
+                    self._leaf(sub, ctx)
+            return
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
-                self.attribute(sub, ctx)
-            elif isinstance(sub, ast.Call):
-                fn = _dotted(sub.func)
-                if (
-                    fn
-                    and fn[-1] == "import_module"
-                    and sub.args
-                    and isinstance(sub.args[0], ast.Constant)
-                ):
-                    target = sub.args[0].value
-                    if isinstance(target, str) and not target.startswith("."):
-                        self.add(target, None, sub, ctx)
-            elif isinstance(sub, ast.Lambda):
-                pass
+            self._leaf(sub, ctx)
+
+    def _leaf(self, sub: ast.AST, ctx: _Ctx) -> None:
+        if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
+            self.attribute(sub, ctx)
+        elif isinstance(sub, ast.Call):
+            fn = _dotted(sub.func)
+            if (
+                fn
+                and fn[-1] == "import_module"
+                and sub.args
+                and isinstance(sub.args[0], ast.Constant)
+            ):
+                target = sub.args[0].value
+                if isinstance(target, str) and not target.startswith("."):
+                    self.add(target, None, sub, ctx)
 
     def attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
         chain = _dotted(node)
