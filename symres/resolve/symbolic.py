@@ -132,7 +132,15 @@ def find_breaks(
             owner_cache[key] = (best, bool(owners))
         return owner_cache[key]
 
+    judged_cache: dict[tuple[object, ...], tuple[NormalizedName | None, Verdict] | None] = {}
+
     def judge(consumer: NormalizedName, use: Use) -> tuple[NormalizedName | None, Verdict] | None:
+        key = (consumer, use.module, use.name, use.condition)
+        if key not in judged_cache:
+            judged_cache[key] = _judge(consumer, use)
+        return judged_cache[key]
+
+    def _judge(consumer: NormalizedName, use: Use) -> tuple[NormalizedName | None, Verdict] | None:
         """The verdict on one use in this lock; None when the lock does not provide its
         module (not ours to judge) or a test on the provider switches it off."""
         provider, owned = provider_of(consumer, use.module)

@@ -57,6 +57,7 @@ class SymbolOracle:
         self.target = target_key(facts)
         self._releases: dict[tuple[str, Version], ReleaseSymbols] = {}
         self._verdicts: dict[tuple[str, Version], dict[tuple[str, str], Verdict]] = {}
+        self._uses: dict[tuple[str, Version], list[Use]] = {}  # for the rounds of one lock
         self._lock = threading.Lock()
         self.mined_uses = 0
         self.mined_verdicts = 0
@@ -74,6 +75,17 @@ class SymbolOracle:
         return found
 
     def uses(self, name: NormalizedName, version: Version) -> list[Use]:
+        key = (name, version)
+        with self._lock:
+            known = self._uses.get(key)
+        if known is not None:
+            return known
+        found = self._load_uses(name, version)
+        with self._lock:
+            self._uses[key] = found
+        return found
+
+    def _load_uses(self, name: NormalizedName, version: Version) -> list[Use]:
         cached = self.db.uses(name, str(version), self.target, complete=self.complete_uses)
         if cached is not None:
             return cached
