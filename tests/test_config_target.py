@@ -83,3 +83,12 @@ def test_markers_of_other_platforms(tag: str, sys_platform: str, machine: str) -
 def test_bad_target_is_an_input_error(python: str, platform: str | None) -> None:
     with pytest.raises(InputError):
         make_target(python, platform)
+
+
+def test_unparsable_file_names_on_an_index_are_skipped() -> None:
+    from symres.index.pages import parse_json_page
+
+    body = (b'{"files": [{"filename": "x-1.0-py36+-none-any.whl", "url": "x-1.0-py36+-none-any.whl"},'
+            b' {"filename": "x-1.0-py3-none-any.whl", "url": "x-1.0-py3-none-any.whl"}]}')
+    files = parse_json_page("x", body, "http://127.0.0.1/simple/x/")  # type: ignore[arg-type]
+    assert [f.filename for f in files] == ["x-1.0-py3-none-any.whl"]

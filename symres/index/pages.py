@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,8 +58,13 @@ def _version(text: str) -> Version:
     return Version(text)
 
 
+_TAG = re.compile(r"^[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+$")
+
+
 @functools.lru_cache(maxsize=1 << 13)
 def _tags(text: str) -> frozenset[Tag]:
+    if not _TAG.match(text):  # e.g. "py36+": newer packaging raises, older accepted it
+        raise ValueError(f"invalid wheel tag {text!r}")
     return parse_tag(text)
 
 
@@ -98,7 +104,7 @@ def make_file(
             kind = "sdist"
         else:
             return None
-    except (InvalidWheelFilename, InvalidSdistFilename):
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):  # InvalidTag, bad versions
         return None
     if name != project:
         return None
