@@ -31,6 +31,10 @@ from symres.index.pages import DistFile
 MAX_METADATA = 8 * 1024 * 1024
 
 
+class BuildFailed(MetadataError):
+    """The sdist's backend could not produce metadata (remembered in the cache)."""
+
+
 @dataclass(frozen=True)
 class CoreMetadata:
     name: NormalizedName
@@ -91,7 +95,15 @@ class MetadataFetcher:
                 return parse_metadata(cached, dist.filename)
             except MetadataError:
                 pass  # unreadable entry: fetch again
-        raw = self._fetch_wheel(dist) if dist.kind == "wheel" else self._fetch_sdist(dist)
+        failed = self.client.cache.read("metadata-failed", key)
+        if failed is not None:  # a build that failed once fails again: don't pay for it twice
+            raise MetadataError(failed.decode("utf-8", "replace"),
+                                hint="pin a version of this project that ships a wheel")
+        try:
+            raw = self._fetch_wheel(dist) if dist.kind == "wheel" else self._fetch_sdist(dist)
+        except BuildFailed as exc:
+            self.client.cache.write("metadata-failed", key, exc.message.encode())
+            raise
         meta = parse_metadata(raw, dist.filename)
         if meta.name != dist.name or meta.version != dist.version:
             raise MetadataError(
@@ -191,7 +203,7 @@ def _build_metadata(data: bytes, filename: str) -> bytes:
                 return (info / "METADATA").read_bytes()
         except Exception as exc:  # the backend's failure, whatever it is
             first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
-            raise MetadataError(
+            raise BuildFailed(
                 f"{filename}: metadata build failed ({first})",
                 hint="pin a version of this project that ships a wheel, or fix its build",
             ) from exc
