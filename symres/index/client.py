@@ -230,4 +230,4 @@ class IndexClient:
 
 
 class _ServerError(Exception):
-    pass
+    """A 5xx or 429 answer: worth another try."""

@@ -97,8 +97,10 @@ class MetadataFetcher:
                 pass  # unreadable entry: fetch again
         failed = self.client.cache.read("metadata-failed", key)
         if failed is not None:  # a build that failed once fails again: don't pay for it twice
-            raise MetadataError(failed.decode("utf-8", "replace"),
-                                hint="pin a version of this project that ships a wheel")
+            raise MetadataError(
+                failed.decode("utf-8", "replace"),
+                hint="pin a version of this project that ships a wheel",
+            )
         try:
             raw = self._fetch_wheel(dist) if dist.kind == "wheel" else self._fetch_sdist(dist)
         except BuildFailed as exc:
@@ -178,9 +180,10 @@ def _sdist_pkg_info(data: bytes, filename: str) -> bytes | None:
 
 def _build_metadata(data: bytes, filename: str) -> bytes:
     """Run the sdist's PEP 517 ``prepare_metadata_for_build_wheel`` in an isolated env."""
-    import build  # noqa: PLC0415  (slow to import; rarely needed)
     import build.env  # noqa: PLC0415
     from pyproject_hooks import quiet_subprocess_runner  # noqa: PLC0415
+
+    import build  # noqa: PLC0415  (slow to import; rarely needed)
 
     with tempfile.TemporaryDirectory(prefix="symres-sdist-") as tmp:
         root = Path(tmp)

@@ -195,19 +195,11 @@ def find_breaks(
 def _condition(
     oracle: SymbolOracle, use: Use, provider: NormalizedName, version: Version
 ) -> bool | None:
-    import operator  # noqa: PLC0415
+    from symres.symbols.compat import OPS as ops  # noqa: PLC0415
 
     cond = use.condition
     assert cond is not None
     if cond.kind == "version":
-        ops = {
-            ">=": operator.ge,
-            ">": operator.gt,
-            "<=": operator.le,
-            "<": operator.lt,
-            "==": operator.eq,
-            "!=": operator.ne,
-        }
         try:
             result = ops[cond.op](version, Version(cond.value))
         except Exception:  # noqa: BLE001  (an odd literal: treat the condition as unknown)

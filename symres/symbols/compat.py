@@ -22,7 +22,7 @@ from symres.symbols.uses import Use
 from symres.symbols.verdict import Verdict
 from symres.target import Target
 
-_OPS: dict[str, Callable[[Version, Version], bool]] = {
+OPS: dict[str, Callable[[Version, Version], bool]] = {
     ">=": operator.ge,
     ">": operator.gt,
     "<=": operator.le,
@@ -113,7 +113,7 @@ def _condition_holds(use: Use, provider: ReleaseSymbols) -> bool | None:
         return True
     if cond.kind == "version":
         try:
-            result = _OPS[cond.op](provider.version, Version(cond.value))
+            result = OPS[cond.op](provider.version, Version(cond.value))
         except (InvalidVersion, KeyError):
             return None
     else:

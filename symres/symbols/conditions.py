@@ -40,15 +40,21 @@ class TargetFacts:
 _NOT_TARGET = object()
 
 
-def _dotted(node: ast.AST) -> str | None:
+def dotted_parts(node: ast.AST) -> list[str] | None:
+    """``a.b.c`` as ["a", "b", "c"]; None for anything but names and attributes."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
     if isinstance(node, ast.Name):
         parts.append(node.id)
-        return ".".join(reversed(parts))
+        return list(reversed(parts))
     return None
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = dotted_parts(node)
+    return ".".join(parts) if parts is not None else None
 
 
 def _value(node: ast.AST, facts: TargetFacts, consts: Mapping[str, object]) -> Any:

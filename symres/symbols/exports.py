@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Literal
 
-from symres.symbols.conditions import TargetFacts, constant, evaluate
+from symres.symbols.conditions import TargetFacts, _dotted, constant, evaluate
 
 Kind = Literal["py", "pyi", "ext", "namespace", "unreadable"]
 
@@ -213,7 +213,7 @@ class _Scanner:
                 result = constant(value, self.facts, self.consts)
                 if result is not None:
                     self.consts[t.id] = result
-            if isinstance(t, ast.Subscript) and _dotted_name(t.value) == "sys.modules":
+            if isinstance(t, ast.Subscript) and _dotted(t.value) == "sys.modules":
                 self._open("assigns to sys.modules")
             if isinstance(t, ast.Subscript) and _is_globals_call(t.value):
                 self._open("writes globals()")
@@ -257,13 +257,11 @@ class _Scanner:
 
     def _scan_openers(self, node: ast.stmt) -> None:
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Attribute) and _dotted_name(sub) in (
+            if isinstance(sub, ast.Attribute) and _dotted(sub) in (
                 "sys.meta_path",
                 "sys.path_hooks",
             ):
                 self._open("installs an import hook")
-            elif isinstance(sub, ast.Call) and _is_globals_call(sub.func):
-                pass
             elif (
                 isinstance(sub, ast.Constant)
                 and isinstance(sub.value, str)
@@ -298,17 +296,6 @@ class _Scanner:
         self.names.update(declared)
 
 
-def _dotted_name(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 def _is_globals_call(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Call)
@@ -319,7 +306,7 @@ def _is_globals_call(node: ast.AST) -> bool:
 
 
 def _is_module_type(node: ast.AST) -> bool:
-    name = _dotted_name(node)
+    name = _dotted(node)
     return name is not None and name.split(".")[-1] == "ModuleType"
 
 

@@ -29,7 +29,7 @@ _EXT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\.[^/]*)?\.(?:so|pyd)$")
 
 
 class UnreadableMember(Exception):
-    pass
+    """A member that is missing, too large, bomb-like or corrupt: counted, never fatal."""
 
 
 @dataclass

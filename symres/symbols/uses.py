@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from symres.symbols.conditions import TargetFacts, constant, evaluate
+from symres.symbols.conditions import TargetFacts, constant, dotted_parts, evaluate
 from symres.symbols.exports import absolute
 
 Guard = Literal["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
@@ -114,17 +114,6 @@ class ModuleUses:
     imports_at_load: set[str] = field(
         default_factory=set
     )  # absolute modules imported at import time
-
-
-def _dotted(node: ast.AST) -> list[str] | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return list(reversed(parts))
-    return None
 
 
 class _Collector:
@@ -316,13 +305,13 @@ class _Collector:
         """``version.parse(x.__version__)`` / ``Version(x.__version__)`` / ``x.__version__``."""
         if isinstance(node, ast.Call) and len(node.args) == 1:
             node = node.args[0]
-        chain = _dotted(node)
+        chain = dotted_parts(node)
         if chain and chain[-1] == "__version__" and len(chain) >= 2:
             return self.module_of_chain(chain[:-1])
         return None
 
     def module_of(self, node: ast.AST) -> str | None:
-        chain = _dotted(node)
+        chain = dotted_parts(node)
         return self.module_of_chain(chain) if chain else None
 
     def module_of_chain(self, chain: list[str]) -> str | None:
@@ -377,7 +366,7 @@ class _Collector:
         if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
             self.attribute(sub, ctx)
         elif isinstance(sub, ast.Call):
-            fn = _dotted(sub.func)
+            fn = dotted_parts(sub.func)
             if (
                 fn
                 and fn[-1] == "import_module"
@@ -389,7 +378,7 @@ class _Collector:
                     self.add(target, None, sub, ctx)
 
     def attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
-        chain = _dotted(node)
+        chain = dotted_parts(node)
         if not chain or chain[0] not in self.aliases:
             return
         module = self.aliases[chain[0]]
@@ -429,7 +418,7 @@ def _availability_subjects(test: ast.AST) -> frozenset[str] | None:
     found: set[str] = set()
     for sub in ast.walk(test):
         if isinstance(sub, ast.Call):
-            chain = _dotted(sub.func)
+            chain = dotted_parts(sub.func)
             if chain and _AVAILABLE.match(chain[-1]):
                 m = re.match(r"^_?is_(\w+)_available$", chain[-1])
                 if m and m.group(1) != "package":
@@ -453,7 +442,7 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any((_dotted(t) or [""])[-1] in _IMPORT_ERRORS for t in types)
+    return any((dotted_parts(t) or [""])[-1] in _IMPORT_ERRORS for t in types)
 
 
 def _reraises(handler: ast.ExceptHandler) -> bool:
