@@ -10,6 +10,7 @@ Prints one line per trap: the narrowing symres made and whether the import worke
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -65,7 +66,10 @@ def main() -> int:
                     "--require-hashes",
                     "-r",
                     str(lock),
-                ]
+                ],
+                # the lock is the whole truth: no machine-wide pip constraints or indexes
+                env={**{k: v for k, v in os.environ.items() if k != "PIP_FIND_LINKS"},
+                     "PIP_CONFIG_FILE": os.devnull},
             )
             if install.returncode != 0:
                 print(f"{trap.stem}: install failed: {install.stderr.strip()[-300:]}")
