@@ -15,8 +15,8 @@ from symres.target import make_target
 def test_pip_precedence_cli_over_env_over_files(tmp_path: Path) -> None:
     conf = tmp_path / "pip.conf"
     conf.write_text(
-        "[global]\nindex-url = http://files.example.com/simple\n"
-        "extra-index-url = http://a.example.com/simple\n    http://b.example.com/simple\n"
+        "[global]\nindex-url = http://example.com/files/simple\n"
+        "extra-index-url = http://example.com/a/simple\n    http://example.com/b/simple\n"
         "cert = /tmp/ca.pem\n"
     )
     env = {
@@ -26,19 +26,19 @@ def test_pip_precedence_cli_over_env_over_files(tmp_path: Path) -> None:
     }
     cfg = load_index_config(env=env)
     assert cfg.urls == (
-        "http://files.example.com/simple",
-        "http://a.example.com/simple",
-        "http://b.example.com/simple",
+        "http://example.com/files/simple",
+        "http://example.com/a/simple",
+        "http://example.com/b/simple",
     )
     assert cfg.cert == "/tmp/ca.pem" and not cfg.index_is_default
 
-    cfg = load_index_config(env={**env, "PIP_INDEX_URL": "http://env.example.com/simple/"})
-    assert cfg.index_url == "http://env.example.com/simple"
+    cfg = load_index_config(env={**env, "PIP_INDEX_URL": "http://example.com/env/simple/"})
+    assert cfg.index_url == "http://example.com/env/simple"
 
     cfg = load_index_config(
-        index_url="http://cli.example.com/simple", env={**env, "PIP_INDEX_URL": "x"}
+        index_url="http://example.com/cli/simple", env={**env, "PIP_INDEX_URL": "x"}
     )
-    assert cfg.index_url == "http://cli.example.com/simple"
+    assert cfg.index_url == "http://example.com/cli/simple"
 
 
 def test_devnull_config_falls_back_to_pips_own_default() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -205,12 +204,3 @@ def check(
             continue
         report.checked.append(Checked(use, str(provider), verdict))
     return report
-
-
-def compat(finder: Finder, consumer_pin: str, pins: Sequence[str]) -> CompatReport:
-    facts = facts_of(finder.target)
-    parsed = [parse_pin(consumer_pin), *(parse_pin(p) for p in pins)]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        releases = list(pool.map(lambda nv: open_release(finder, nv[0], nv[1], facts), parsed))
-    consumer, providers = releases[0], releases[1:]
-    return check(consumer, providers, Stdlib(finder.target.python))
