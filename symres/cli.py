@@ -1,7 +1,8 @@
 """The command line. Thin: parse options into one typed object, call the library, render.
 
 Data goes to stdout, messages to stderr. Exit codes: 0 ok, 1 no solution or a
-check failed, 2 usage, input or environment error, 130 interrupted.
+check failed, 2 usage, input or environment error, 3 the gpu tier was skipped (no CUDA
+device), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -41,6 +42,53 @@ def _add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cert", help="CA bundle for the index (default: pip's `cert`)")
     p.add_argument("--no-cache", action="store_true", help="read and write no cache")
     p.add_argument("--refresh", action="store_true", help="revalidate cached index pages")
+
+
+def _add_verify_options(p: argparse.ArgumentParser, *, for_lock: bool = False) -> None:
+    g = p.add_argument_group("verify" if not for_lock else "verify (with --verify)")
+    g.add_argument(
+        "--tier",
+        choices=["import", "gpu"],
+        default="import",
+        help="import: install and import everything (default); gpu: then load it on a CUDA "
+        "device (exit 3 when none is visible)",
+    )
+    g.add_argument(
+        "--device",
+        choices=["auto", "cpu"],
+        default="auto",
+        help="cpu: run the gpu tier's probes unquantized on the CPU, as a smoke test",
+    )
+    if not for_lock:
+        g.add_argument(
+            "--python",
+            metavar="X.Y|PATH",
+            help="the interpreter for the venv (default: the lock's Python, found here)",
+        )
+    g.add_argument(
+        "--installer", choices=["auto", "uv", "pip"], default="auto", help="default: uv if present"
+    )
+    g.add_argument("--timeout", type=float, metavar="S", help="seconds per check (default 120)")
+    g.add_argument(
+        "--keep-venv",
+        action="store_true",
+        help="keep the venv in the cache, keyed by the lock; later runs on the lock reuse it",
+    )
+    g.add_argument("--fresh", action="store_true", help="rebuild a kept venv")
+    if not for_lock:
+        g.add_argument(
+            "--lazy",
+            choices=["warn", "enforce"],
+            default="warn",
+            help="uses in function bodies and unreachable modules: failures warn (default) or fail",
+        )
+        g.add_argument(
+            "--ignore-symbol",
+            action="append",
+            default=[],
+            metavar="MODULE:NAME",
+            help="do not check this use (repeat)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="uses in function bodies and in modules `import` does not reach: "
         "report them (default) or narrow on them too",
     )
+    lock.add_argument(
+        "--verify",
+        action="store_true",
+        help="prove the lock in a fresh venv before writing it (see `symres verify`)",
+    )
+    _add_verify_options(lock, for_lock=True)
     lock.add_argument("-q", "--quiet", action="store_true")
     lock.add_argument("-v", "--verbose", action="store_true")
     _add_target_options(lock)
@@ -145,6 +199,35 @@ def build_parser() -> argparse.ArgumentParser:
     compat.add_argument("--json", action="store_true", help="every fact behind the answer")
     _add_target_options(compat)
     _add_index_options(compat)
+
+    verify = sub.add_parser("verify", help="prove a lock: install it in a venv and import it")
+    verify.add_argument("lock", type=Path, metavar="LOCK", help="requirements.txt or pylock.toml")
+    _add_verify_options(verify)
+    verify.add_argument(
+        "--env",
+        type=Path,
+        metavar="PATH",
+        help="check this existing environment (a venv folder or its python); install nothing",
+    )
+    verify.add_argument(
+        "--emit-script",
+        type=Path,
+        metavar="FILE",
+        help="write a stdlib-only script doing the import tier's checks, and stop",
+    )
+    verify.add_argument(
+        "--src",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="also check the imports of the project's own code (repeat)",
+    )
+    verify.add_argument("--all", action="store_true", help="list passed checks too")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--report", type=Path, metavar="FILE.md", help="write a Markdown report")
+    verify.add_argument("-q", "--quiet", action="store_true")
+    _add_index_options(verify)
 
     why = sub.add_parser("why", help="why the lock holds this version, and not a newer one")
     why.add_argument("package", metavar="NAME")
@@ -268,6 +351,8 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
             f"symbols: {s['releases_mined']} releases mined, {s['verdicts_computed']} verdicts "
             "computed (the rest from the database)"
         )
+    if args.verify:
+        _verify_lock(args, result, console)
     if args.check:
         current = output.read_text(encoding="utf-8") if output.is_file() else None
         if current != result.text:
@@ -291,14 +376,105 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _verify_options(args: argparse.Namespace, lock: Path, **overrides: Any) -> Any:
+    from symres.verify.tier import VerifyOptions  # noqa: PLC0415
+
+    values = {
+        "lock": lock,
+        "tier": args.tier,
+        "python": getattr(args, "python", None),
+        "installer": args.installer,
+        "keep_venv": args.keep_venv,
+        "fresh": args.fresh,
+        "timeout": args.timeout,
+        "device": args.device,
+        "lazy": getattr(args, "lazy", "warn"),
+        "ignore_symbols": tuple(getattr(args, "ignore_symbol", ())),
+        "src": tuple(getattr(args, "src", ())),
+        "index": _index_options(args),
+        **overrides,
+    }
+    return VerifyOptions(**values)
+
+
+def _run_verify(options: Any, console: Console, *, quiet: bool) -> Any:
+    from symres.verify.tier import verify  # noqa: PLC0415
+
+    show = console.is_terminal and not quiet
+    with console.status("Verifying…", spinner="dots") if show else _null() as status:
+
+        def on_event(what: str) -> None:
+            if status is not None:
+                status.update(f"Verifying… {what}")
+
+        return verify(options, on_event=on_event)
+
+
+def _verify(args: argparse.Namespace, console: Console) -> int:
+    from symres.verify import report as render  # noqa: PLC0415
+    from symres.verify.tier import emit_script  # noqa: PLC0415
+
+    options = _verify_options(args, args.lock, env=args.env)
+    if args.emit_script is not None:
+        dists, uses = emit_script(options, args.emit_script)
+        if not args.quiet:
+            console.print(
+                f"wrote `{args.emit_script}`: {dists} distributions, {uses} uses to check; "
+                f"run it with the environment's Python (`python {args.emit_script.name}`)",
+                markup=False,
+            )
+        return 0
+    result = _run_verify(options, console, quiet=args.quiet)
+    if args.report is not None:
+        atomic_write(args.report, render.to_markdown(result))
+    if args.json:
+        print(json.dumps(render.to_json(result), indent=2))
+    elif not args.quiet or result.exit_code:
+        render.print_report(result, Console(highlight=False, soft_wrap=True), everything=args.all)
+    return int(result.exit_code)
+
+
+def _verify_lock(args: argparse.Namespace, result: Any, console: Console) -> None:
+    """`lock --verify`: prove the new lock in a venv before it is written."""
+    import tempfile  # noqa: PLC0415
+
+    from symres.verify import report as render  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="symres-lock-") as tmp:
+        candidate = Path(tmp) / result.output.name
+        candidate.write_text(result.text, encoding="utf-8")
+        options = _verify_options(
+            args, candidate, python=result.target.python_version, settings=_settings_for(args)
+        )
+        verified = _run_verify(options, console, quiet=args.quiet)
+        if verified.exit_code == 1:
+            render.print_report(verified, console)
+            raise CheckFailed(
+                f"the new lock failed verification; `{result.output}` was not written",
+                hint="see the failed checks above; `symres verify` reruns them on a lock file",
+            )
+        if not args.quiet:
+            for line in render.summary(verified):
+                console.print(line.replace(str(candidate), "the new lock"), markup=False)
+
+
+def _settings_for(args: argparse.Namespace) -> Path | None:
+    first = Path(args.sources[0])
+    if first.name == "pyproject.toml":
+        return first
+    beside = first.parent / "pyproject.toml"
+    return beside if beside.is_file() else None
+
+
 def _why(args: argparse.Namespace, console: Console) -> int:
     from packaging.utils import canonicalize_name  # noqa: PLC0415
 
-    from symres.lock.why import explain, read_lock  # noqa: PLC0415
+    from symres.lock.lockfile import read_lockfile  # noqa: PLC0415
+    from symres.lock.why import explain  # noqa: PLC0415
     from symres.session import open_finder  # noqa: PLC0415
     from symres.target import make_target  # noqa: PLC0415
 
-    entries = read_lock(args.lock)
+    entries = read_lockfile(args.lock).entries
     name = canonicalize_name(args.package)
     if name not in entries:
         raise SymresError(
@@ -438,6 +614,8 @@ def main(argv: list[str] | None = None) -> int:
             from symres.symbols.report import run_compat  # noqa: PLC0415
 
             return run_compat(args, _index_options(args), console)
+        if args.command == "verify":
+            return _verify(args, console)
         if args.command == "why":
             return _why(args, console)
         if args.command == "db":

@@ -88,7 +88,9 @@ def test_bad_target_is_an_input_error(python: str, platform: str | None) -> None
 def test_unparsable_file_names_on_an_index_are_skipped() -> None:
     from symres.index.pages import parse_json_page
 
-    body = (b'{"files": [{"filename": "x-1.0-py36+-none-any.whl", "url": "x-1.0-py36+-none-any.whl"},'
-            b' {"filename": "x-1.0-py3-none-any.whl", "url": "x-1.0-py3-none-any.whl"}]}')
+    body = (
+        b'{"files": [{"filename": "x-1.0-py36+-none-any.whl", "url": "x-1.0-py36+-none-any.whl"},'
+        b' {"filename": "x-1.0-py3-none-any.whl", "url": "x-1.0-py3-none-any.whl"}]}'
+    )
     files = parse_json_page("x", body, "http://127.0.0.1/simple/x/")  # type: ignore[arg-type]
     assert [f.filename for f in files] == ["x-1.0-py3-none-any.whl"]

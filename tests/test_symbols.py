@@ -268,6 +268,27 @@ GUARD_ROWS = [
         False,
         id="version-constant",
     ),
+    pytest.param(
+        "import lib\ndef f(lib):\n    return lib.gone\n", None, False, id="parameter-shadows-module"
+    ),
+    pytest.param(
+        "import lib\ndef f():\n    lib = object()\n    return lib.gone\n",
+        None,
+        False,
+        id="assignment-shadows-module",
+    ),
+    pytest.param(
+        "import lib\ndef f():\n    global lib\n    lib = lib\n    return lib.gone\n",
+        "lazy",
+        True,
+        id="global-is-the-module",
+    ),
+    pytest.param(
+        "import lib\ndef f(x):\n    def g():\n        return lib.gone\n    return g\n",
+        "lazy",
+        True,
+        id="nested-function-sees-the-module",
+    ),
 ]
 
 
@@ -439,3 +460,13 @@ def test_short_circuit_hasattr_guards_what_follows(tmp_path: Path) -> None:
     report = compat(tmp_path, {"app/__init__.py": source}, {}, python="3.11")
     assert not report.missing
     assert {u.name for u, _ in report.inactive} == {"_is_gil_enabled"}
+
+
+def test_a_stubs_imports_are_not_uses(tmp_path: Path) -> None:
+    """`_ext.pyi` beside a C extension describes it for type checkers; it never runs."""
+    report = compat(
+        tmp_path,
+        {"app/__init__.py": "from lib import kept\n", "app/_ext.pyi": "from lib import gone\n"},
+        {"lib": {"lib/__init__.py": "kept = 1\n"}},
+    )
+    assert [c.use.name for c in report.checked] == ["kept"]

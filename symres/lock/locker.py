@@ -19,8 +19,9 @@ from symres.index.client import IndexClient
 from symres.index.config import IndexConfig
 from symres.index.pages import DistFile
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
-from symres.lock.pylock import read_pylock_pins, render_pylock
-from symres.lock.txt import Header, read_requirements_pins, render_requirements
+from symres.lock.lockfile import read_pylock_pins, read_requirements_pins
+from symres.lock.pylock import render_pylock
+from symres.lock.txt import Header, render_requirements
 from symres.resolve.finder import Finder
 from symres.resolve.model import Candidate, Release, Requirement
 from symres.resolve.run import LockedPackage, Resolution, resolve

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 
 import tomli_w
 from packaging.markers import Marker
 from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock
-from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from symres import __version__
 from symres.index.pages import DistFile
 from symres.resolve.run import LockedPackage
 from symres.target import Target
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 def _time(text: str | None) -> datetime | None:
@@ -88,17 +81,3 @@ def build_pylock(packages: Sequence[LockedPackage], target: Target, command: str
 
 def render_pylock(packages: Sequence[LockedPackage], target: Target, command: str) -> str:
     return tomli_w.dumps(dict(build_pylock(packages, target, command).to_dict()))
-
-
-def read_pylock_pins(text: str) -> dict[NormalizedName, Version]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return {}
-    pins: dict[NormalizedName, Version] = {}
-    for pkg in data.get("packages", []):
-        try:
-            pins[canonicalize_name(pkg["name"])] = Version(pkg["version"])
-        except (KeyError, TypeError, InvalidVersion):
-            continue
-    return pins

@@ -3,17 +3,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
-
 from symres import __version__
 from symres.resolve.run import LockedPackage
-
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*([^\s\\;#]+)")
 
 
 @dataclass(frozen=True)
@@ -53,16 +47,3 @@ def render_requirements(packages: Sequence[LockedPackage], header: Header) -> st
             lines += [f"    #   {v}" for v in pkg.via]
         lines += [f"    # symres: {note}" for note in pkg.notes]
     return "\n".join(lines) + "\n"
-
-
-def read_requirements_pins(text: str) -> dict[NormalizedName, Version]:
-    """The ``name==version`` pins of an existing requirements.txt (to keep them)."""
-    pins: dict[NormalizedName, Version] = {}
-    for line in text.splitlines():
-        m = _PIN.match(line.strip())
-        if m:
-            try:
-                pins[canonicalize_name(m.group(1))] = Version(m.group(2))
-            except InvalidVersion:
-                continue
-    return pins

@@ -7,65 +7,12 @@ its reasons: a declared range, or a symbol narrowing with the file and line behi
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from symres.errors import InputError
+from symres.lock.lockfile import LockedEntry
 from symres.resolve.finder import Finder
-
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
-_NOTE = re.compile(r"^\s+# symres: (\S+) — (.*)$")
-
-
-@dataclass
-class LockedEntry:
-    name: NormalizedName
-    version: Version
-    via: list[str] = field(default_factory=list)
-    notes: list[tuple[str, str]] = field(default_factory=list)  # (specifier, why)
-
-
-def read_lock(path: Path) -> dict[NormalizedName, LockedEntry]:
-    """Pins, via and symres notes of a requirements.txt written by symres or pip-compile."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the lock `{path}` ({exc.strerror})",
-            hint="pass the lock file with `--lock FILE`",
-        ) from None
-    entries: dict[NormalizedName, LockedEntry] = {}
-    current: LockedEntry | None = None
-    in_via = False
-    for line in text.splitlines():
-        if m := _PIN.match(line):
-            try:
-                current = LockedEntry(
-                    canonicalize_name(m.group(1)), Version(m.group(2).rstrip("\\ "))
-                )
-            except InvalidVersion:
-                current = None
-                continue
-            entries[current.name] = current
-            in_via = False
-        elif current is None:
-            continue
-        elif n := _NOTE.match(line):
-            current.notes.append((n.group(1), n.group(2)))
-            in_via = False
-        elif line.strip().startswith("# via"):
-            rest = line.strip()[len("# via") :].strip()
-            if rest:
-                current.via.append(rest)
-            in_via = not rest
-        elif in_via and line.strip().startswith("#   "):
-            current.via.append(line.strip()[4:].strip())
-    return entries
 
 
 def explain(

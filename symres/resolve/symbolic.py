@@ -91,7 +91,17 @@ def _is_ignored(use: Use, ignore: frozenset[str]) -> bool:
 PROJECT = NormalizedName("<src>")
 
 
-def find_breaks(
+@dataclass(frozen=True)
+class Judged:
+    """One hard use of a locked consumer, judged against the lock."""
+
+    consumer: NormalizedName
+    use: Use
+    provider: NormalizedName | None  # None: the stdlib
+    verdict: Verdict
+
+
+def judge_lock(
     oracle: SymbolOracle,
     pins: Mapping[NormalizedName, Version],
     stdlib: Stdlib,
@@ -99,9 +109,11 @@ def find_breaks(
     ignore: frozenset[str] = frozenset(),
     project_uses: Sequence[Use] = (),
     on_progress: Callable[[str], None] = lambda s: None,
-) -> tuple[list[Break], int]:
-    """Every hard use of every pinned release (and of the project's own code) that its
-    locked provider, or the stdlib, lacks. Returns the breaks and the count of unknowns."""
+) -> tuple[Mapping[NormalizedName, Version], list[Judged], Callable[[Judged], bool]]:
+    """Every hard use of every pinned release (and of the project's own code) whose module
+    the lock or the stdlib provides, with its verdict. Returns the pins (the project
+    added), the judged uses, and a test telling whether a use is a dead fallback (an
+    ``except ImportError:`` import whose ``try`` succeeds in this lock)."""
     names = sorted(pins)
     with ThreadPoolExecutor(max_workers=8) as pool:
         prefixes = dict(
@@ -154,41 +166,60 @@ def find_breaks(
             return None
         return provider, oracle.verdict(provider, pins[provider], use.module, use.name)
 
-    def fallback_is_dead(consumer: NormalizedName, use: Use) -> bool:
+    def fallback_is_dead(item: Judged) -> bool:
         """An `except ImportError:` import runs only if its `try` failed."""
         levels: dict[int, bool] = {}
-        for module, name, level in use.alternatives:
+        for module, name, level in item.use.alternatives:
             alt = judge(
-                consumer, replace(use, module=module, name=name, alternatives=(), condition=None)
+                item.consumer,
+                replace(item.use, module=module, name=name, alternatives=(), condition=None),
             )
             ok = alt is not None and alt[1].status == "present"
             levels[level] = levels.get(level, True) and ok
         return any(levels.values())
 
-    breaks: list[Break] = []
-    unknown = 0
+    out: list[Judged] = []
     for consumer in names:
         on_progress(f"{consumer} {pins[consumer]}")
         for use in uses[consumer]:
             if not use.hard or _is_ignored(use, ignore):
                 continue
             judged = judge(consumer, use)
-            if judged is None:
-                continue
-            provider, verdict = judged
-            if verdict.status == "missing" and not fallback_is_dead(consumer, use):
-                breaks.append(
-                    Break(
-                        consumer,
-                        pins[consumer],
-                        use,
-                        provider,
-                        pins[provider] if provider else None,
-                        verdict,
-                    )
+            if judged is not None:
+                out.append(Judged(consumer, use, *judged))
+    return pins, out, fallback_is_dead
+
+
+def find_breaks(
+    oracle: SymbolOracle,
+    pins: Mapping[NormalizedName, Version],
+    stdlib: Stdlib,
+    *,
+    ignore: frozenset[str] = frozenset(),
+    project_uses: Sequence[Use] = (),
+    on_progress: Callable[[str], None] = lambda s: None,
+) -> tuple[list[Break], int]:
+    """Every hard use of every pinned release (and of the project's own code) that its
+    locked provider, or the stdlib, lacks. Returns the breaks and the count of unknowns."""
+    pins, judged, fallback_is_dead = judge_lock(
+        oracle, pins, stdlib, ignore=ignore, project_uses=project_uses, on_progress=on_progress
+    )
+    breaks: list[Break] = []
+    unknown = 0
+    for item in judged:
+        if item.verdict.status == "missing" and not fallback_is_dead(item):
+            breaks.append(
+                Break(
+                    item.consumer,
+                    pins[item.consumer],
+                    item.use,
+                    item.provider,
+                    pins[item.provider] if item.provider else None,
+                    item.verdict,
                 )
-            elif verdict.status == "unknown":
-                unknown += 1
+            )
+        elif item.verdict.status == "unknown":
+            unknown += 1
     return breaks, unknown
 
 

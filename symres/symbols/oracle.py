@@ -22,7 +22,7 @@ PREFIX_DEPTH = 3
 
 # Bumped whenever extraction changes what it finds: facts mined by an older symres are
 # then mined again rather than trusted.
-ANALYSIS = 5
+ANALYSIS = 7
 
 
 def target_key(facts: TargetFacts) -> str:

@@ -287,9 +287,9 @@ class ReleaseSymbols:
         hashes = self.source.record_hashes() if cache is not None else {}
         todo: list[tuple[str, ModuleFiles, str]] = []
         for module, files in sorted(self.layout.modules.items()):
-            member = files.py or files.pyi
+            member = files.py
             if member is None:
-                continue
+                continue  # a stub (.pyi) never runs: its imports are for type checkers
             result.files += 1
             digest = hashes.get(member)
             hit = cache.file_uses(digest, target, module) if cache is not None and digest else None

@@ -100,6 +100,7 @@ class _Ctx:
     in_function: bool = False
     alternatives: tuple[tuple[str, str | None, int], ...] = ()
     available_for: frozenset[str] = frozenset()  # what the enclosing availability tests check
+    shadowed: frozenset[str] = frozenset()  # names the enclosing functions bind locally
 
     def weaker(self, guard: Guard) -> _Ctx:
         order = ["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
@@ -186,7 +187,8 @@ class _Collector:
                 self.expr(d, ctx)
             for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]:
                 self.expr(default, ctx)
-            self.body(node.body, replace(ctx.weaker("lazy"), in_function=True))
+            local = ctx.shadowed | _local_names(node)
+            self.body(node.body, replace(ctx.weaker("lazy"), in_function=True, shadowed=local))
             return
         if isinstance(node, ast.ClassDef):
             for b in [*node.bases, *node.decorator_list, *(k.value for k in node.keywords)]:
@@ -379,8 +381,8 @@ class _Collector:
 
     def attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
         chain = dotted_parts(node)
-        if not chain or chain[0] not in self.aliases:
-            return
+        if not chain or chain[0] not in self.aliases or chain[0] in ctx.shadowed:
+            return  # not a module, or a local variable of the same name
         module = self.aliases[chain[0]]
         if module not in self.imported:
             return  # a name imported from a module, not a module itself
@@ -390,6 +392,37 @@ class _Collector:
             rest = rest[1:]
         if rest and not rest[0].startswith("__"):
             self.add(module, rest[0], node, ctx)
+
+
+def _local_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    """The names a function binds in its own scope (parameters, assignments, loop and
+    ``with``/``except`` targets, nested defs), not by ``import``, and not declared
+    ``global``: inside it, such a name is a local variable even where a module of the
+    same name is imported at module level (``code.co_consts`` on a parameter ``code``)."""
+    args = fn.args
+    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    declared: set[str] = set()
+    todo: list[ast.AST] = list(fn.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue  # its own scope
+        if isinstance(
+            node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        ):
+            continue
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared.update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return frozenset(names - declared)
 
 
 def _version_literal(node: ast.AST) -> str | None:

@@ -1,0 +1,200 @@
+"""Reading a lock back: requirements.txt as pip-compile, uv or symres write it, or
+pylock.toml. One parser for every command that takes a lock (verify, check, why)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from symres.errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_PIN = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*(?P<version>[^\s;\\#]+)"
+    r"\s*(?:;\s*(?P<marker>[^#]*?))?\s*$"
+)
+_HASH = re.compile(r"\s*--hash[=\s](?P<algo>\w+):(?P<digest>[0-9a-fA-F]+)")
+_NOTE = re.compile(r"^# symres: (\S+) — (.*)$")
+_PYTHON = re.compile(r"(?:with|for) Python (\d+\.\d+)")
+
+
+@dataclass
+class LockedEntry:
+    name: NormalizedName
+    version: Version
+    line: int = 0
+    hashes: list[str] = field(default_factory=list)  # "sha256:…"
+    marker: Marker | None = None
+    via: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (specifier, why)
+
+    def requirement_line(self) -> str:
+        marker = f" ; {self.marker}" if self.marker is not None else ""
+        hashes = "".join(f" --hash={h}" for h in self.hashes)
+        return f"{self.name}=={self.version}{marker}{hashes}"
+
+
+@dataclass
+class LockFile:
+    path: Path
+    entries: dict[NormalizedName, LockedEntry]
+    python: str | None = None  # "3.11", when the header or requires-python says
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    unpinned: list[tuple[int, str]] = field(default_factory=list)  # (line, text)
+
+    def applicable(self, env: dict[str, str]) -> list[LockedEntry]:
+        """The entries whose marker holds in *env* (a marker environment)."""
+        return [e for e in self.entries.values() if e.marker is None or e.marker.evaluate(env)]
+
+    def requirements_text(self) -> str:
+        """The lock as requirements.txt lines pip installs with ``--require-hashes``."""
+        lines = []
+        if self.index_url:
+            lines.append(f"--index-url {self.index_url}")
+        lines += [f"--extra-index-url {u}" for u in self.extra_index_urls]
+        lines += [e.requirement_line() for e in self.entries.values()]
+        return "\n".join(lines) + "\n"
+
+
+def read_lockfile(path: Path) -> LockFile:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(
+            f"no such lock `{path}`", hint="give a requirements.txt or pylock.toml"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the lock `{path}` ({exc})") from None
+    if path.suffix == ".toml":
+        return parse_pylock(text, path)
+    return parse_requirements_lock(text, path)
+
+
+def _logical(text: str) -> list[tuple[int, str]]:
+    """Continuation lines joined; each with the number of its first physical line."""
+    out: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not buf:
+            start = number
+        stripped = raw.rstrip()
+        if stripped.endswith("\\") and not stripped.lstrip().startswith("#"):
+            buf.append(stripped[:-1])
+            continue
+        buf.append(raw)
+        out.append((start, " ".join(buf)))
+        buf = []
+    if buf:
+        out.append((start, " ".join(buf)))
+    return out
+
+
+def parse_requirements_lock(text: str, path: Path = Path("requirements.txt")) -> LockFile:
+    lock = LockFile(path, {})
+    current: LockedEntry | None = None
+    in_via = False
+    for number, line in _logical(text):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            comment = stripped
+            if lock.python is None and (m := _PYTHON.search(comment)) and number < 10:
+                lock.python = m.group(1)
+            if current is None:
+                continue
+            if n := _NOTE.match(comment):
+                current.notes.append((n.group(1), n.group(2)))
+                in_via = False
+            elif comment.startswith("# via"):
+                rest = comment[len("# via") :].strip()
+                if rest:
+                    current.via.append(rest)
+                in_via = not rest
+            elif in_via and comment.startswith("#   "):
+                current.via.append(comment[4:].strip())
+            continue
+        in_via = False
+        current = None
+        if stripped.startswith("-"):
+            option, _, value = stripped.replace("=", " ", 1).partition(" ")
+            if option in ("-i", "--index-url"):
+                lock.index_url = value.strip()
+            elif option == "--extra-index-url":
+                lock.extra_index_urls.append(value.strip())
+            continue
+        body = _HASH.sub("", stripped.split(" #")[0]).strip()
+        m = _PIN.match(body)
+        if m is None:
+            lock.unpinned.append((number, body))
+            continue
+        try:
+            version = Version(m.group("version"))
+            marker = Marker(m.group("marker")) if m.group("marker") else None
+        except (InvalidVersion, InvalidMarker):
+            lock.unpinned.append((number, body))
+            continue
+        current = LockedEntry(
+            canonicalize_name(m.group("name")),
+            version,
+            line=number,
+            hashes=[f"{h.group('algo')}:{h.group('digest')}" for h in _HASH.finditer(stripped)],
+            marker=marker,
+        )
+        lock.entries[current.name] = current
+    return lock
+
+
+def parse_pylock(text: str, path: Path = Path("pylock.toml")) -> LockFile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: invalid TOML ({exc})") from None
+    lock = LockFile(path, {})
+    if m := re.search(r"(\d+\.\d+)", str(data.get("requires-python", ""))):
+        lock.python = m.group(1)
+    for marker in data.get("environments") or []:
+        if m := re.search(r'python_version\s*==\s*"(\d+\.\d+)"', str(marker)):
+            lock.python = m.group(1)
+    for i, pkg in enumerate(data.get("packages", []), start=1):
+        where = f"{path}: packages[{i}]"
+        try:
+            name, version = canonicalize_name(pkg["name"]), Version(pkg["version"])
+            marker = Marker(pkg["marker"]) if pkg.get("marker") else None
+        except (KeyError, TypeError, InvalidVersion, InvalidMarker) as exc:
+            raise InputError(f"{where}: not a pinned package ({exc})") from None
+        files = [*(pkg.get("wheels") or []), *([pkg["sdist"]] if pkg.get("sdist") else [])]
+        hashes = sorted(
+            {f"{algo}:{digest}" for f in files for algo, digest in f.get("hashes", {}).items()}
+        )
+        tool = pkg.get("tool", {}).get("symres", {})
+        notes = [(n.partition(" — ")[0], n.partition(" — ")[2]) for n in tool.get("narrowed", [])]
+        lock.entries[name] = LockedEntry(
+            name, version, line=i, hashes=hashes, marker=marker, notes=notes
+        )
+    return lock
+
+
+def read_requirements_pins(text: str) -> dict[NormalizedName, Version]:
+    """The ``name==version`` pins of an existing requirements.txt (to keep them)."""
+    return {e.name: e.version for e in parse_requirements_lock(text).entries.values()}
+
+
+def read_pylock_pins(text: str) -> dict[NormalizedName, Version]:
+    try:
+        lock = parse_pylock(text)
+    except InputError:
+        return {}
+    return {e.name: e.version for e in lock.entries.values()}
