@@ -105,6 +105,10 @@ def trim(source: Path, dest: Path) -> None:
     src.execute("VACUUM INTO ?", (str(dest),))
     src.close()
     db = sqlite3.connect(dest)
+    from symres.symbols.oracle import ANALYSIS
+
+    for table in ("scans", "uses", "verdicts"):  # facts an older symres mined (a reused cache)
+        db.execute(f"DELETE FROM {table} WHERE target NOT LIKE ?", (f"%-a{ANALYSIS}",))
     db.execute("DELETE FROM file_uses")
     db.execute("DELETE FROM evidence")
     # What the default `lock` enforces: reachable uses that run at import. (`--lazy enforce`

@@ -43,3 +43,26 @@ def test_lock_a_small_real_set(real_index: str, tmp_path: Path, capsys) -> None:
     for name in ("requests==", "idna==", "urllib3==", "certifi==", "charset-normalizer=="):
         assert name in text
     assert "--hash=sha256:" in text
+
+
+@pytest.mark.parametrize(("werkzeug", "passes"), [("3.0.0", False), ("2.3.8", True)])
+def test_verify_flask_2_2_2_with_werkzeug(
+    real_index: str, tmp_path: Path, capsys, werkzeug: str, passes: bool
+) -> None:
+    """Flask 2.2.2 imports url_quote from werkzeug.urls; Werkzeug 3.0.0 removed it."""
+    req = tmp_path / "requirements.in"
+    req.write_text(f"flask==2.2.2\nwerkzeug=={werkzeug}\n")
+    lock = tmp_path / "requirements.txt"
+    assert main(["lock", "-q", "--symbols", "off", str(req), "-o", str(lock)]) == 0
+    capsys.readouterr()
+
+    code = main(["verify", str(lock)])
+
+    out = capsys.readouterr().out
+    if passes:
+        assert code == 0, out
+        assert "import tier passed" in out
+    else:
+        assert code == 1
+        assert "cannot import name 'url_quote' from 'werkzeug.urls'" in out
+        assert "flask 2.2.2: from werkzeug.urls import url_quote" in out

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import ast
 import io
+import threading
 import tokenize
 import warnings
 
 MAX_SOURCE = 8 * 1024 * 1024
+# One parse at a time: CPython before 3.11.9 tracks the AST builder's recursion depth in
+# shared state and raises SystemError ("AST constructor recursion depth mismatch") when
+# threads parse at once; `catch_warnings` is process-wide too. Parsing holds the GIL
+# anyway, so the threads lose nothing: they overlap the network reads around it.
+_PARSING = threading.Lock()
 
 
 def decode(data: bytes) -> str:
@@ -28,10 +34,10 @@ def parse(data: bytes, filename: str) -> ast.Module | str:
         return f"{len(data)} bytes: too large"
     text = decode(data)
     try:
-        with warnings.catch_warnings():
+        with _PARSING, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes in old code
             return ast.parse(text, filename=filename)
     except SyntaxError as exc:
         return f"syntax error at line {exc.lineno}"
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except (ValueError, RecursionError, MemoryError, SystemError) as exc:
         return f"unparsable ({exc.__class__.__name__})"
