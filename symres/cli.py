@@ -101,10 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     lock = sub.add_parser("lock", help="resolve requirements into a lock file")
     lock.add_argument(
         "sources",
-        nargs="+",
+        nargs="*",
         type=Path,
         metavar="SRC",
-        help="requirements.in files or a pyproject.toml",
+        help="requirements.in files or a pyproject.toml (default: requirements.in, else "
+        "pyproject.toml, in this folder)",
     )
     lock.add_argument(
         "-o",
@@ -200,6 +201,62 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_options(compat)
     _add_index_options(compat)
 
+    chk = sub.add_parser(
+        "check",
+        help="is the lock what its inputs ask for, and free of known symbol breaks? (offline)",
+    )
+    chk.add_argument(
+        "sources",
+        nargs="*",
+        type=Path,
+        metavar="SRC",
+        help="requirements.in files or a pyproject.toml (default: requirements.in, else "
+        "pyproject.toml, in this folder)",
+    )
+    chk.add_argument(
+        "--lock",
+        type=Path,
+        metavar="FILE",
+        help="the lock (default: requirements.txt, else pylock.toml, beside the first SRC)",
+    )
+    chk.add_argument(
+        "--src",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="the project's own code is a consumer too (repeat)",
+    )
+    chk.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an optional-dependencies extra of pyproject.toml (repeat)",
+    )
+    chk.add_argument(
+        "--online",
+        action="store_true",
+        help="mine what the symbol database lacks from the index (default: offline)",
+    )
+    chk.add_argument(
+        "--lazy",
+        choices=["warn", "enforce"],
+        default="warn",
+        help="also refuse breaks in function bodies and unreachable modules",
+    )
+    chk.add_argument(
+        "--ignore-symbol",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="overrule one symbol check (repeat)",
+    )
+    chk.add_argument("--json", action="store_true", help="print the findings as JSON")
+    chk.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    _add_target_options(chk)
+    _add_index_options(chk)
+
     verify = sub.add_parser("verify", help="prove a lock: install it in a venv and import it")
     verify.add_argument("lock", type=Path, metavar="LOCK", help="requirements.txt or pylock.toml")
     _add_verify_options(verify)
@@ -277,8 +334,92 @@ def _index_options(args: argparse.Namespace) -> Any:
     )
 
 
+def _sources(args: argparse.Namespace, *, required: bool) -> tuple[Path, ...]:
+    from symres.lock.check import default_sources  # noqa: PLC0415
+
+    if args.sources:
+        return tuple(args.sources)
+    found = default_sources()
+    if not found and required:
+        raise SymresError(
+            "nothing to lock: no requirements.in or pyproject.toml here",
+            hint="name the input, e.g. `symres lock requirements.in`",
+        )
+    return found
+
+
+def _check(args: argparse.Namespace, console: Console) -> int:
+    from symres.lock.check import CheckOptions, check  # noqa: PLC0415
+
+    sources = _sources(args, required=False)
+    report = check(
+        CheckOptions(
+            sources=sources,
+            lock=args.lock,
+            src=tuple(args.src),
+            extras=tuple(args.extra),
+            online=args.online,
+            lazy=args.lazy,
+            ignore_symbols=tuple(args.ignore_symbol),
+            python_version=args.python_version,
+            platform=args.platform,
+            index=_index_options(args),
+        )
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "lock": str(report.lock),
+                    "sources": [str(s) for s in report.sources],
+                    "target": report.target.describe(),
+                    "pins": report.pins,
+                    "ok": not report.problems,
+                    "problems": [
+                        {"kind": p.kind, "package": p.package, "message": p.message}
+                        for p in report.problems
+                    ],
+                    "not_in_database": report.not_known,
+                    "unknown_verdicts": report.unknown_verdicts,
+                },
+                indent=2,
+            )
+        )
+        return report.exit_code
+    for problem in report.problems:
+        console.print(f"{report.lock}: {problem.message}", markup=False)
+    inputs = ", ".join(str(s) for s in report.sources) or "no inputs"
+    if report.problems:
+        console.print(
+            f"{report.lock}: {_plural(len(report.problems), 'problem')}; fix the inputs or run "
+            f"`symres lock {' '.join(str(s) for s in report.sources)}`".rstrip(),
+            markup=False,
+        )
+    elif not args.quiet:
+        console.print(
+            f"{report.lock}: {report.pins} pins match {inputs}; no known symbol breaks "
+            f"({report.target.describe()})",
+            markup=False,
+        )
+    if report.not_known and not args.quiet:
+        shown = ", ".join(report.not_known[:5]) + (" …" if len(report.not_known) > 5 else "")
+        console.print(
+            f"{_plural(len(report.not_known), 'release')} with facts missing from the symbol "
+            f"database ({shown}): not all of their imports and names were checked; "
+            "`--online` mines them",
+            markup=False,
+        )
+    return report.exit_code
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _lock(args: argparse.Namespace, console: Console) -> int:
     from symres.lock.locker import LockOptions, Progress, lock  # noqa: PLC0415
+
+    args.sources = list(_sources(args, required=True))
 
     options = LockOptions(
         sources=tuple(args.sources),
@@ -614,6 +755,8 @@ def main(argv: list[str] | None = None) -> int:
             from symres.symbols.report import run_compat  # noqa: PLC0415
 
             return run_compat(args, _index_options(args), console)
+        if args.command == "check":
+            return _check(args, console)
         if args.command == "verify":
             return _verify(args, console)
         if args.command == "why":

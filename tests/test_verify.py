@@ -77,7 +77,9 @@ def test_the_lock_symres_writes_passes(project: Project, capsys) -> None:
 
 
 def test_crash_hang_exit_and_print_are_contained(project: Project, capsys) -> None:
-    project.wheel("crashes", "1.0", files={"crashes/__init__.py": "import ctypes\nctypes.string_at(0)\n"})
+    project.wheel(
+        "crashes", "1.0", files={"crashes/__init__.py": "import ctypes\nctypes.string_at(0)\n"}
+    )
     project.wheel("hangs", "1.0", files={"hangs/__init__.py": "import time\ntime.sleep(600)\n"})
     project.wheel("exits", "1.0", files={"exits/__init__.py": "import sys\nsys.exit(3)\n"})
     project.wheel(
@@ -287,9 +289,7 @@ def test_markdown_report(project: Project, capsys) -> None:
 
 
 def test_lock_verify_writes_only_a_lock_that_passes(project: Project, capsys) -> None:
-    project.wheel(
-        "app", "1.0", files={"app/__init__.py": "import ctypes\nctypes.string_at(0)\n"}
-    )
+    project.wheel("app", "1.0", files={"app/__init__.py": "import ctypes\nctypes.string_at(0)\n"})
     project.write("requirements.in", "app\n")
 
     code, _, err = project.lock("--verify", "requirements.in", capsys=capsys)

@@ -25,7 +25,7 @@ _PIN = re.compile(
 )
 _HASH = re.compile(r"\s*--hash[=\s](?P<algo>\w+):(?P<digest>[0-9a-fA-F]+)")
 _NOTE = re.compile(r"^# symres: (\S+) — (.*)$")
-_PYTHON = re.compile(r"(?:with|for) Python (\d+\.\d+)")
+_PYTHON = re.compile(r"(?:with|for) Python (\d+\.\d+)(?: on ([a-z0-9_]+_[a-z0-9_]+)\s*$)?")
 
 
 @dataclass
@@ -49,6 +49,7 @@ class LockFile:
     path: Path
     entries: dict[NormalizedName, LockedEntry]
     python: str | None = None  # "3.11", when the header or requires-python says
+    platform: str | None = None  # a wheel platform tag, when a symres header names one
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
     unpinned: list[tuple[int, str]] = field(default_factory=list)  # (line, text)
@@ -112,7 +113,7 @@ def parse_requirements_lock(text: str, path: Path = Path("requirements.txt")) ->
         if stripped.startswith("#"):
             comment = stripped
             if lock.python is None and (m := _PYTHON.search(comment)) and number < 10:
-                lock.python = m.group(1)
+                lock.python, lock.platform = m.group(1), m.group(2)
             if current is None:
                 continue
             if n := _NOTE.match(comment):

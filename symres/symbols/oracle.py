@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import TypeVar
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -18,6 +19,7 @@ from symres.symbols.uses import Use
 from symres.symbols.verdict import Verdict
 
 PREFIX_DEPTH = 3
+_T = TypeVar("_T")
 
 
 # Bumped whenever extraction changes what it finds: facts mined by an older symres are
@@ -47,10 +49,19 @@ def provides(prefixes: Iterable[str], module: str) -> int:
 
 
 class SymbolOracle:
+    """Without a *finder* the oracle is offline: what the database lacks is not mined but
+    answered as unknown (no uses, no layout, an unknown verdict) and listed in ``misses``."""
+
     def __init__(
-        self, finder: Finder, db: SymbolDB, facts: TargetFacts, *, complete_uses: bool = False
+        self,
+        finder: Finder | None,
+        db: SymbolDB,
+        facts: TargetFacts,
+        *,
+        complete_uses: bool = False,
     ) -> None:
         self.complete_uses = complete_uses
+        self.misses: set[tuple[str, Version]] = set()
         self.finder = finder
         self.db = db
         self.facts = facts
@@ -69,6 +80,7 @@ class SymbolOracle:
         with self._lock:
             found = self._releases.get(key)
         if found is None:
+            assert self.finder is not None, "an offline oracle reads the database only"
             found = open_release(self.finder, name, version, self.facts)
             with self._lock:
                 found = self._releases.setdefault(key, found)
@@ -89,6 +101,8 @@ class SymbolOracle:
         cached = self.db.uses(name, str(version), self.target, complete=self.complete_uses)
         if cached is not None:
             return cached
+        if self.finder is None:
+            return self._miss(name, version, [])
         release = self.release(name, version)
         mined = release.uses(cache=self.db, target=self.target)
         kept = [u for u in mined.uses if u.guard != "type-checking"]  # never runs: not stored
@@ -109,6 +123,8 @@ class SymbolOracle:
         cached = self.db.layout(name, str(version))
         if cached is not None:
             return cached
+        if self.finder is None:
+            return self._miss(name, version, [])
         prefixes = sorted(prefixes_of(self.release(name, version).layout))
         self.db.put_layout(name, str(version), prefixes)
         return prefixes
@@ -126,6 +142,9 @@ class SymbolOracle:
         found = known.get((module, symbol or ""))
         if found is not None:
             return found
+        if self.finder is None:
+            unknown = Verdict.unknown("not in the symbol database (offline)")
+            return self._miss(name, version, unknown)
         release = self.release(name, version)
         verdict = (
             release.module_verdict(module)
@@ -137,3 +156,8 @@ class SymbolOracle:
             known[(module, symbol or "")] = verdict
         self.mined_verdicts += 1
         return verdict
+
+    def _miss(self, name: str, version: Version, answer: _T) -> _T:
+        with self._lock:
+            self.misses.add((name, version))
+        return answer
