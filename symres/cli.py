@@ -44,6 +44,25 @@ def _add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--refresh", action="store_true", help="revalidate cached index pages")
 
 
+def _add_symbol_options(p: argparse.ArgumentParser, *, lazy: str) -> None:
+    p.add_argument("--lazy", choices=["warn", "enforce"], default="warn", help=lazy)
+    p.add_argument(
+        "--ignore-symbol",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="overrule one symbol check (repeat; also [tool.symres] ignore-symbols)",
+    )
+    p.add_argument(
+        "--src",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="the project's own code is a consumer too (repeat)",
+    )
+
+
 def _add_verify_options(p: argparse.ArgumentParser, *, for_lock: bool = False) -> None:
     g = p.add_argument_group("verify" if not for_lock else "verify (with --verify)")
     g.add_argument(
@@ -76,18 +95,9 @@ def _add_verify_options(p: argparse.ArgumentParser, *, for_lock: bool = False) -
     )
     g.add_argument("--fresh", action="store_true", help="rebuild a kept venv")
     if not for_lock:
-        g.add_argument(
-            "--lazy",
-            choices=["warn", "enforce"],
-            default="warn",
-            help="uses in function bodies and unreachable modules: failures warn (default) or fail",
-        )
-        g.add_argument(
-            "--ignore-symbol",
-            action="append",
-            default=[],
-            metavar="MODULE:NAME",
-            help="do not check this use (repeat)",
+        _add_symbol_options(
+            p,
+            lazy="uses in function bodies and unreachable modules: failures warn (default) or fail",
         )
 
 
@@ -150,32 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
         "warn: resolve on metadata only and report breaks; off: no symbol checks",
     )
     lock.add_argument(
-        "--ignore-symbol",
-        action="append",
-        default=[],
-        metavar="MODULE:NAME",
-        help="overrule one symbol check (repeat; also [tool.symres] ignore-symbols)",
-    )
-    lock.add_argument(
-        "--src",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="DIR",
-        help="the project's own code is a consumer too (repeat)",
-    )
-    lock.add_argument(
         "--export-overrides",
         type=Path,
         metavar="FILE",
         help="write the learned narrowings as a pip constraints file "
         "(or, for a .toml FILE, as uv constraint-dependencies)",
     )
-    lock.add_argument(
-        "--lazy",
-        choices=["warn", "enforce"],
-        default="warn",
-        help="uses in function bodies and in modules `import` does not reach: "
+    _add_symbol_options(
+        lock,
+        lazy="uses in function bodies and in modules `import` does not reach: "
         "report them (default) or narrow on them too",
     )
     lock.add_argument(
@@ -220,14 +213,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="the lock (default: requirements.txt, else pylock.toml, beside the first SRC)",
     )
     chk.add_argument(
-        "--src",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="DIR",
-        help="the project's own code is a consumer too (repeat)",
-    )
-    chk.add_argument(
         "--extra",
         action="append",
         default=[],
@@ -239,19 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="mine what the symbol database lacks from the index (default: offline)",
     )
-    chk.add_argument(
-        "--lazy",
-        choices=["warn", "enforce"],
-        default="warn",
-        help="also refuse breaks in function bodies and unreachable modules",
-    )
-    chk.add_argument(
-        "--ignore-symbol",
-        action="append",
-        default=[],
-        metavar="MODULE:NAME",
-        help="overrule one symbol check (repeat)",
-    )
+    _add_symbol_options(chk, lazy="also refuse breaks in function bodies and unreachable modules")
     chk.add_argument("--json", action="store_true", help="print the findings as JSON")
     chk.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     _add_target_options(chk)
@@ -271,14 +244,6 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="write a stdlib-only script doing the import tier's checks, and stop",
-    )
-    verify.add_argument(
-        "--src",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="DIR",
-        help="also check the imports of the project's own code (repeat)",
     )
     verify.add_argument("--all", action="store_true", help="list passed checks too")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")

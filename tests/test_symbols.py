@@ -323,6 +323,24 @@ def test_provider_version_guard_is_evaluated_per_release(tmp_path: Path) -> None
     assert [c.use.name for c in new.missing] == ["new_api"]
 
 
+def test_a_module_imported_under_an_unknown_if_is_not_surely_reached(tmp_path: Path) -> None:
+    """psutil imports _pswindows only `if WINDOWS:` (a constant from another module): its
+    uses are reported, not enforced, elsewhere."""
+    report = compat(
+        tmp_path,
+        {
+            "app/__init__.py": "from app._common import WINDOWS\n"
+            "if WINDOWS:\n    from app import _win\nelse:\n    from app import _posix\n",
+            "app/_common.py": "import os\nWINDOWS = os.name == 'nt'\n",
+            "app/_win.py": "from lib import win_only\n",
+            "app/_posix.py": "from lib import posix_only\n",
+        },
+        {"lib": {"lib/__init__.py": ""}},
+    )
+    surely = {c.use.name: c.use.import_time for c in report.checked if c.provider == "lib 1.0"}
+    assert surely == {"win_only": False, "posix_only": False}
+
+
 def test_reachability_follows_the_consumers_own_imports(tmp_path: Path) -> None:
     report = compat(
         tmp_path,

@@ -188,7 +188,7 @@ def _symbols(
 
     from symres.cache import default_cache_dir  # noqa: PLC0415
     from symres.db.store import SymbolDB  # noqa: PLC0415
-    from symres.resolve.symbolic import _pyproject_ignores, find_breaks, project_uses  # noqa: PLC0415
+    from symres.resolve.symbolic import find_breaks, project_uses, pyproject_ignores  # noqa: PLC0415
     from symres.session import open_finder  # noqa: PLC0415
     from symres.symbols.compat import facts_of  # noqa: PLC0415
     from symres.symbols.oracle import SymbolOracle  # noqa: PLC0415
@@ -198,7 +198,7 @@ def _symbols(
     facts = facts_of(target)
     folder = options.index.cache_dir or default_cache_dir()
     db = SymbolDB(folder / "symbols.sqlite")
-    ignore = frozenset(options.ignore_symbols) | _pyproject_ignores(
+    ignore = frozenset(options.ignore_symbols) | pyproject_ignores(
         options.sources or (report.lock,)
     )
     try:

@@ -399,7 +399,7 @@ class SymbolSession:
         complete = options.lazy == "enforce" or options.symbols == "warn"
         self.oracle = SymbolOracle(finder, self.db, facts, complete_uses=complete)
         self.stdlib = Stdlib(finder.target.python)
-        self.ignore = frozenset(options.ignore_symbols) | _pyproject_ignores(options.sources)
+        self.ignore = frozenset(options.ignore_symbols) | pyproject_ignores(options.sources)
         self.project = project_uses(list(options.src), facts) if options.src else []
 
     def breaks(self, resolution: Any) -> tuple[list[Break], int]:
@@ -435,7 +435,7 @@ class SymbolSession:
         self.db.close()
 
 
-def _pyproject_ignores(sources: Sequence[Path]) -> frozenset[str]:
+def pyproject_ignores(sources: Sequence[Path]) -> frozenset[str]:
     """``[tool.symres] ignore-symbols = ["module:name", ...]`` of the pyproject.toml beside
     the first input (or the one locked)."""
     import sys  # noqa: PLC0415

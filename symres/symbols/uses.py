@@ -157,7 +157,10 @@ class _Collector:
             self.stmt(stmt, ctx)
 
     def loaded(self, module: str, ctx: _Ctx) -> None:
-        if ctx.guard not in ("lazy", "type-checking"):
+        """Imports that surely run with the module: a module the release imports only
+        under an ``if`` symres cannot evaluate (``if WINDOWS: from . import _pswindows``)
+        is not reached for sure, so its own uses are not enforced either."""
+        if ctx.guard in ("top", "if-available", "optional"):
             self.out.imports_at_load.add(module)
 
     def stmt(self, node: ast.stmt, ctx: _Ctx) -> None:

@@ -146,7 +146,8 @@ def build_plan(
         )
         options = replace(options, index=index)
     try:
-        plan["uses"] = _use_checks({e.name: e.version for e in entries}, target, options, on_event)
+        pins = {e.name: e.version for e in entries}
+        plan["uses"] = _use_checks(pins, target, options, on_event, notes)
     except SymresError as err:
         notes.append(f"uses not checked: {err.message}")
     return plan, notes
@@ -157,10 +158,15 @@ def _use_checks(
     target: Any,
     options: VerifyOptions,
     on_event: Event,
+    notes: list[str],
 ) -> list[dict[str, Any]]:
     from symres.cache import default_cache_dir  # noqa: PLC0415
     from symres.db.store import SymbolDB  # noqa: PLC0415
-    from symres.resolve.symbolic import judge_lock, project_uses  # noqa: PLC0415
+    from symres.resolve.symbolic import (  # noqa: PLC0415
+        judge_lock,
+        project_uses,
+        pyproject_ignores,
+    )
     from symres.session import open_finder  # noqa: PLC0415
     from symres.symbols.compat import facts_of  # noqa: PLC0415
     from symres.symbols.oracle import SymbolOracle  # noqa: PLC0415
@@ -171,22 +177,29 @@ def _use_checks(
     db = SymbolDB(None if options.index.no_cache else folder / "symbols.sqlite")
     try:
         with open_finder(target, options.index) as finder:
+            unknown = sorted(n for n in pins if pins[n] not in (finder.releases(n) or {}))
+            if unknown:  # a local build (torch 2.4.0+cpu), another index: its uses stay unread
+                on_event(f"not on the index: {', '.join(unknown)}")
+                notes.append(
+                    "uses not read for releases the index does not have: "
+                    + ", ".join(f"{n} {pins[n]}" for n in unknown)
+                )
+                pins = {n: v for n, v in pins.items() if n not in unknown}
             oracle = SymbolOracle(finder, db, facts, complete_uses=options.lazy == "enforce")
             project = project_uses(list(options.src), facts) if options.src else []
             all_pins, judged, fallback_is_dead = judge_lock(
                 oracle,
                 pins,
                 Stdlib(target.python),
-                ignore=frozenset(options.ignore_symbols),
+                ignore=frozenset(options.ignore_symbols) | pyproject_ignores((options.lock,)),
                 project_uses=project,
                 on_progress=lambda what: on_event(f"reading the uses of {what}"),
             )
+            live = [j for j in judged if not (j.use.alternatives and fallback_is_dead(j))]
     finally:
         db.close()
     grouped: dict[tuple[str, str | None, str | None, str], dict[str, Any]] = {}
-    for item in judged:
-        if item.use.alternatives and fallback_is_dead(item):
-            continue
+    for item in live:
         provider = item.provider
         cond = item.use.condition
         when = (
@@ -397,8 +410,13 @@ def _gpu_tier(
             return GpuTier("skipped", f"no CUDA device ({found})", "")
         device = "cuda"
     on_event(f"running {len(probes)} probes on {device}")
+
+    def probe_label(probe: Any) -> str:
+        named = [n for n in probe.needs if n in lock.entries]
+        return f"{named[-1]} {lock.entries[named[-1]].version}" if named else probe.name
+
     plan: dict[str, Any] = {
-        "probes": [p.plan(p.name) for p in probes],
+        "probes": [p.plan(probe_label(p)) for p in probes],
         "device": device,
         "timeout": options.timeout or settings.timeout or 600,
     }
