@@ -288,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _index_options(args: argparse.Namespace) -> Any:
-    from symres.session import IndexOptions  # noqa: PLC0415
+    from symres.index.config import IndexOptions  # noqa: PLC0415
 
     return IndexOptions(
         index_url=args.index_url,

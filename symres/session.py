@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
 from symres.cache import Cache, default_cache_dir
 from symres.index.client import IndexClient, make_http_client
-from symres.index.config import load_index_config
+from symres.index.config import IndexOptions, load_index_config
 from symres.resolve.finder import Finder
 from symres.target import Target
-
-
-@dataclass(frozen=True)
-class IndexOptions:
-    index_url: str | None = None
-    extra_index_urls: tuple[str, ...] = ()
-    cert: str | None = None
-    no_cache: bool = False
-    refresh: bool | frozenset[str] = False
-    cache_dir: Path | None = None
 
 
 @contextmanager

@@ -188,10 +188,16 @@ class SymbolDB:
         )
 
     def uses(
-        self, name: str, version: str, target: str, *, complete: bool = False
+        self,
+        name: str,
+        version: str,
+        target: str,
+        *,
+        complete: bool = False,
+        import_time_only: bool = False,
     ) -> list[Use] | None:
         """A release's uses; *complete*: all of them, which the snapshot does not hold (it
-        keeps only the reachable import-time ones)."""
+        keeps only the reachable import-time ones); *import_time_only*: only those."""
         if complete:
             if not self._has_main("uses", name, version, target):
                 return None
@@ -203,7 +209,12 @@ class SymbolDB:
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT module, symbol, guard, file, line, consumer_module, condition, reachable, "
-                f"alternatives FROM {db}.uses WHERE name=? AND version=? AND target=?",
+                f"alternatives FROM {db}.uses WHERE name=? AND version=? AND target=?"
+                + (
+                    " AND reachable=1 AND guard IN ('top', 'if-available')"
+                    if import_time_only
+                    else ""
+                ),
                 (name, version, target),
             ).fetchall()
         return [

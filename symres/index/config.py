@@ -31,6 +31,18 @@ class IndexConfig:
         return (self.index_url, *self.extra_index_urls)
 
 
+@dataclass(frozen=True)
+class IndexOptions:
+    """What the command line says about reaching the index (None: pip's configuration)."""
+
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    cert: str | None = None
+    no_cache: bool = False
+    refresh: bool | frozenset[str] = False
+    cache_dir: Path | None = None
+
+
 def pip_default_index() -> str:
     """pip's own default index, read from the installed pip rather than written here."""
     try:

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from packaging.utils import NormalizedName, canonicalize_name
 
 from symres.errors import InputError
+from symres.index.config import IndexOptions
 from symres.lock.inputs import RootRequirement, read_inputs
 from symres.lock.lockfile import LockedEntry, LockFile, read_lockfile
-from symres.session import IndexOptions
 from symres.target import Target, make_target
 
 
@@ -189,7 +189,6 @@ def _symbols(
     from symres.cache import default_cache_dir  # noqa: PLC0415
     from symres.db.store import SymbolDB  # noqa: PLC0415
     from symres.resolve.symbolic import find_breaks, project_uses, pyproject_ignores  # noqa: PLC0415
-    from symres.session import open_finder  # noqa: PLC0415
     from symres.symbols.compat import facts_of  # noqa: PLC0415
     from symres.symbols.oracle import SymbolOracle  # noqa: PLC0415
     from symres.symbols.stdlib import Stdlib  # noqa: PLC0415
@@ -202,9 +201,20 @@ def _symbols(
         options.sources or (report.lock,)
     )
     try:
-        finder_cm = open_finder(target, options.index) if options.online else nullcontext(None)
+        if options.online:
+            from symres.session import open_finder  # noqa: PLC0415  (httpx: only when online)
+
+            finder_cm: Any = open_finder(target, options.index)
+        else:
+            finder_cm = nullcontext(None)
         with finder_cm as finder:
-            oracle = SymbolOracle(finder, db, facts, complete_uses=options.lazy == "enforce")
+            oracle = SymbolOracle(
+                finder,
+                db,
+                facts,
+                complete_uses=options.lazy == "enforce",
+                import_time_only=options.lazy == "warn",
+            )
             breaks, report.unknown_verdicts = find_breaks(
                 oracle,
                 pins,

@@ -16,7 +16,7 @@ from packaging.version import Version
 
 from symres.errors import InputError
 from symres.index.client import IndexClient
-from symres.index.config import IndexConfig
+from symres.index.config import IndexConfig, IndexOptions
 from symres.index.pages import DistFile
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.lockfile import read_pylock_pins, read_requirements_pins
@@ -26,7 +26,7 @@ from symres.resolve.finder import Finder
 from symres.resolve.model import Candidate, Release, Requirement
 from symres.resolve.run import LockedPackage, Resolution, resolve
 from symres.resolve.symbolic import Break, Narrowing, SymbolSession, find_breaks
-from symres.session import IndexOptions, open_finder
+from symres.session import open_finder
 from symres.target import Target, make_target
 
 Format = Literal["requirements", "pylock"]

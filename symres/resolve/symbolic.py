@@ -14,19 +14,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.errors import InputError
-from symres.resolve.finder import Finder
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.oracle import SymbolOracle, provides
 from symres.symbols.stdlib import Stdlib
 from symres.symbols.uses import Use
 from symres.symbols.verdict import Verdict
+
+if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
+    from symres.resolve.finder import Finder
 
 
 @dataclass(frozen=True)

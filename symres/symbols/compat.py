@@ -6,13 +6,13 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from symres.errors import InputError
-from symres.resolve.finder import Finder
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.release import ConsumerUses, ReleaseSymbols
 from symres.symbols.source import ReleaseSource
@@ -20,6 +20,9 @@ from symres.symbols.stdlib import Stdlib
 from symres.symbols.uses import Use
 from symres.symbols.verdict import Verdict
 from symres.target import Target
+
+if TYPE_CHECKING:
+    from symres.resolve.finder import Finder
 
 OPS: dict[str, Callable[[Version, Version], bool]] = {
     ">=": operator.ge,

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.db.store import SymbolDB
-from symres.resolve.finder import Finder
 from symres.symbols.conditions import TargetFacts
-from symres.symbols.release import ReleaseSymbols
-from symres.symbols.source import Layout
 from symres.symbols.uses import Use
 from symres.symbols.verdict import Verdict
+
+if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
+    from symres.resolve.finder import Finder
+    from symres.symbols.release import ReleaseSymbols
+    from symres.symbols.source import Layout
 
 PREFIX_DEPTH = 3
 _T = TypeVar("_T")
@@ -59,8 +61,12 @@ class SymbolOracle:
         facts: TargetFacts,
         *,
         complete_uses: bool = False,
+        import_time_only: bool = False,
     ) -> None:
+        """*import_time_only*: load only the uses ``lock`` enforces by default (a quick
+        ``check``); the others are not even read."""
         self.complete_uses = complete_uses
+        self.import_time_only = import_time_only
         self.misses: set[tuple[str, Version]] = set()
         self.finder = finder
         self.db = db
@@ -98,7 +104,13 @@ class SymbolOracle:
         return found
 
     def _load_uses(self, name: NormalizedName, version: Version) -> list[Use]:
-        cached = self.db.uses(name, str(version), self.target, complete=self.complete_uses)
+        cached = self.db.uses(
+            name,
+            str(version),
+            self.target,
+            complete=self.complete_uses,
+            import_time_only=self.import_time_only,
+        )
         if cached is not None:
             return cached
         if self.finder is None:
@@ -117,7 +129,7 @@ class SymbolOracle:
             unreadable=len(mined.unreadable),
         )
         self.mined_uses += 1
-        return kept
+        return [u for u in kept if u.import_time] if self.import_time_only else kept
 
     def prefixes(self, name: NormalizedName, version: Version) -> list[str]:
         cached = self.db.layout(name, str(version))

@@ -11,7 +11,8 @@ from typing import Any
 
 from rich.console import Console
 
-from symres.session import IndexOptions, open_finder
+from symres.index.config import IndexOptions
+from symres.session import open_finder
 from symres.symbols.compat import Checked, check, facts_of, open_release, parse_pin
 from symres.symbols.stdlib import Stdlib
 from symres.symbols.uses import Use

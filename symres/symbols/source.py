@@ -17,9 +17,12 @@ import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from symres.index.client import IndexClient
 from symres.index.pages import DistFile
+
+if TYPE_CHECKING:
+    from symres.index.client import IndexClient
 
 MAX_MEMBER = 8 * 1024 * 1024
 MAX_RATIO = 200

@@ -23,9 +23,8 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.errors import SymresError
-from symres.index.config import load_index_config
+from symres.index.config import IndexOptions, load_index_config
 from symres.lock.lockfile import LockFile, read_lockfile
-from symres.session import IndexOptions
 from symres.target import make_target
 from symres.verify import runner
 from symres.verify.env import (
