@@ -9,12 +9,12 @@ back into the symbol database as evidence.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +29,7 @@ from symres.target import make_target
 from symres.verify import runner
 from symres.verify.env import (
     Environment,
+    Installer,
     InstallFailure,
     choose_installer,
     existing_environment,
@@ -102,9 +103,15 @@ class VerifyReport:
         return 0
 
 
+def _python_path(options: VerifyOptions) -> str | None:
+    """``--python PATH`` (an interpreter), as opposed to ``--python X.Y``."""
+    value = options.python
+    return value if value and ("/" in value or "\\" in value) else None
+
+
 def lock_python(lock: LockFile, options: VerifyOptions) -> str:
-    """The Python the lock is for: the header's, else this interpreter's."""
-    if options.python and "/" not in options.python and "\\" not in options.python:
+    """The Python the lock is for: ``--python X.Y``, the header's, else this interpreter's."""
+    if options.python and _python_path(options) is None:
         return options.python
     if lock.python:
         return lock.python
@@ -296,23 +303,22 @@ def verify(options: VerifyOptions, *, on_event: Event = lambda s: None) -> Verif
     started = time.perf_counter()
     lock = read_lockfile(options.lock)
     settings = _settings(options)
-    installer: str | None = None
+    installer: Installer | None = None
     failures: list[InstallFailure] = []
+    env_cm: AbstractContextManager[Environment]
     if options.env is not None:
-        env_cm: Any = _existing(existing_environment(options.env))
-        python = env_cm.env.version
+        existing = existing_environment(options.env)
+        env_cm, python = nullcontext(existing), existing.version
     else:
         python = lock_python(lock, options)
-        explicit = options.python if options.python and os.sep in options.python else None
-        interpreter = find_interpreter(python, explicit)
-        chosen = choose_installer(options.installer)
-        installer = chosen
+        interpreter = find_interpreter(python, _python_path(options))
+        installer = choose_installer(options.installer)
         cache_dir = None if options.index.no_cache else _cache_dir(options)
         env_cm = verify_environment(
             requirements=lock.requirements_text(),
             interpreter=interpreter,
             version=python,
-            installer=chosen,
+            installer=installer,
             cache_dir=cache_dir,
             keep=options.keep_venv,
             fresh=options.fresh,
@@ -331,11 +337,7 @@ def verify(options: VerifyOptions, *, on_event: Event = lambda s: None) -> Verif
                 )
             assert installer is not None
             failures = install(
-                env,
-                _install_text(lock),
-                list(lock.entries.values()),
-                index,
-                "uv" if installer == "uv" else "pip",
+                env, _install_text(lock), list(lock.entries.values()), index, installer
             )
             if not failures:
                 mark_ready(env)
@@ -357,19 +359,6 @@ def verify(options: VerifyOptions, *, on_event: Event = lambda s: None) -> Verif
         gpu=gpu,
         evidence=evidence,
     )
-
-
-class _existing:
-    """``--env``: the environment as it is, before and after."""
-
-    def __init__(self, env: Environment) -> None:
-        self.env = env
-
-    def __enter__(self) -> Environment:
-        return self.env
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _cache_dir(options: VerifyOptions) -> Path:
