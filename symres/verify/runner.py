@@ -336,6 +336,7 @@ def run_checks(
     with open(plan_path, "w") as f:
         json.dump(checks, f)
     results: list[dict[str, Any] | None] = [None] * len(checks)
+    isolated = ["-I"] if sys.flags.isolated else []  # as the parent: no PYTHONPATH, no user site
     i = 0
     spawned = 0
     while i < len(checks):
@@ -343,7 +344,15 @@ def run_checks(
         log_path = os.path.join(work, f"worker-{spawned}.log")
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, os.path.abspath(__file__), "--worker", plan_path, str(i), device],
+                [
+                    sys.executable,
+                    *isolated,
+                    os.path.abspath(__file__),
+                    "--worker",
+                    plan_path,
+                    str(i),
+                    device,
+                ],
                 stdout=subprocess.PIPE,
                 stderr=log,
                 stdin=subprocess.DEVNULL,
