@@ -272,6 +272,24 @@ GUARD_ROWS = [
         "import lib\ndef f(lib):\n    return lib.gone\n", None, False, id="parameter-shadows-module"
     ),
     pytest.param(
+        "import sys, lib\ndef f(s=(0 if sys.platform != 'win32' else lib.gone)): ...\n",
+        None,
+        False,
+        id="dead-arm-of-a-target-test",
+    ),
+    pytest.param(
+        "import sys, lib\nx = sys.platform == 'win32' and lib.gone\n",
+        None,
+        False,
+        id="short-circuited-by-a-target-test",
+    ),
+    pytest.param(
+        "import sys, lib\nx = lib.gone if sys.platform == 'linux' else None\n",
+        "top",
+        True,
+        id="live-arm-of-a-target-test",
+    ),
+    pytest.param(
         "import lib\ndef f():\n    lib = object()\n    return lib.gone\n",
         None,
         False,

@@ -383,6 +383,8 @@ def test_built_in_probes_follow_what_the_lock_holds() -> None:
         (["_cffi_backend.cpython-311-x86_64-linux-gnu.so"], ["_cffi_backend"]),
         (["tests/__init__.py", "lib/__init__.py", "../../bin/tool", "x.pth"], ["lib"]),
         (["my-dir/mod.py", "pkg/__pycache__/a.cpython-311.pyc"], []),
+        (["nvidia/cu13/lib/libcupti.so", "nvidia/cu13/lib/libnvperf.so.12"], []),
+        (["_speedups.so", "fast.abi3.so"], ["_speedups", "fast"]),
     ],
 )
 def test_top_level_modules_from_record(files: list[str], expected: list[str]) -> None:

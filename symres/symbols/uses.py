@@ -328,15 +328,24 @@ class _Collector:
     def expr(self, node: ast.AST, ctx: _Ctx) -> None:
         # `hasattr(sys, "x") and sys.x()`, `a.b if hasattr(a, "b") else c`: the test guards
         # what it short-circuits, as an `if` would.
-        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+        if isinstance(node, ast.BoolOp):
+            # `sys.platform == "win32" and signal.CTRL_C_EVENT`: a test on the target that
+            # settles the expression stops it, as it does at run time
+            settles = isinstance(node.op, ast.Or)
             inner = ctx
             for value in node.values:
                 self.expr(value, inner)
-                condition = self.provider_condition(value)
+                if evaluate(value, self.facts, self.consts) is settles:
+                    return
+                condition = self.provider_condition(value) if not settles else None
                 if condition is not None:
                     inner = replace(inner, condition=condition)
             return
         if isinstance(node, ast.IfExp):
+            verdict = evaluate(node.test, self.facts, self.consts)
+            if verdict is not None:  # `a if sys.platform != "win32" else signal.CTRL_C_EVENT`
+                self.expr(node.body if verdict else node.orelse, ctx)
+                return
             self.expr(node.test, ctx)
             condition = self.provider_condition(node.test)
             if condition is None:

@@ -65,6 +65,8 @@ def top_level_modules(files: Iterable[object]) -> list[str]:
             stem = leaf[:-3]
         elif leaf.endswith((".so", ".pyd")):
             stem = leaf.split(".")[0]
+            if leaf.count(".") == 1 and stem.startswith("lib"):
+                continue  # a shared library shipped in the wheel (libcupti.so), not a module
         else:
             continue
         dotted = parts[:-1] + ([] if stem == "__init__" else [stem])
