@@ -191,7 +191,15 @@ def _use_checks(
                     + ", ".join(f"{n} {pins[n]}" for n in unknown)
                 )
                 pins = {n: v for n, v in pins.items() if n not in unknown}
-            oracle = SymbolOracle(finder, db, facts, complete_uses=options.lazy == "enforce")
+            # the same uses whatever the database holds: those `lock` enforces, or with
+            # --lazy enforce every hard use (mined where the snapshot lacks them)
+            oracle = SymbolOracle(
+                finder,
+                db,
+                facts,
+                complete_uses=options.lazy == "enforce",
+                import_time_only=options.lazy == "warn",
+            )
             project = project_uses(list(options.src), facts) if options.src else []
             all_pins, judged, fallback_is_dead = judge_lock(
                 oracle,
