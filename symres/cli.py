@@ -44,6 +44,17 @@ def _add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--refresh", action="store_true", help="revalidate cached index pages")
 
 
+def _add_sources(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "sources",
+        nargs="*",
+        type=Path,
+        metavar="SRC",
+        help="requirements.in files or a pyproject.toml (default: requirements.in, else "
+        "pyproject.toml, in this folder)",
+    )
+
+
 def _add_symbol_options(p: argparse.ArgumentParser, *, lazy: str) -> None:
     p.add_argument("--lazy", choices=["warn", "enforce"], default="warn", help=lazy)
     p.add_argument(
@@ -109,14 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     lock = sub.add_parser("lock", help="resolve requirements into a lock file")
-    lock.add_argument(
-        "sources",
-        nargs="*",
-        type=Path,
-        metavar="SRC",
-        help="requirements.in files or a pyproject.toml (default: requirements.in, else "
-        "pyproject.toml, in this folder)",
-    )
+    _add_sources(lock)
     lock.add_argument(
         "-o",
         "--output-file",
@@ -198,14 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="is the lock what its inputs ask for, and free of known symbol breaks? (offline)",
     )
-    chk.add_argument(
-        "sources",
-        nargs="*",
-        type=Path,
-        metavar="SRC",
-        help="requirements.in files or a pyproject.toml (default: requirements.in, else "
-        "pyproject.toml, in this folder)",
-    )
+    _add_sources(chk)
     chk.add_argument(
         "--lock",
         type=Path,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -184,47 +184,27 @@ def _symbols(
     options: CheckOptions,
     report: CheckReport,
 ) -> None:
-    from contextlib import nullcontext  # noqa: PLC0415
-
-    from symres.cache import default_cache_dir  # noqa: PLC0415
-    from symres.db.store import SymbolDB  # noqa: PLC0415
-    from symres.resolve.symbolic import find_breaks, project_uses, pyproject_ignores  # noqa: PLC0415
+    from symres.resolve.symbolic import (  # noqa: PLC0415
+        find_breaks,
+        lock_symbols,
+        project_uses,
+        pyproject_ignores,
+    )
     from symres.symbols.compat import facts_of  # noqa: PLC0415
-    from symres.symbols.oracle import SymbolOracle  # noqa: PLC0415
-    from symres.symbols.stdlib import Stdlib  # noqa: PLC0415
 
     pins = {name: e.version for name, e in entries.items()}
-    facts = facts_of(target)
-    folder = options.index.cache_dir or default_cache_dir()
-    db = SymbolDB(folder / "symbols.sqlite")
     ignore = frozenset(options.ignore_symbols) | pyproject_ignores(
         options.sources or (report.lock,)
     )
-    try:
-        if options.online:
-            from symres.session import open_finder  # noqa: PLC0415  (httpx: only when online)
-
-            finder_cm: Any = open_finder(target, options.index)
-        else:
-            finder_cm = nullcontext(None)
-        with finder_cm as finder:
-            oracle = SymbolOracle(
-                finder,
-                db,
-                facts,
-                complete_uses=options.lazy == "enforce",
-                import_time_only=options.lazy == "warn",
-            )
-            breaks, report.unknown_verdicts = find_breaks(
-                oracle,
-                pins,
-                Stdlib(target.python),
-                ignore=ignore,
-                project_uses=project_uses(list(options.src), facts) if options.src else [],
-            )
-            report.not_known = sorted(f"{n} {v}" for n, v in oracle.misses)
-    finally:
-        db.close()
+    project = project_uses(list(options.src), facts_of(target)) if options.src else []
+    with lock_symbols(target, options.index, online=options.online, lazy=options.lazy) as (
+        oracle,
+        stdlib,
+    ):
+        breaks, report.unknown_verdicts = find_breaks(
+            oracle, pins, stdlib, ignore=ignore, project_uses=project
+        )
+        report.not_known = sorted(f"{n} {v}" for n, v in oracle.misses)
     for brk in breaks:
         if brk.enforced or options.lazy == "enforce":
             report.problems.append(

@@ -10,8 +10,9 @@ stdlib of the target lacks it, the consumer's release itself is excluded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,9 @@ from symres.symbols.uses import Use
 from symres.symbols.verdict import Verdict
 
 if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
+    from symres.index.config import IndexOptions
     from symres.resolve.finder import Finder
+    from symres.target import Target
 
 
 @dataclass(frozen=True)
@@ -435,6 +438,39 @@ class SymbolSession:
 
     def close(self) -> None:
         self.db.close()
+
+
+@contextmanager
+def lock_symbols(
+    target: Target, index: IndexOptions, *, online: bool, lazy: str
+) -> Iterator[tuple[SymbolOracle, Stdlib]]:
+    """The symbol facts for checking a lock (``check``, ``verify``): the user database and
+    the snapshot, and the index when *online*. ``lazy="warn"`` reads only the uses ``lock``
+    enforces by default; ``"enforce"`` every hard use (the snapshot lacks the lazy ones)."""
+    from symres.cache import default_cache_dir  # noqa: PLC0415
+    from symres.db.store import SymbolDB  # noqa: PLC0415
+    from symres.symbols.compat import facts_of  # noqa: PLC0415
+
+    folder = index.cache_dir or default_cache_dir()
+    db = SymbolDB(None if index.no_cache else folder / "symbols.sqlite")
+    try:
+        if online:
+            from symres.session import open_finder  # noqa: PLC0415  (httpx: only when online)
+
+            finder_cm: AbstractContextManager[Finder | None] = open_finder(target, index)
+        else:
+            finder_cm = nullcontext(None)
+        with finder_cm as finder:
+            oracle = SymbolOracle(
+                finder,
+                db,
+                facts_of(target),
+                complete_uses=lazy == "enforce",
+                import_time_only=lazy == "warn",
+            )
+            yield oracle, Stdlib(target.python)
+    finally:
+        db.close()
 
 
 def pyproject_ignores(sources: Sequence[Path]) -> frozenset[str]:

@@ -166,52 +166,37 @@ def _use_checks(
     on_event: Event,
     notes: list[str],
 ) -> list[dict[str, Any]]:
-    from symres.cache import default_cache_dir  # noqa: PLC0415
-    from symres.db.store import SymbolDB  # noqa: PLC0415
     from symres.resolve.symbolic import (  # noqa: PLC0415
         judge_lock,
+        lock_symbols,
         project_uses,
         pyproject_ignores,
     )
-    from symres.session import open_finder  # noqa: PLC0415
     from symres.symbols.compat import facts_of  # noqa: PLC0415
-    from symres.symbols.oracle import SymbolOracle  # noqa: PLC0415
-    from symres.symbols.stdlib import Stdlib  # noqa: PLC0415
 
-    facts = facts_of(target)
-    folder = options.index.cache_dir or default_cache_dir()
-    db = SymbolDB(None if options.index.no_cache else folder / "symbols.sqlite")
-    try:
-        with open_finder(target, options.index) as finder:
-            unknown = sorted(n for n in pins if pins[n] not in (finder.releases(n) or {}))
-            if unknown:  # a local build (torch 2.4.0+cpu), another index: its uses stay unread
-                on_event(f"not on the index: {', '.join(unknown)}")
-                notes.append(
-                    "uses not read for releases the index does not have: "
-                    + ", ".join(f"{n} {pins[n]}" for n in unknown)
-                )
-                pins = {n: v for n, v in pins.items() if n not in unknown}
-            # the same uses whatever the database holds: those `lock` enforces, or with
-            # --lazy enforce every hard use (mined where the snapshot lacks them)
-            oracle = SymbolOracle(
-                finder,
-                db,
-                facts,
-                complete_uses=options.lazy == "enforce",
-                import_time_only=options.lazy == "warn",
+    # the same uses whatever the database holds: those `lock` enforces, or with
+    # --lazy enforce every hard use (mined where the snapshot lacks them)
+    with lock_symbols(target, options.index, online=True, lazy=options.lazy) as (oracle, stdlib):
+        finder = oracle.finder
+        assert finder is not None
+        unknown = sorted(n for n in pins if pins[n] not in (finder.releases(n) or {}))
+        if unknown:  # a local build (torch 2.4.0+cpu), another index: its uses stay unread
+            on_event(f"not on the index: {', '.join(unknown)}")
+            notes.append(
+                "uses not read for releases the index does not have: "
+                + ", ".join(f"{n} {pins[n]}" for n in unknown)
             )
-            project = project_uses(list(options.src), facts) if options.src else []
-            all_pins, judged, fallback_is_dead = judge_lock(
-                oracle,
-                pins,
-                Stdlib(target.python),
-                ignore=frozenset(options.ignore_symbols) | pyproject_ignores((options.lock,)),
-                project_uses=project,
-                on_progress=lambda what: on_event(f"reading the uses of {what}"),
-            )
-            live = [j for j in judged if not (j.use.alternatives and fallback_is_dead(j))]
-    finally:
-        db.close()
+            pins = {n: v for n, v in pins.items() if n not in unknown}
+        project = project_uses(list(options.src), facts_of(target)) if options.src else []
+        all_pins, judged, fallback_is_dead = judge_lock(
+            oracle,
+            pins,
+            stdlib,
+            ignore=frozenset(options.ignore_symbols) | pyproject_ignores((options.lock,)),
+            project_uses=project,
+            on_progress=lambda what: on_event(f"reading the uses of {what}"),
+        )
+        live = [j for j in judged if not (j.use.alternatives and fallback_is_dead(j))]
     grouped: dict[tuple[str, str | None, str | None, str], dict[str, Any]] = {}
     for item in live:
         provider = item.provider
