@@ -272,8 +272,7 @@ def _error_line(done: subprocess.CompletedProcess[str]) -> str:
         line.lstrip("╰─▶ ").strip()
         for line in lines
         if line.lower().startswith(("error", "cause", "╰─▶"))
-        or "hash" in line.lower()
-        and "mismatch" in line.lower()
+        or ("hash" in line.lower() and "mismatch" in line.lower())
     ]
     text = " ".join(picked[:3]) if picked else (lines[-1] if lines else f"exit {done.returncode}")
     return text[:400]
