@@ -84,6 +84,18 @@ def test_a_known_symbol_break_is_refused_offline(project: Project, capsys) -> No
     ) in err
 
 
+def test_a_release_the_bisection_visited_is_judged_offline(project: Project, capsys) -> None:
+    """Locking `app` tried lib 3.1, then bisected over lib's releases down to 2.0; lib 3.0
+    was asked only for `quote`, and that is enough to refuse a lock pinning it."""
+    locked(project, capsys)
+    locked(project, capsys, "app\nlib==3.0\n", "--symbols", "off")
+
+    code, err = check(capsys)
+
+    assert code == 1
+    assert "app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); lib 3.0 has no" in err
+
+
 def test_offline_says_what_it_could_not_check_and_online_mines_it(project: Project, capsys) -> None:
     locked(project, capsys, "app\n", "--symbols", "off", "--no-cache")  # nothing mined
 
@@ -145,3 +157,32 @@ def test_lock_reads_requirements_in_by_default(project: Project, capsys) -> None
 
     assert project.read() == first
     assert "#    symres lock requirements.in\n" in first
+
+
+def test_the_shipped_snapshot_refuses_the_classic_trap_offline(
+    tmp_path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No index, an empty user database: the snapshot alone knows that flask 2.2.2
+    imports url_quote and that werkzeug 3.0.0 lacks it."""
+    monkeypatch.delenv("SYMRES_NO_SNAPSHOT")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(
+        "flask==2.2.2\nwerkzeug==3.0.0\njinja2==3.1.6\nmarkupsafe==3.0.3\n"
+        "itsdangerous==2.2.0\nclick==8.1.8\n"
+    )
+
+    code, err = check(
+        capsys,
+        "--lock",
+        str(lock),
+        "--python-version",
+        "3.11",
+        "--platform",
+        "manylinux_2_28_x86_64",
+    )
+
+    assert code == 1
+    assert (
+        "flask 2.2.2 imports `url_quote` from `werkzeug.urls` (flask/app.py:30); "
+        "werkzeug 3.0.0 has no `url_quote` in `werkzeug.urls`"
+    ) in err

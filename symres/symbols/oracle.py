@@ -87,9 +87,13 @@ class SymbolOracle:
             found = self._releases.get(key)
         if found is None:
             assert self.finder is not None, "an offline oracle reads the database only"
-            found = open_release(self.finder, name, version, self.facts)
+            opened = open_release(self.finder, name, version, self.facts)
             with self._lock:
-                found = self._releases.setdefault(key, found)
+                found = self._releases.setdefault(key, opened)
+            if found is opened and self.db.layout(name, str(version)) is None:
+                # its layout costs nothing more now, and lets an offline `check` place
+                # the verdicts asked of this release (the bisection's neighbours)
+                self.db.put_layout(name, str(version), prefixes_of(opened.layout))
         return found
 
     def uses(self, name: NormalizedName, version: Version) -> list[Use]:
