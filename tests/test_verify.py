@@ -412,3 +412,15 @@ def test_runner_runs_on_the_oldest_python_it_claims(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["environment"]["python"] == "3.8"
+
+
+def test_a_pylock_lock_verifies(project: Project, capsys) -> None:
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+    assert project.lock("--format", "pylock", "requirements.in", capsys=capsys)[0] == 0
+
+    code, report = verify_json(capsys, "pylock.toml", "--index-url", project.index.url)
+
+    assert code == 0, report
+    assert by_check(report)["from lib.urls import quote"]["status"] == "passed"
+    assert {r["dist"] for r in report["results"]} >= {"app 1.0", "lib 2.0"}
