@@ -10,13 +10,18 @@ import httpx
 from symres.cache import Cache, default_cache_dir
 from symres.index.client import IndexClient, make_http_client
 from symres.index.config import IndexOptions, load_index_config
+from symres.index.formats import FormatControl
 from symres.resolve.finder import Finder
 from symres.target import Target
 
 
 @contextmanager
 def open_finder(
-    target: Target, options: IndexOptions, http: httpx.Client | None = None
+    target: Target,
+    options: IndexOptions,
+    http: httpx.Client | None = None,
+    *,
+    formats: FormatControl | None = None,
 ) -> Iterator[Finder]:
     config = load_index_config(
         index_url=options.index_url, extra_index_urls=options.extra_index_urls, cert=options.cert
@@ -24,7 +29,9 @@ def open_finder(
     cache = Cache(None if options.no_cache else (options.cache_dir or default_cache_dir()))
     own = http is None
     http = http or make_http_client(config)
-    finder = Finder(IndexClient(config, http, cache, refresh=options.refresh), target)
+    finder = Finder(
+        IndexClient(config, http, cache, refresh=options.refresh), target, formats=formats
+    )
     try:
         yield finder
     finally:

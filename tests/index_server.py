@@ -73,6 +73,9 @@ class IndexServer:
             def do_GET(self) -> None:  # noqa: N802
                 server._handle(self)
 
+            def do_HEAD(self) -> None:  # noqa: N802  (uv asks before a Range read)
+                server._handle(self)
+
         class Server(ThreadingHTTPServer):
             def handle_error(self, request: object, client_address: object) -> None:
                 pass  # clients that hang up early (a cancelled prefetch) are not errors
@@ -109,7 +112,8 @@ class IndexServer:
         for k, v in (headers or {}).items():
             h.send_header(k, v)
         h.end_headers()
-        h.wfile.write(body)
+        if h.command != "HEAD":
+            h.wfile.write(body)
         self.log.append(Logged(h.path, h.headers.get("Range"), status, len(body)))
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
@@ -134,7 +138,8 @@ class IndexServer:
     def _file(self, h: BaseHTTPRequestHandler, data: bytes) -> None:
         spec = h.headers.get("Range")
         if not (self.ranges and spec and spec.startswith("bytes=")):
-            return self._send(h, 200, data, "application/octet-stream")
+            ranges = {"Accept-Ranges": "bytes"} if self.ranges else {}
+            return self._send(h, 200, data, "application/octet-stream", ranges)
         first, _, last = spec[len("bytes=") :].partition("-")
         size = len(data)
         if first == "":

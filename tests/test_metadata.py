@@ -87,8 +87,13 @@ def test_failing_sdist_build_is_a_clear_error(project: Project, capsys) -> None:
     code, _, err = project.lock("requirements.in", capsys=capsys)
 
     assert code == 2
-    assert err.startswith("error: broken-1.0.tar.gz: metadata build failed")
-    assert "hint: pin a version of this project that ships a wheel" in err
+    first = err.splitlines()[0]
+    assert first.startswith("error: no release of `broken` matching ==1.0 can be used: ")
+    # the backend's own last error line, and what the isolated build had installed
+    assert "broken-1.0.tar.gz: metadata build failed in `prepare_metadata_for_build_wheel`" in first
+    assert "RuntimeError: no compiler" in first
+    assert "(build environment: " in first  # what the isolated build had installed
+    assert "hint: pin a release of `broken` that ships a wheel for the target" in err
 
 
 def test_a_release_that_cannot_be_built_is_skipped(project: Project, capsys) -> None:

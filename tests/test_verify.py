@@ -394,7 +394,7 @@ def test_top_level_modules_from_record(files: list[str], expected: list[str]) ->
 def test_runner_runs_on_the_oldest_python_it_claims(tmp_path: Path) -> None:
     """A lock may be for Python 3.8: the runner must run there, stdlib only."""
     from symres.errors import SymresError
-    from symres.verify.env import find_interpreter
+    from symres.index.pythons import find_interpreter
 
     try:
         python = find_interpreter("3.8")

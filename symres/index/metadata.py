@@ -2,8 +2,8 @@
 
 Order: PEP 658/714 ``.metadata`` when the index advertises it; the wheel's
 ``METADATA`` member through HTTP Range requests; the sdist's ``PKG-INFO`` when it
-is static (PEP 643); a PEP 517 metadata build, isolated, as a last resort.
-Results are cached forever by file hash.
+is static (PEP 643); a PEP 517 metadata build, isolated, as a last resort
+(:mod:`symres.index.build`). Results are cached forever by file hash.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-import tempfile
-import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import compat32
-from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -25,14 +23,16 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from symres.errors import MetadataError
+from symres.index.build import BuildFailed, build_metadata
 from symres.index.client import IndexClient
 from symres.index.pages import DistFile
 
 MAX_METADATA = 8 * 1024 * 1024
+OnEvent = Callable[[str, str], None]
 
 
-class BuildFailed(MetadataError):
-    """The sdist's backend could not produce metadata (remembered in the cache)."""
+def _quiet(kind: str, what: str) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,12 @@ def _is_static_sdist_metadata(raw: bytes) -> bool:
 class MetadataFetcher:
     """Reads core metadata for one :class:`DistFile`, the cheapest way the index allows."""
 
-    def __init__(self, client: IndexClient) -> None:
+    def __init__(self, client: IndexClient, *, python_version: str) -> None:
         self.client = client
+        self.python_version = python_version  # the target's, for sdist builds
 
-    def fetch(self, dist: DistFile) -> CoreMetadata:
+    def fetch(self, dist: DistFile, *, on_build: OnEvent = _quiet) -> CoreMetadata:
+        """*on_build* hears ``("build", what)`` before an sdist's backend runs."""
         key = dist.sha256 or dist.url
         cached = self.client.cache.read("metadata", key)
         if cached is not None:
@@ -102,7 +104,11 @@ class MetadataFetcher:
                 hint="pin a version of this project that ships a wheel",
             )
         try:
-            raw = self._fetch_wheel(dist) if dist.kind == "wheel" else self._fetch_sdist(dist)
+            raw = (
+                self._fetch_wheel(dist)
+                if dist.kind == "wheel"
+                else self._fetch_sdist(dist, on_build)
+            )
         except BuildFailed as exc:
             self.client.cache.write("metadata-failed", key, exc.message.encode())
             raise
@@ -133,14 +139,22 @@ class MetadataFetcher:
                 hint="the wheel is corrupt or the index truncated it; try `--refresh`",
             ) from exc
 
-    def _fetch_sdist(self, dist: DistFile) -> bytes:
+    def _fetch_sdist(self, dist: DistFile, on_build: OnEvent) -> bytes:
         data = self.client.get_bytes(dist.url)
         if dist.sha256 and hashlib.sha256(data).hexdigest() != dist.sha256:
             raise MetadataError(f"{dist.filename}: hash mismatch", hint="try `--refresh`")
         pkg_info = _sdist_pkg_info(data, dist.filename)
         if pkg_info is not None and _is_static_sdist_metadata(pkg_info):
             return pkg_info
-        return _build_metadata(data, dist.filename)
+        on_build("build", f"{dist.name} {dist.version}")
+        raw, _ = build_metadata(
+            data,
+            dist.filename,
+            python_version=self.python_version,
+            index=self.client.config,
+            uploaded=dist.upload_time,
+        )
+        return raw
 
 
 def _read_dist_info_metadata(zf: zipfile.ZipFile, dist: DistFile) -> bytes:
@@ -176,50 +190,3 @@ def _sdist_pkg_info(data: bytes, filename: str) -> bytes | None:
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
         raise MetadataError(f"{filename}: unreadable sdist ({exc})") from exc
     return None
-
-
-def _build_metadata(data: bytes, filename: str) -> bytes:
-    """Run the sdist's PEP 517 ``prepare_metadata_for_build_wheel`` in an isolated env."""
-    import build.env  # noqa: PLC0415
-    from pyproject_hooks import quiet_subprocess_runner  # noqa: PLC0415
-
-    import build  # noqa: PLC0415  (slow to import; rarely needed)
-
-    with tempfile.TemporaryDirectory(prefix="symres-sdist-") as tmp:
-        root = Path(tmp)
-        try:
-            _extract_sdist(data, filename, root)
-        except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
-            raise MetadataError(f"{filename}: unreadable sdist ({exc})") from exc
-        tops = [p for p in root.iterdir() if p.is_dir()]
-        if len(tops) != 1:
-            raise MetadataError(f"{filename}: expected one top-level folder in the sdist")
-        try:
-            with warnings.catch_warnings(), build.env.DefaultIsolatedEnv() as env:
-                warnings.simplefilter("ignore")  # the backend's complaints are not ours to show
-                builder = build.ProjectBuilder.from_isolated_env(
-                    env, tops[0], runner=quiet_subprocess_runner
-                )
-                env.install(builder.build_system_requires)
-                env.install(builder.get_requires_for_build("wheel"))
-                info = Path(builder.metadata_path(root / "metadata"))
-                return (info / "METADATA").read_bytes()
-        except Exception as exc:  # the backend's failure, whatever it is
-            first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
-            raise BuildFailed(
-                f"{filename}: metadata build failed ({first})",
-                hint="pin a version of this project that ships a wheel, or fix its build",
-            ) from exc
-
-
-def _extract_sdist(data: bytes, filename: str, dest: Path) -> None:
-    if filename.endswith(".zip"):
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for name in zf.namelist():
-                target = (dest / name).resolve()
-                if not str(target).startswith(str(dest.resolve())):
-                    raise MetadataError(f"{filename}: member {name!r} escapes the archive")
-            zf.extractall(dest)
-        return
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
-        tf.extractall(dest, filter="data")

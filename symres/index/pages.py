@@ -43,6 +43,7 @@ class DistFile:
     requires_python: str | None
     yanked: bool
     size: int | None = None
+    yanked_reason: str | None = None
     upload_time: str | None = None
     metadata_sha256: str | None = None
     has_metadata: bool = False  # PEP 658/714: `<url>.metadata` is served
@@ -92,12 +93,20 @@ def make_file(
     size: int | None = None,
     upload_time: str | None = None,
     metadata: bool | str | None = None,
+    yanked_reason: str | None = None,
+    foreign: bool = False,
 ) -> DistFile | None:
-    """A :class:`DistFile`, or None for files symres does not install (eggs, exes, bad names)."""
+    """A :class:`DistFile`, or None for files symres does not install (eggs, exes, bad names).
+
+    A *foreign* wheel (one the platform filter says is for another target) keeps no tags:
+    it is listed for its hash only, and its tags are not parsed (pages list thousands)."""
     try:
-        if filename.endswith(".whl"):
-            name, version, tagset = _parse_wheel(filename)
+        if foreign:
+            name, version, tagset = _parse_foreign(filename)
             kind: Literal["wheel", "sdist"] = "wheel"
+        elif filename.endswith(".whl"):
+            name, version, tagset = _parse_wheel(filename)
+            kind = "wheel"
         elif filename.endswith((".tar.gz", ".zip")):
             name, version = parse_sdist_filename(filename)
             tagset = frozenset()
@@ -123,7 +132,23 @@ def make_file(
         upload_time=upload_time,
         metadata_sha256=metadata_sha,
         has_metadata=bool(metadata),
+        yanked_reason=yanked_reason,
     )
+
+
+def _parse_foreign(filename: str) -> tuple[NormalizedName, Version, frozenset[Tag]]:
+    parts = filename[:-4].split("-")
+    if len(parts) not in (5, 6):
+        raise InvalidWheelFilename(filename)
+    try:
+        return canonicalize_name(parts[0]), _version(parts[1]), frozenset()
+    except InvalidVersion as exc:
+        raise InvalidWheelFilename(filename) from exc
+
+
+def wheel_tag_text(filename: str) -> str:
+    """The compressed tag triple of a wheel file name (``cp312-cp312-manylinux_2_28_x86_64``)."""
+    return "-".join(filename[:-4].split("-")[-3:])
 
 
 def _metadata_field(value: Any) -> bool | str | None:
@@ -156,22 +181,24 @@ def parse_json_page(
     out = []
     for f in data.get("files", []):
         filename = f["filename"]
-        if filename.endswith(".whl") and not wheels(filename):
-            continue
+        foreign = filename.endswith(".whl") and not wheels(filename)
         url = f["url"]
         if not url.startswith(("https://", "http://")):
             url = urllib.parse.urljoin(page_url, url)
         meta = f.get("core-metadata", f.get("dist-info-metadata"))
+        yanked = f.get("yanked")
         dist = make_file(
             project,
             filename,
             url.split("#", 1)[0],
             sha256=(f.get("hashes") or {}).get("sha256"),
             requires_python=f.get("requires-python"),
-            yanked=bool(f.get("yanked")),
+            yanked=bool(yanked),
             size=f.get("size"),
             upload_time=f.get("upload-time"),
             metadata=_metadata_field(meta),
+            yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+            foreign=foreign,
         )
         if dist is not None:
             out.append(dist)
@@ -205,8 +232,7 @@ def parse_html_page(
         url = urllib.parse.urljoin(base, href)
         path, _, fragment = url.partition("#")
         filename = urllib.parse.unquote(path.rsplit("/", 1)[-1])
-        if filename.endswith(".whl") and not wheels(filename):
-            continue
+        foreign = filename.endswith(".whl") and not wheels(filename)
         meta_attr = a.get("data-core-metadata", a.get("data-dist-info-metadata"))
         metadata: bool | str | None = None
         if meta_attr is not None:
@@ -219,6 +245,8 @@ def parse_html_page(
             requires_python=a.get("data-requires-python"),
             yanked="data-yanked" in a,
             metadata=metadata,
+            yanked_reason=a.get("data-yanked") or None,
+            foreign=foreign,
         )
         if dist is not None:
             out.append(dist)

@@ -2,9 +2,9 @@
 
 Supported in requirements files: comments, line continuations, ``${VAR}``,
 ``-r``/``--requirement``, ``-c``/``--constraint``, ``-i``/``--index-url``,
-``--extra-index-url``, markers, extras and specifiers. Anything else (editables,
-URLs, paths, other pip options) is an error naming the file and line: a silent
-skip would lock something other than what was asked.
+``--extra-index-url``, ``--pre``, ``--only-binary``, ``--no-binary``, markers, extras
+and specifiers. Anything else (editables, URLs, paths, other pip options) is an error
+naming the file and line: a silent skip would lock something other than what was asked.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ class Inputs:
     constraints: list[RootRequirement] = field(default_factory=list)
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
+    pre: bool = False
+    # ``--only-binary`` / ``--no-binary`` lines, in file order: (option, value, where)
+    formats: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
@@ -150,6 +153,9 @@ def _option(
             f"{where}: editable requirements are not supported: {line}",
             hint="list the project by name and version, or lock its pyproject.toml",
         )
+    if opt == "--pre":
+        inputs.pre = True
+        return
     if value is None:
         raise InputError(f"{where}: `{opt}` needs a value: {line}")
     if opt in ("-r", "--requirement", "-c", "--constraint"):
@@ -160,17 +166,38 @@ def _option(
         inputs.index_url = value
     elif opt == "--extra-index-url":
         inputs.extra_index_urls.append(value)
+    elif opt in ("--only-binary", "--no-binary"):
+        inputs.formats.append((opt, value, where))
     else:
         raise InputError(
             f"{where}: unsupported option `{opt}`: {line}",
-            hint="symres reads requirements, -r, -c, --index-url and --extra-index-url",
+            hint="symres reads requirements, -r, -c, --index-url, --extra-index-url, --pre, "
+            "--only-binary and --no-binary",
         )
+
+
+_OPERATORS = frozenset({"==", "!=", "<=", ">=", "<", ">", "~=", "==="})
+_OPERATOR_RUN = re.compile(r"[<>=!~]+")
+
+
+def _bad_operator(line: str) -> str | None:
+    """The first run of comparison characters in the specifier that is not an operator."""
+    spec = line.split(";", 1)[0]
+    for m in _OPERATOR_RUN.finditer(spec):
+        if m.group() not in _OPERATORS:
+            return m.group()
+    return None
 
 
 def _parse_requirement(line: str, where: str) -> Requirement:
     try:
         req = Requirement(line)
     except InvalidRequirement as exc:
+        if (op := _bad_operator(line)) is not None:
+            raise InputError(
+                f"{where}: `{op}` is not a version operator: {line}",
+                hint="use one of `==`, `!=`, `>=`, `<=`, `>`, `<`, `~=`, `===` (e.g. `flask>=2.0`)",
+            ) from None
         looks_like_url = (
             "://" in line or line.startswith((".", "/")) or line.endswith((".whl", ".tar.gz"))
         )

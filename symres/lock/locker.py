@@ -17,14 +17,15 @@ from packaging.version import Version
 from symres.errors import InputError
 from symres.index.client import IndexClient
 from symres.index.config import IndexConfig, IndexOptions
+from symres.index.formats import FormatControl
 from symres.index.pages import DistFile
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.lockfile import read_pylock_pins, read_requirements_pins
 from symres.lock.pylock import render_pylock
 from symres.lock.txt import Header, render_requirements
 from symres.resolve.finder import Finder
-from symres.resolve.model import Candidate, Release, Requirement
-from symres.resolve.run import LockedPackage, Resolution, resolve
+from symres.resolve.model import Candidate, Requirement
+from symres.resolve.run import Counts, LockedPackage, Resolution, resolve
 from symres.resolve.symbolic import Break, Narrowing, SymbolSession, find_breaks
 from symres.session import open_finder
 from symres.target import Target, make_target
@@ -53,6 +54,8 @@ class LockOptions:
     lazy: Literal["enforce", "warn"] = "warn"
     ignore_symbols: tuple[str, ...] = ()
     src: tuple[Path, ...] = ()
+    pre: bool = False
+    formats: tuple[tuple[str, str], ...] = ()  # --only-binary / --no-binary, in order
 
     def output_path(self) -> Path:
         if self.output is not None:
@@ -71,6 +74,9 @@ class LockOptions:
             words += ["--platform", self.platform]
         for extra in self.extras:
             words += ["--extra", extra]
+        if self.pre:
+            words.append("--pre")
+        words += [f"{option}={value}" for option, value in self.formats]
         if self.output is not None:
             words += [f"--output-file={self.output}"]
         words += [str(s) for s in self.sources]
@@ -170,7 +176,7 @@ def _constraints(
 
 def ensure_hashes(client: IndexClient, packages: list[LockedPackage]) -> list[LockedPackage]:
     """Fill in sha256 for files the index lists without one (downloads them, cached)."""
-    missing = [f for p in packages for f in p.release.files if not f.sha256]
+    missing = [f for p in packages for f in p.release.hashed if not f.sha256]
     if not missing:
         return packages
 
@@ -184,11 +190,19 @@ def ensure_hashes(client: IndexClient, packages: list[LockedPackage]) -> list[Lo
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         hashes = dict(pool.map(digest, missing))
-    out = []
-    for p in packages:
-        files = tuple(replace(f, sha256=f.sha256 or hashes[f.url]) for f in p.release.files)
-        out.append(replace(p, release=Release(p.name, p.version, files, p.release.yanked)))
-    return out
+
+    def fill(files: tuple[DistFile, ...]) -> tuple[DistFile, ...]:
+        return tuple(replace(f, sha256=f.sha256 or hashes[f.url]) for f in files)
+
+    return [
+        replace(
+            p,
+            release=replace(
+                p.release, files=fill(p.release.files), everything=fill(p.release.everything)
+            ),
+        )
+        for p in packages
+    ]
 
 
 def lock(
@@ -209,7 +223,15 @@ def lock(
         refresh=refresh,
         cache_dir=options.cache_dir,
     )
-    with open_finder(target, index_options, http) as finder:
+    formats = FormatControl()
+    for option, value in options.formats:
+        formats.add(option, value)  # type: ignore[arg-type]
+    for option, value, where in inputs.formats:
+        try:
+            formats.add(option, value)  # type: ignore[arg-type]
+        except InputError as err:
+            raise InputError(f"{where}: {err.message}", hint=err.hint) from None
+    with open_finder(target, index_options, http, formats=formats) as finder:
         finder.on_event = progress.on_event
         client = finder.client
         index = client.config
@@ -229,6 +251,7 @@ def lock(
         narrowings: list[Narrowing] = []
         breaks: list[Break] = []
         unknown = 0
+        counts, resolutions = Counts(), 0
         for _ in range(MAX_ROUNDS):
             merged = {
                 n: [*constraints.get(n, ()), *always.get(n, ())] for n in {*constraints, *always}
@@ -242,7 +265,11 @@ def lock(
                 preferred=preferred,
                 learned=learned,
                 on_pin=progress.on_pin,
+                pre=options.pre or inputs.pre,
             )
+            resolutions += 1
+            for key, value in vars(resolution.counts).items():
+                setattr(counts, key, getattr(counts, key) + value)
             if symbols is None:
                 break
             progress.on_event("symbols", "checking")
@@ -259,7 +286,11 @@ def lock(
             for n in fresh:
                 progress.on_event("narrowed", f"{n.target}{n.specifier}: {n.why}")
                 narrowings.append(n)
-                req = Requirement(n.target, n.specifier, source=n.source, why=n.why)
+                use = n.brk.use
+                overrule = f"{use.module}:{use.name}" if use.name else use.module
+                req = Requirement(
+                    n.target, n.specifier, source=n.source, why=n.why, overrule=overrule
+                )
                 if n.applies_to is None:
                     always.setdefault(n.target, []).append(req)
                 else:
@@ -273,7 +304,7 @@ def lock(
         # Breaks left standing are annotated only when asked for (`--symbols warn`); under
         # enforce they are the lazy or unreachable ones, reported on stderr and in --json.
         packages = _annotate(packages, narrowings, breaks if options.symbols == "warn" else [])
-        resolution = Resolution(tuple(packages), resolution.dropped)
+        resolution = Resolution(tuple(packages), resolution.dropped, counts=counts)
     command = options.command()
     if options.format == "pylock":
         text = render_pylock(resolution.packages, target, command)
@@ -294,6 +325,10 @@ def lock(
         "bytes": client.stats.bytes,
         "pages_fetched": client.stats.pages_fetched,
         "pages_from_cache": client.stats.pages_from_cache,
+        "resolutions": resolutions,
+        "resolver_rounds": counts.rounds,
+        "backtracks": counts.backtracks,
+        "rejected_candidates": counts.rejected,
         "releases_mined": mined[0],
         "verdicts_computed": mined[1],
     }

@@ -40,6 +40,8 @@ def target_marker(target: Target) -> Marker:
 def build_pylock(packages: Sequence[LockedPackage], target: Target, command: str) -> Pylock:
     out = []
     for pkg in packages:
+        kinds = {f.kind for f in pkg.release.files}  # what the file-kind policy allows
+        files = [f for f in pkg.release.hashed if f.kind in kinds]
         wheels = [
             PackageWheel(
                 name=f.filename,
@@ -48,10 +50,10 @@ def build_pylock(packages: Sequence[LockedPackage], target: Target, command: str
                 upload_time=_time(f.upload_time),
                 hashes=_hashes(f),
             )
-            for f in pkg.release.files
+            for f in files
             if f.kind == "wheel"
         ]
-        sdists = [f for f in pkg.release.files if f.kind == "sdist"]
+        sdists = [f for f in files if f.kind == "sdist"]
         sdist = None
         if sdists:
             f = sdists[0]

@@ -1,5 +1,6 @@
 """requirements.txt in the layout pip-compile writes: header, ``name==version \\``, one
-``--hash`` line per file usable on the target, and ``# via`` annotations."""
+``--hash`` line per file of the locked version (an installer elsewhere may pick any of
+them), and ``# via`` annotations."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def render_requirements(packages: Sequence[LockedPackage], header: Header) -> st
     lines += [f"--extra-index-url {u}" for u in header.extra_index_urls]
     lines.append("")
     for pkg in packages:
-        hashes = sorted({f.sha256 for f in pkg.release.files if f.sha256})
+        hashes = sorted({f.sha256 for f in pkg.release.hashed if f.sha256})
         pin = f"{pkg.name}=={pkg.version}"
         if hashes:
             lines.append(pin + " \\")

@@ -1,14 +1,38 @@
-"""Explaining why no solution exists: one readable chain per clashing requirement."""
+"""Explaining why no solution exists: the real cause in one line, then the chains.
+
+When no release of a project can be used, the message names why for the releases the
+requirements allow — a Requires-Python that excludes the target, a yanked release, no
+file for the target's tags, a file-kind policy, unreadable metadata (a failed sdist
+build), a pre-release, or a symbol break — with a hint for that cause. When releases
+exist but the requirements on a project clash, each clashing requirement is shown with
+the chain that brought it in.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from packaging.utils import NormalizedName
+from packaging.version import Version
 
 from symres.errors import NoSolution
-from symres.resolve.model import PYTHON, Requirement
+from symres.resolve.model import Exclusion, Requirement
+from symres.resolve.provider import Provider
+
+HINTS = {
+    "python": "lock for a `--python-version` those releases support, or allow older releases "
+    "of `{name}`",
+    "yanked": "a yanked release is used only when pinned with `==`; pin it, or allow another "
+    "release of `{name}`",
+    "tags": "lock for a target those files support (`--platform`, `--python-version`), or "
+    "allow another release of `{name}`",
+    "format": "let `{name}` be installed from the files it has (`--only-binary`, `--no-binary`)",
+    "prerelease": "allow pre-releases with `--pre`, or name one in the specifier (`{name}>=X.YbN`)",
+    "symbols": "allow another release of `{name}`, or overrule the check with "
+    "`--ignore-symbol {overrule}`",
+    "metadata": "pin a release of `{name}` that ships a wheel for the target, or fix its build",
+}
 
 
 def _step(req: Requirement) -> str:
@@ -33,36 +57,111 @@ def _chain(req: Requirement, introduced_by: Mapping[NormalizedName, Requirement]
     return list(reversed(steps))
 
 
-def no_solution(
-    causes: Collection[Any],
-    introduced_by: Mapping[NormalizedName, Requirement],
-    python_version: str,
-    newest: Mapping[str, str | None],
-) -> NoSolution:
+def why_not(
+    provider: Provider, name: NormalizedName, reqs: Sequence[Requirement]
+) -> list[tuple[Version, Exclusion]]:
+    """For each version on the index that *reqs* allow, newest first, why it is not a
+    candidate; empty when none of them is excluded for a reason of its own."""
+    project = provider.finder.project(name)
+    if project is None:
+        return []
+    constraints = list(provider.constraints.get(name, ()))
+    declared = [r for r in reqs if r.why is None]
+    exact = frozenset().union(*(r.exact for r in declared))
+    every = sorted({*project.releases, *project.excluded}, reverse=True)
+    allowed = [v for v in every if all(r.allows(v) for r in declared)]
+    wants_pre = provider.pre or any(r.specifier.prereleases for r in declared)
+    has_final = any(not v.is_prerelease for v in allowed if v in project.releases)
+    out: list[tuple[Version, Exclusion]] = []
+    for v in allowed:
+        release = project.releases.get(v)
+        if release is None:
+            out.append((v, project.excluded[v]))
+            continue
+        if release.yanked and v not in exact:
+            why = f" ({release.yanked_reason})" if release.yanked_reason else ""
+            out.append((v, Exclusion("yanked", f"is yanked{why}")))
+            continue
+        if v.is_prerelease and not wants_pre and has_final:
+            out.append((v, Exclusion("prerelease", "is a pre-release")))
+            continue
+        refused = [r for r in (*constraints, *reqs) if r.why and not r.allows(v)]
+        if refused:
+            why = f"is refused by symres: {refused[0].why}"
+            out.append((v, Exclusion("symbols", why, refused[0].overrule)))
+            continue
+        if any(not r.allows(v) for r in constraints):
+            return []  # a constraint file's range: a clash the chains show
+        found = provider.excluded.get((name, v))
+        if found is None:
+            return []  # a usable release: the clash is between requirements, not here
+        out.append((v, found))
+    return out
+
+
+def _summary(name: NormalizedName, reasons: list[tuple[Version, Exclusion]]) -> list[str]:
+    """One line per run of releases with the same reason, newest first (three at most)."""
+    groups: list[tuple[list[Version], Exclusion]] = []
+    for version, exclusion in reasons:
+        if groups and groups[-1][1] == exclusion:
+            groups[-1][0].append(version)
+        else:
+            groups.append(([version], exclusion))
+    lines = []
+    for versions, exclusion in groups[:3]:
+        span = (
+            f"{name} {versions[0]}"
+            if len(versions) == 1
+            else f"{name} {versions[-1]} … {versions[0]} ({len(versions)} releases)"
+        )
+        lines.append(f"{span} {exclusion.reason}")
+    if len(groups) > 3:
+        lines.append(f"… and {sum(len(g[0]) for g in groups[3:])} older releases")
+    return lines
+
+
+def no_solution(causes: Collection[Any], provider: Provider) -> NoSolution:
     """Build the error for resolvelib's ``ResolutionImpossible.causes``."""
-    by_project: dict[str, list[Requirement]] = {}
+    by_project: dict[NormalizedName, list[Requirement]] = {}
     for info in causes:
         by_project.setdefault(info.requirement.name, []).append(info.requirement)
-    details: list[str] = []
     names = sorted(by_project)
+    for name in names:  # a project none of whose allowed releases can be used
+        reqs = list(dict.fromkeys(by_project[name]))
+        declared = [r for r in reqs if r.why is None] or reqs
+        reasons = why_not(provider, name, declared)
+        if not reasons:
+            continue
+        lines = _summary(name, reasons)
+        spec = ", ".join(str(r.specifier) for r in declared if r.specifier) or "any version"
+        err = NoSolution(
+            f"no release of `{name}` matching {spec} can be used: {lines[0]}",
+            hint=HINTS[reasons[0][1].kind].format(
+                name=name, overrule=reasons[0][1].overrule or "MODULE:NAME"
+            ),
+        )
+        chains = ["  " + " → ".join(_chain(r, provider.introduced_by)) for r in reqs]
+        err.details = [*lines[1:], *chains]
+        if reasons[0][1].kind == "metadata":
+            err.exit_code = 2  # the environment failed (a build), not the requirements
+        return err
+    details: list[str] = []
     for name in names:
         reqs = list(dict.fromkeys(by_project[name]))
-        if name == PYTHON:
-            details.append(f"the target is Python {python_version}, but:")
-        elif len(reqs) == 1:
-            latest = newest.get(name)
-            shown = (
-                f" (newest on the index: {latest})"
-                if latest
-                else " (none on the index for this target)"
-            )
+        if len(reqs) == 1:
+            project = provider.finder.project(name)
+            newest = project.newest if project else None
+            shown = f" (newest on the index: {newest})" if newest else " (none on the index)"
             details.append(
                 f"no release of `{name}` matches {reqs[0].specifier or 'any version'}{shown}:"
             )
         else:
             details.append(f"no release of `{name}` satisfies all of:")
         for req in reqs:
-            details.append("  " + " → ".join(_chain(req, introduced_by)))
+            details.append("  " + " → ".join(_chain(req, provider.introduced_by)))
+        for con in provider.constraints.get(name, ()):
+            if con.why is None:
+                details.append(f"  {con.source}: constraint {con}")
     first = names[0] if len(names) == 1 else ", ".join(f"`{n}`" for n in names)
     message = (
         f"no version of `{first}` satisfies the requirements"
@@ -70,10 +169,6 @@ def no_solution(
         else f"the requirements on {first} cannot all be satisfied"
     )
     hint = "relax one of the requirements above, or pin the package that brings it in"
-    if PYTHON in by_project:
-        hint = "lock for another `--python-version`, or pin releases that support this one"
-        if any(r.why for r in by_project[PYTHON]):
-            hint = "the releases above cannot be built here; pin releases that ship wheels"
     if any(r.why for reqs in by_project.values() for r in reqs):
         hint = (
             "a symbol constraint closed the last way out: allow another release of the "

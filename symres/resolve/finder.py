@@ -3,86 +3,153 @@
 It fetches ahead: when the provider learns of a dependency, :meth:`Finder.prefetch`
 starts reading that project's page, and then the metadata of its newest usable
 release, on a thread pool, so a lock of forty projects does not wait on forty round
-trips in a row.
+trips in a row. When the resolver backtracks through a project's releases,
+:meth:`Finder.prefetch_metadata` reads the next few releases' metadata at once.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from symres.errors import MetadataError
 from symres.index.client import IndexClient
+from symres.index.formats import FormatControl
 from symres.index.metadata import CoreMetadata, MetadataFetcher
-from symres.index.pages import DistFile, platform_filter
-from symres.resolve.model import Release
+from symres.index.pages import DistFile, platform_filter, wheel_tag_text
+from symres.resolve.model import Exclusion, Release
 from symres.target import Target
 
 
+@dataclass(frozen=True)
+class Project:
+    """A project on the index, seen from the target: its candidate releases, and every
+    other version the index lists, with why it is not one."""
+
+    name: NormalizedName
+    releases: Mapping[Version, Release]
+    excluded: Mapping[Version, Exclusion] = field(default_factory=dict)
+
+    @property
+    def newest(self) -> Version | None:
+        """The newest version on the index, whether or not it suits the target."""
+        every = [*self.releases, *self.excluded]
+        return max(every) if every else None
+
+
 class Finder:
-    def __init__(self, client: IndexClient, target: Target, *, workers: int = 16) -> None:
+    def __init__(
+        self,
+        client: IndexClient,
+        target: Target,
+        *,
+        formats: FormatControl | None = None,
+        workers: int = 16,
+    ) -> None:
         self.client = client
         self.target = target
-        self.fetcher = MetadataFetcher(client)
+        self.formats = formats or FormatControl()
+        self.fetcher = MetadataFetcher(client, python_version=target.python_version)
         self._rank = target.tag_rank()
         self._wheel_filter = platform_filter(frozenset(t.platform for t in target.tags))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="symres-fetch")
         self._lock = threading.Lock()
-        self._releases: dict[NormalizedName, Future[dict[Version, Release] | None]] = {}
+        self._projects: dict[NormalizedName, Future[Project | None]] = {}
         self._metadata: dict[tuple[NormalizedName, Version], Future[CoreMetadata]] = {}
         self.on_event: Callable[[str, str], None] = lambda kind, what: None
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    # -- releases -------------------------------------------------------------------------
+    # -- projects -------------------------------------------------------------------------
 
-    def _releases_future(self, name: NormalizedName) -> Future[dict[Version, Release] | None]:
+    def _project_future(self, name: NormalizedName) -> Future[Project | None]:
         with self._lock:
-            fut = self._releases.get(name)
+            fut = self._projects.get(name)
             if fut is None:
-                fut = self._pool.submit(self._load_releases, name)
-                self._releases[name] = fut
+                fut = self._pool.submit(self._load_project, name)
+                self._projects[name] = fut
             return fut
 
-    def releases(self, name: NormalizedName) -> dict[Version, Release] | None:
-        """Usable releases of *name* for the target, or None when no index knows it."""
-        return self._releases_future(name).result()
+    def project(self, name: NormalizedName) -> Project | None:
+        """*name* as the index lists it for the target, or None when no index knows it."""
+        return self._project_future(name).result()
 
-    def _load_releases(self, name: NormalizedName) -> dict[Version, Release] | None:
-        files = self.client.project_files(name, self._wheel_filter)
+    def releases(self, name: NormalizedName) -> Mapping[Version, Release] | None:
+        """Candidate releases of *name* for the target, or None when no index knows it."""
+        project = self.project(name)
+        return None if project is None else project.releases
+
+    def _load_project(self, name: NormalizedName) -> Project | None:
         self.on_event("page", name)
+        files = self.client.project_files(name, self._wheel_filter)
         if files is None:
             return None
         by_version: dict[Version, list[DistFile]] = {}
         for f in files:
-            if not self._usable(f):
-                continue
             by_version.setdefault(f.version, []).append(f)
-        out = {}
+        allowed = self.formats.allowed(name)
+        releases: dict[Version, Release] = {}
+        excluded: dict[Version, Exclusion] = {}
         for version, group in by_version.items():
-            group.sort(key=self._file_order)
-            yanked = all(f.yanked for f in group)
-            kept = tuple(f for f in group if yanked or not f.yanked)
-            out[version] = Release(name, version, kept, yanked=yanked)
-        return out
+            usable = [f for f in group if f.kind in allowed and self._fits(f)]
+            if not usable:
+                excluded[version] = self._why_unusable(name, group, allowed)
+                continue
+            usable.sort(key=self._file_order)
+            yanked = all(f.yanked for f in usable)
+            kept = tuple(f for f in usable if yanked or not f.yanked)
+            reason = next((f.yanked_reason for f in kept if f.yanked_reason), None)
+            releases[version] = Release(
+                name, version, kept, yanked=yanked, yanked_reason=reason, everything=tuple(group)
+            )
+        return Project(name, releases, excluded)
 
-    def _usable(self, f: DistFile) -> bool:
-        if f.kind == "wheel" and not any(t in self._rank for t in f.tags):
-            return False
-        if f.requires_python:
-            try:
-                spec = SpecifierSet(f.requires_python)
-            except InvalidSpecifier:
-                return True  # pip ignores a malformed Requires-Python too
-            if not spec.contains(self.target.python_full, prereleases=True):
-                return False
-        return True
+    def _fits(self, f: DistFile) -> bool:
+        return (f.kind == "sdist" or any(t in self._rank for t in f.tags)) and self._python_ok(f)
+
+    def _python_ok(self, f: DistFile) -> bool:
+        if not f.requires_python:
+            return True
+        try:
+            spec = SpecifierSet(f.requires_python)
+        except InvalidSpecifier:
+            return True  # pip ignores a malformed Requires-Python too
+        return spec.contains(self.target.python_full, prereleases=True)
+
+    def _why_unusable(
+        self, name: NormalizedName, group: list[DistFile], allowed: frozenset[str]
+    ) -> Exclusion:
+        on_tags = [f for f in group if f.kind == "sdist" or any(t in self._rank for t in f.tags)]
+        if on_tags and not any(self._python_ok(f) for f in on_tags):
+            spec = next(f.requires_python for f in on_tags if f.requires_python)
+            return Exclusion(
+                "python", f"needs Python {spec} (the target is {self.target.python_full})"
+            )
+        kinds = {f.kind for f in group}
+        if "wheel" not in allowed and kinds == {"wheel"}:
+            return Exclusion(
+                "format", f"has only wheels, and `--no-binary` refuses wheels of `{name}`"
+            )
+        if "sdist" not in allowed and (kinds == {"sdist"} or not on_tags):
+            has = "only an sdist" if kinds == {"sdist"} else "no wheel for this target"
+            return Exclusion(
+                "format",
+                f"has {has}, and `--only-binary` refuses to build `{name}` from source",
+            )
+        tags = sorted({wheel_tag_text(f.filename) for f in group if f.kind == "wheel"})
+        shown = ", ".join(tags[:4]) + (f" and {len(tags) - 4} more" if len(tags) > 4 else "")
+        return Exclusion(
+            "tags",
+            f"has no wheel for {self.target.describe()} (its wheels: {shown}) and no sdist",
+        )
 
     def _file_order(self, f: DistFile) -> tuple[int, str]:
         if f.kind == "sdist":
@@ -104,30 +171,48 @@ class Finder:
             return fut
 
     def _load_metadata(self, release: Release) -> CoreMetadata:
-        # Metadata is the same for every file of a release; the best wheel is the cheapest.
-        source = release.wheels[0] if release.wheels else release.files[0]
-        meta = self.fetcher.fetch(source)
+        # Metadata is the same for every file of a release (as uv and pip assume): the
+        # best file for the target is the cheapest; when that is an sdist, a wheel built
+        # for another target gives it without running the sdist's build backend.
         self.on_event("metadata", f"{release.name} {release.version}")
-        return meta
+        best = release.files[0]
+        if best.kind == "sdist":
+            for wheel in self._foreign_wheels(release):
+                try:
+                    return self.fetcher.fetch(wheel)
+                except MetadataError:
+                    break  # a broken wheel: the sdist is the authority
+        return self.fetcher.fetch(best, on_build=self.on_event)
+
+    def _foreign_wheels(self, release: Release) -> list[DistFile]:
+        """Wheels of the release for other targets, those for the target's Python first."""
+        py = f"{self.target.python[0]}{self.target.python[1]}"
+        wheels = [f for f in release.everything if f.kind == "wheel" and not f.yanked]
+        return sorted(wheels, key=lambda f: (py not in wheel_tag_text(f.filename), f.filename))
+
+    def prefetch_metadata(self, releases: Iterable[Release]) -> None:
+        """Start reading these releases' metadata in the background."""
+        for release in releases:
+            try:
+                self._metadata_future(release)
+            except RuntimeError:  # pool shut down
+                return
 
     # -- fetching ahead -------------------------------------------------------------------
 
     def prefetch(self, wants: Iterable[tuple[NormalizedName, SpecifierSet]]) -> None:
         """Start reading pages, then the newest matching release's metadata, in the background."""
         for name, specifier in wants:
-            fut = self._releases_future(name)
+            fut = self._project_future(name)
             fut.add_done_callback(functools.partial(self._prefetch_best, specifier=specifier))
 
-    def _prefetch_best(
-        self, fut: Future[dict[Version, Release] | None], specifier: SpecifierSet
-    ) -> None:
+    def _prefetch_best(self, fut: Future[Project | None], specifier: SpecifierSet) -> None:
         if fut.cancelled() or fut.exception() is not None:
             return
-        releases = fut.result()
-        if not releases:
+        project = fut.result()
+        if not project or not project.releases:
             return
-        for version in sorted(specifier.filter(releases), reverse=True)[:1]:
-            try:
-                self._metadata_future(releases[version])
-            except RuntimeError:  # pool shut down
-                return
+        releases = project.releases
+        wanted = [v for v in specifier.filter(releases) if not releases[v].yanked]
+        if wanted:
+            self.prefetch_metadata([releases[max(wanted)]])

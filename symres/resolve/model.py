@@ -1,21 +1,22 @@
 """The resolver's vocabulary (resolvelib's glossary): requirements and candidates.
 
 An *identifier* is a project name, with extras in brackets when a requirement asks
-for some (``uvicorn[standard]``); the virtual project ``python`` stands for the
-target interpreter, so that ``Requires-Python`` is a requirement like any other.
+for some (``uvicorn[standard]``). The target Python is fixed: ``Requires-Python`` is a
+filter on candidates (an :class:`Exclusion` says why a version is not one), never a
+requirement the resolver could backtrack over.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from typing import Literal
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.index.pages import DistFile
-
-PYTHON = "python"
 
 
 def identifier_of(name: NormalizedName | str, extras: frozenset[str] = frozenset()) -> str:
@@ -32,10 +33,27 @@ class Requirement:
     extras: frozenset[str] = frozenset()
     source: str = ""
     why: str | None = None
+    overrule: str | None = None  # the `--ignore-symbol` value that lifts a symbol narrowing
 
     @property
     def identifier(self) -> str:
         return identifier_of(self.name, self.extras)
+
+    @functools.cached_property
+    def exact(self) -> frozenset[Version]:
+        """The versions ``==`` / ``===`` name (no wildcards)."""
+        return frozenset(
+            Version(s.version)
+            for s in self.specifier
+            if s.operator in ("==", "===") and "*" not in s.version
+        )
+
+    @functools.cached_property
+    def upper_bounded(self) -> bool:
+        return any(
+            s.operator in ("<", "<=", "~=") or (s.operator == "==" and "*" in s.version)
+            for s in self.specifier
+        )
 
     def allows(self, version: Version) -> bool:
         """Whether *version* is in range; whether pre-releases are wanted at all is the
@@ -49,16 +67,40 @@ class Requirement:
 
 @dataclass(frozen=True)
 class Release:
-    """A version of a project with the files usable on the target."""
+    """A version of a project: the files usable on the target (best first), and every file
+    of that version on the index (what a lock hashes: installers elsewhere may pick any)."""
 
     name: NormalizedName
     version: Version
     files: tuple[DistFile, ...]
     yanked: bool = False
+    yanked_reason: str | None = None
+    everything: tuple[DistFile, ...] = ()
 
     @property
     def wheels(self) -> tuple[DistFile, ...]:
         return tuple(f for f in self.files if f.kind == "wheel")
+
+    @property
+    def hashed(self) -> tuple[DistFile, ...]:
+        """The files a lock lists: every file of the version, usable ones first."""
+        if not self.everything:
+            return self.files
+        usable = {f.filename for f in self.files}
+        return (*self.files, *(f for f in self.everything if f.filename not in usable))
+
+
+ExclusionKind = Literal["python", "tags", "format", "metadata", "yanked", "prerelease", "symbols"]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Why a version on the index is not a candidate: ``reason`` completes a sentence that
+    starts with the release (``flask 1.0.2 needs Python <3.10``)."""
+
+    kind: ExclusionKind
+    reason: str
+    overrule: str | None = None  # for a symbol break: the `--ignore-symbol` that lifts it
 
 
 @dataclass(frozen=True)

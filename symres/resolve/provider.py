@@ -1,8 +1,14 @@
-"""The resolvelib provider: policy only. Everything that needs IO is asked of the finder."""
+"""The resolvelib provider: policy only. Everything that needs IO is asked of the finder.
+
+Candidates are offered lazily, newest first: a release is a candidate only once its
+metadata is read and admits the target Python, so the resolver never backtracks over
+``Requires-Python`` — a release that excludes the target, or whose metadata cannot be
+read, is simply not offered (:attr:`Provider.excluded` keeps the reason for messages).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from packaging.requirements import Requirement as PackagingRequirement
@@ -13,9 +19,10 @@ from resolvelib import AbstractProvider
 
 from symres.errors import InputError, MetadataError
 from symres.resolve.finder import Finder
-from symres.resolve.model import PYTHON, Candidate, Requirement
+from symres.resolve.model import Candidate, Exclusion, Release, Requirement
 
-Preference = tuple[bool, bool, bool, bool, str]
+Preference = tuple[bool, bool, bool, str]
+AHEAD = 8  # releases whose metadata is read at once when backtracking through a project
 
 
 def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
@@ -28,7 +35,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     """Newest first, a kept pin before anything else, pre-releases only when asked for.
 
     *constraints* narrow a project without requiring it (``-c`` files, learned
-    constraints); *preferred* are the pins of the existing lock to keep.
+    constraints); *preferred* are the pins of the existing lock to keep; *pre* allows
+    pre-releases of every project (``--pre``).
     """
 
     def __init__(
@@ -39,24 +47,42 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         constraints: Mapping[NormalizedName, Sequence[Requirement]] | None = None,
         preferred: Mapping[NormalizedName, Version] | None = None,
         learned: Mapping[tuple[NormalizedName, Version], Sequence[Requirement]] | None = None,
+        pre: bool = False,
     ) -> None:
         self.finder = finder
         self.env = finder.target.env
         self.root_names = frozenset(root_names)
-        self.root_pins: dict[NormalizedName, set[Version]] = {}
         self.constraints = dict(constraints or {})
         self.preferred = dict(preferred or {})
+        self.pre = pre
         # Symbol constraints: requirements a consumer release has beyond its metadata.
         self.learned = dict(learned or {})
-        self.python = Candidate(NormalizedName(PYTHON), Version(finder.target.python_full))
-        # For explanations: the first requirement that brought each project in.
+        # For explanations: the first requirement that brought each project in, and why
+        # releases were not offered once their metadata was read.
         self.introduced_by: dict[NormalizedName, Requirement] = {}
+        self.excluded: dict[tuple[NormalizedName, Version], Exclusion] = {}
         self.dropped: list[str] = []  # dependencies symres cannot follow (direct URLs)
-        # find_matches runs again at every step; a specifier's versions are computed once.
         self._allowed: dict[tuple[NormalizedName, SpecifierSet], frozenset[Version]] = {}
+        self._releases: dict[NormalizedName, Mapping[Version, Release]] = {}
 
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
         return requirement_or_candidate.identifier
+
+    # -- which project next ---------------------------------------------------------------
+
+    def narrow_requirement_selection(
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[Any]],
+        backtrack_causes: Sequence[Any],
+    ) -> Iterable[str]:
+        """The one identifier :meth:`get_preference` would pick, found in one pass (the
+        resolver otherwise asks for a preference of every unpinned project every round)."""
+        causes = _cause_names(backtrack_causes)
+        best = min(identifiers, key=lambda i: self._preference(i, information, causes))
+        return [best]
 
     def get_preference(
         self,
@@ -66,116 +92,109 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         information: Mapping[str, Iterator[Any]],
         backtrack_causes: Sequence[Any],
     ) -> Preference:
-        infos = list(information[identifier])
-        pinned = any(
-            spec.operator in ("==", "===") and "*" not in spec.version
-            for info in infos
-            for spec in info.requirement.specifier
-        )
-        upper_bounded = any(
-            spec.operator in ("<", "<=", "~=") or (spec.operator == "==" and "*" in spec.version)
-            for info in infos
-            for spec in info.requirement.specifier
-        )
-        causes = {c.requirement.identifier for c in backtrack_causes} | {
-            c.parent.identifier for c in backtrack_causes if c.parent is not None
-        }
+        return self._preference(identifier, information, _cause_names(backtrack_causes))
+
+    def _preference(
+        self, identifier: str, information: Mapping[str, Iterator[Any]], causes: frozenset[str]
+    ) -> Preference:
         # pip's order, which keeps the classic traps (boto3 / botocore / aiobotocore) short:
         # what a conflict is about first, then pins, then upper-bounded ranges.
-        return (
-            identifier != PYTHON,
-            identifier not in causes,
-            not pinned,
-            not upper_bounded,
-            identifier,
-        )
+        pinned = upper = False
+        for info in information[identifier]:
+            req = info.requirement
+            pinned = pinned or bool(req.exact)
+            upper = upper or req.upper_bounded
+        return (identifier not in causes, not pinned, not upper, identifier)
+
+    # -- candidates -----------------------------------------------------------------------
+
+    def releases(self, name: NormalizedName) -> Mapping[Version, Release]:
+        found = self._releases.get(name)
+        if found is None:
+            found = self.finder.releases(name) or {}
+            self._releases[name] = found
+        return found
 
     def find_matches(
         self,
         identifier: str,
         requirements: Mapping[str, Iterator[Requirement]],
         incompatibilities: Mapping[str, Iterator[Candidate]],
-    ) -> list[Candidate]:
-        reqs = list(requirements[identifier])
-        if identifier == PYTHON:
-            ok = all(r.allows(self.python.version) for r in reqs)
-            return [self.python] if ok else []
+    ) -> Callable[[], Iterator[Candidate]]:
         name, extras = split_identifier(identifier)
-        releases = self.finder.releases(name)
-        if releases is None:
+        reqs = list(requirements[identifier])
+        if self.finder.releases(name) is None:
             if name in self.root_names:
                 raise InputError(
                     f"no index knows a project named `{name}`",
                     hint="check the spelling, or the index (`--index-url`, `PIP_INDEX_URL`)",
                 )
-            return []
+            return lambda: iter(())
+        releases = self.releases(name)
         reqs += self.constraints.get(name, ())
         bad = {c.version for c in incompatibilities[identifier]}
-        exact = {
-            Version(spec.version)
-            for r in reqs
-            for spec in r.specifier
-            if spec.operator in ("==", "===") and "*" not in spec.version
-        }
-        allowed = sorted(
-            (self._allowed_versions(name, r.specifier, releases) for r in reqs), key=len
-        )
+        exact = frozenset().union(*(r.exact for r in reqs))
+        allowed = sorted((self.allowed_versions(name, r.specifier) for r in reqs), key=len)
         pool = allowed[0].intersection(*allowed[1:]) if allowed else frozenset(releases)
-        versions = [v for v in pool if v not in bad and (not releases[v].yanked or v in exact)]
-        if not any(r.specifier.prereleases for r in reqs):
+        versions = [v for v in pool if not releases[v].yanked or v in exact]
+        if not self.pre and not any(r.specifier.prereleases for r in reqs):
             finals = [v for v in versions if not v.is_prerelease]
-            versions = finals or versions
-        versions.sort(reverse=True)
+            versions = finals or versions  # pre-releases when nothing else matches (pip)
+        versions = sorted((v for v in versions if v not in bad), reverse=True)
         keep = self.preferred.get(name)
         if keep is not None and keep in versions:
             versions.remove(keep)
             versions.insert(0, keep)
-        return [Candidate(name, v, extras, releases[v]) for v in versions]
+        ordered = [releases[v] for v in versions]
+        return lambda: self._viable(ordered, extras)
 
-    def _allowed_versions(
-        self, name: NormalizedName, specifier: SpecifierSet, releases: Mapping[Version, object]
-    ) -> frozenset[Version]:
+    def _viable(self, ordered: list[Release], extras: frozenset[str]) -> Iterator[Candidate]:
+        """The candidates among *ordered* whose metadata admits the target."""
+        for i, release in enumerate(ordered):
+            if i:  # the resolver wants more than the first: it is backtracking here
+                self.finder.prefetch_metadata(ordered[i : i + AHEAD])
+            if self.exclusion(release) is None:
+                yield Candidate(release.name, release.version, extras, release)
+
+    def exclusion(self, release: Release) -> Exclusion | None:
+        """Why the release is not a candidate once its metadata is read, or None."""
+        key = (release.name, release.version)
+        if key in self.excluded:
+            return self.excluded[key]
+        try:
+            meta = self.finder.metadata(release)
+        except MetadataError as err:
+            # An old sdist that no longer builds: not a candidate, as if it did not exist.
+            self.excluded[key] = Exclusion("metadata", f"is unusable — {err.message}")
+            self.dropped.append(f"skipped {release.name} {release.version}: {err.message}")
+            return self.excluded[key]
+        rp = meta.requires_python
+        if rp is not None and not rp.contains(self.finder.target.python_full, prereleases=True):
+            self.excluded[key] = Exclusion(
+                "python", f"needs Python {rp} (the target is {self.finder.target.python_full})"
+            )
+            return self.excluded[key]
+        return None
+
+    def allowed_versions(self, name: NormalizedName, specifier: SpecifierSet) -> frozenset[Version]:
         key = (name, specifier)
         found = self._allowed.get(key)
         if found is None:
-            found = frozenset(specifier.filter(releases, prereleases=True))
+            found = frozenset(specifier.filter(self.releases(name), prereleases=True))
             self._allowed[key] = found
         return found
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
-        if candidate.release is None:  # the target Python
-            return requirement.allows(candidate.version)
-        releases = self.finder.releases(candidate.name) or {}
-        return candidate.version in self._allowed_versions(
-            candidate.name, requirement.specifier, releases
-        )
+        return candidate.version in self.allowed_versions(candidate.name, requirement.specifier)
+
+    # -- dependencies ---------------------------------------------------------------------
 
     def get_dependencies(self, candidate: Candidate) -> list[Requirement]:
-        if candidate.name == PYTHON or candidate.release is None:
-            return []
+        assert candidate.release is not None
         source = f"{candidate.name} {candidate.version}"
-        try:
-            meta = self.finder.metadata(candidate.release)
-        except MetadataError as err:
-            if (
-                candidate.name in self.root_names
-                and len(self.root_pins.get(candidate.name, ())) == 1
-            ):
-                raise  # the user asked for exactly this release
-            # An old sdist that no longer builds: skip the release, as if it did not exist.
-            self.dropped.append(f"skipped {source}: {err.message}")
-            return [
-                Requirement(
-                    NormalizedName(PYTHON),
-                    SpecifierSet("<0"),
-                    source=source,
-                    why=f"its metadata cannot be read ({err.message})",
-                )
-            ]
-        deps: list[Requirement] = []
-        if meta.requires_python is not None:
-            deps.append(Requirement(NormalizedName(PYTHON), meta.requires_python, source=source))
+        meta = self.finder.metadata(candidate.release)  # read when it was offered
         base_env = {**self.env, "extra": ""}
+        deps: list[Requirement] = []
         if candidate.extras:
             deps.append(
                 Requirement(candidate.name, SpecifierSet(f"=={candidate.version}"), source=source)
@@ -199,7 +218,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
                 self.introduced_by.setdefault(dep.name, dep)
         if not candidate.extras:
             deps += self.learned.get((candidate.name, candidate.version), ())
-        self.finder.prefetch((d.name, d.specifier) for d in deps if d.name != PYTHON)
+        self.finder.prefetch((d.name, d.specifier) for d in deps)
         return deps
 
     def _requirement(self, r: PackagingRequirement, source: str) -> Requirement | None:
@@ -212,3 +231,9 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             frozenset(canonicalize_name(e) for e in r.extras),
             source=source,
         )
+
+
+def _cause_names(backtrack_causes: Sequence[Any]) -> frozenset[str]:
+    return frozenset(c.requirement.identifier for c in backtrack_causes) | {
+        c.parent.identifier for c in backtrack_causes if c.parent is not None
+    }

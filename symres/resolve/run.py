@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -12,7 +13,7 @@ from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Re
 from symres.errors import NoSolution
 from symres.resolve.explain import no_solution
 from symres.resolve.finder import Finder
-from symres.resolve.model import PYTHON, Candidate, Release, Requirement
+from symres.resolve.model import Candidate, Release, Requirement
 from symres.resolve.provider import Provider, split_identifier
 
 
@@ -25,6 +26,16 @@ class LockedPackage:
     notes: tuple[str, ...] = ()  # why symbols narrowed it (`# symres:` lines)
 
 
+@dataclass
+class Counts:
+    """What the resolver did (resolvelib's reporter events): a measure of backtracking."""
+
+    rounds: int = 0
+    pins: int = 0
+    rejected: int = 0  # candidates whose dependencies clashed with what was pinned
+    backtracks: int = 0  # conflicts that sent the resolver back
+
+
 @dataclass(frozen=True)
 class Resolution:
     packages: tuple[LockedPackage, ...]
@@ -33,14 +44,26 @@ class Resolution:
     requirements: dict[NormalizedName, tuple[Requirement, ...]] = field(
         default_factory=dict, compare=False
     )
+    counts: Counts = field(default_factory=Counts, compare=False)
 
 
 class _Reporter(BaseReporter):  # type: ignore[type-arg]
     def __init__(self, on_pin: Callable[[Candidate], None]) -> None:
         self.on_pin = on_pin
+        self.counts = Counts()
+
+    def starting_round(self, index: int) -> None:
+        self.counts.rounds += 1
 
     def pinning(self, candidate: Candidate) -> None:
+        self.counts.pins += 1
         self.on_pin(candidate)
+
+    def rejecting_candidate(self, criterion: Any, candidate: Candidate) -> None:
+        self.counts.rejected += 1
+
+    def resolving_conflicts(self, causes: Any) -> None:
+        self.counts.backtracks += 1
 
 
 def resolve(
@@ -53,6 +76,7 @@ def resolve(
     preferred: Mapping[NormalizedName, Version] | None = None,
     learned: Mapping[tuple[NormalizedName, Version], Sequence[Requirement]] | None = None,
     on_pin: Callable[[Candidate], None] = lambda c: None,
+    pre: bool = False,
     max_rounds: int = 200_000,
 ) -> Resolution:
     """Resolve *roots* for the finder's target. ``root_origins`` maps an identifier to the
@@ -63,29 +87,17 @@ def resolve(
         constraints=constraints,
         preferred=preferred,
         learned=learned,
+        pre=pre,
     )
     for root in roots:
         provider.introduced_by.setdefault(root.name, root)
-        exact = {
-            Version(s.version)
-            for s in root.specifier
-            if s.operator in ("==", "===") and "*" not in s.version
-        }
-        if exact:
-            provider.root_pins.setdefault(root.name, set()).update(exact)
     finder.prefetch((r.name, r.specifier) for r in roots)
-    resolver: Resolver = Resolver(provider, _Reporter(on_pin))  # type: ignore[type-arg]
+    reporter = _Reporter(on_pin)
+    resolver: Resolver = Resolver(provider, reporter)  # type: ignore[type-arg]
     try:
         result = resolver.resolve(roots, max_rounds=max_rounds)
     except ResolutionImpossible as exc:
-        newest = {}
-        for info in exc.causes:
-            name = info.requirement.name
-            releases = finder.releases(name) if name != PYTHON else None
-            newest[name] = str(max(releases)) if releases else None
-        raise no_solution(
-            exc.causes, provider.introduced_by, finder.target.python_version, newest
-        ) from None
+        raise no_solution(exc.causes, provider) from None
     except ResolutionTooDeep:
         raise NoSolution(
             f"gave up after {max_rounds} resolution rounds",
@@ -94,8 +106,6 @@ def resolve(
 
     via: dict[NormalizedName, set[str]] = {}
     for identifier in result.mapping:
-        if identifier == PYTHON:
-            continue
         name, _ = split_identifier(identifier)
         parents = via.setdefault(name, set())
         for parent in result.graph.iter_parents(identifier):
@@ -103,13 +113,13 @@ def resolve(
                 parents.update(f"-r {o}" for o in root_origins.get(identifier, ()))
                 continue
             parent_name, _ = split_identifier(parent)
-            if parent_name != name and parent_name != PYTHON:
+            if parent_name != name:
                 parents.add(parent_name)
         parents.update(f"-c {o}" for o in (constraint_origins or {}).get(name, ()))
 
     packages = []
     for identifier, candidate in result.mapping.items():
-        if identifier == PYTHON or candidate.extras or candidate.release is None:
+        if candidate.extras or candidate.release is None:
             continue
         packages.append(
             LockedPackage(
@@ -122,12 +132,10 @@ def resolve(
     packages.sort(key=lambda p: p.name)
     requirements: dict[NormalizedName, tuple[Requirement, ...]] = {}
     for identifier, criterion in result.criteria.items():
-        if identifier == PYTHON:
-            continue
         name, _ = split_identifier(identifier)
         reqs = tuple(info.requirement for info in criterion.information)
         requirements[name] = requirements.get(name, ()) + reqs
-    return Resolution(tuple(packages), tuple(provider.dropped), requirements)
+    return Resolution(tuple(packages), tuple(provider.dropped), requirements, reporter.counts)
 
 
 def _via_order(item: str) -> tuple[int, str]:

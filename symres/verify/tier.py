@@ -24,16 +24,14 @@ from packaging.version import Version
 
 from symres.errors import SymresError
 from symres.index.config import IndexOptions, load_index_config
+from symres.index.pythons import Installer, choose_installer, find_interpreter
 from symres.lock.lockfile import LockFile, read_lockfile
 from symres.target import make_target
 from symres.verify import runner
 from symres.verify.env import (
     Environment,
-    Installer,
     InstallFailure,
-    choose_installer,
     existing_environment,
-    find_interpreter,
     install,
     mark_ready,
     verify_environment,
@@ -304,7 +302,9 @@ def verify(options: VerifyOptions, *, on_event: Event = lambda s: None) -> Verif
         env_cm, python = nullcontext(existing), existing.version
     else:
         python = lock_python(lock, options)
-        interpreter = find_interpreter(python, _python_path(options))
+        interpreter = find_interpreter(
+            python, _python_path(options), why=f", and the lock is for Python {python}"
+        )
         installer = choose_installer(options.installer)
         cache_dir = None if options.index.no_cache else _cache_dir(options)
         env_cm = verify_environment(
