@@ -112,6 +112,20 @@ def _add_verify_options(p: argparse.ArgumentParser, *, for_lock: bool = False) -
         )
 
 
+class _FormatOption(argparse.Action):
+    """``--only-binary`` / ``--no-binary``: kept in order, as pip applies them."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        formats = [*getattr(namespace, self.dest, []), (option_string, values)]
+        setattr(namespace, self.dest, formats)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symres", description="Lock Python dependencies so that the lock imports."
@@ -135,6 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="an optional-dependencies extra of pyproject.toml (repeat)",
     )
+    lock.add_argument(
+        "--pre", action="store_true", help="allow pre-releases of every project (as pip's --pre)"
+    )
+    for option, what in (
+        ("--only-binary", "install these projects from wheels only, never build them"),
+        ("--no-binary", "install these projects from sdists only, never from wheels"),
+    ):
+        lock.add_argument(
+            option,
+            action=_FormatOption,
+            dest="formats",
+            default=[],
+            metavar="NAMES",
+            help=f"{what}: comma-separated names, `:all:` or `:none:` (repeat; as pip)",
+        )
     lock.add_argument("-U", "--upgrade", action="store_true", help="ignore the pins of the output")
     lock.add_argument(
         "-P",
@@ -380,6 +409,7 @@ def _plural(n: int, word: str) -> str:
 
 def _lock(args: argparse.Namespace, console: Console) -> int:
     from symres.lock.locker import LockOptions, Progress, lock  # noqa: PLC0415
+    from symres.progress import LockProgress  # noqa: PLC0415
 
     args.sources = list(_sources(args, required=True))
 
@@ -402,29 +432,13 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
         lazy=args.lazy,
         ignore_symbols=tuple(args.ignore_symbol),
         src=tuple(args.src),
+        pre=args.pre,
+        formats=tuple(args.formats),
     )
     started = time.perf_counter()
     show = console.is_terminal and not args.quiet
-    counts = {"pinned": 0, "page": 0, "metadata": 0}
-    with console.status("Resolving…", spinner="dots") if show else _null() as status:
-
-        def update() -> None:
-            if status is not None:
-                status.update(
-                    f"Resolving… {counts['pinned']} pinned, {counts['page']} projects, "
-                    f"{counts['metadata']} metadata"
-                )
-
-        def on_pin(candidate: Any) -> None:
-            counts["pinned"] += 1
-            update()
-
-        def on_event(kind: str, what: str) -> None:
-            counts[kind] = counts.get(kind, 0) + 1
-            if kind == "narrowed" and args.verbose:
-                console.print(f"learned {what}", markup=False)
-
-        result = lock(options, progress=Progress(on_pin=on_pin, on_event=on_event))
+    with LockProgress(console, show=show, quiet=args.quiet, verbose=args.verbose) as progress:
+        result = lock(options, progress=Progress(on_pin=progress.on_pin(), on_event=progress.event))
     elapsed = time.perf_counter() - started
     output = result.output
     n = len(result.resolution.packages)

@@ -117,6 +117,7 @@ def build_sdist(
     requires_python: str | None = None,
     static: bool = True,
     backend: str | None = None,
+    extras: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
     """An sdist. ``static``: PKG-INFO is Metadata-Version 2.2 with nothing dynamic (PEP 643);
     otherwise metadata needs a build through an in-tree backend with no build requirements
@@ -124,7 +125,12 @@ def build_sdist(
     dist = canonicalize_name(name).replace("-", "_")
     top = f"{dist}-{version}"
     metadata = _metadata(
-        name, version, requires, requires_python, {}, metadata_version="2.2" if static else "2.1"
+        name,
+        version,
+        requires,
+        requires_python,
+        extras or {},
+        metadata_version="2.2" if static else "2.1",
     )
     members = {
         f"{top}/PKG-INFO": metadata,

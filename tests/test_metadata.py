@@ -87,7 +87,12 @@ def test_failing_sdist_build_is_a_clear_error(project: Project, capsys) -> None:
     code, _, err = project.lock("requirements.in", capsys=capsys)
 
     assert code == 2
-    first = err.splitlines()[0]
+    notice, first = err.splitlines()[:2]
+    # package code is about to run: said on stderr, terminal or not
+    assert notice == (
+        "building `broken 1.0` from its sdist to read its metadata "
+        "(this runs the package's build backend)"
+    )
     assert first.startswith("error: no release of `broken` matching ==1.0 can be used: ")
     # the backend's own last error line, and what the isolated build had installed
     assert "broken-1.0.tar.gz: metadata build failed in `prepare_metadata_for_build_wheel`" in first

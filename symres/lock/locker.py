@@ -174,7 +174,11 @@ def _constraints(
     return by_name, by_name_origin
 
 
-def ensure_hashes(client: IndexClient, packages: list[LockedPackage]) -> list[LockedPackage]:
+def ensure_hashes(
+    client: IndexClient,
+    packages: list[LockedPackage],
+    on_event: Callable[[str, str], None] = lambda kind, what: None,
+) -> list[LockedPackage]:
     """Fill in sha256 for files the index lists without one (downloads them, cached)."""
     missing = [f for p in packages for f in p.release.hashed if not f.sha256]
     if not missing:
@@ -184,6 +188,7 @@ def ensure_hashes(client: IndexClient, packages: list[LockedPackage]) -> list[Lo
         cached = client.cache.read("sha256", f.url)
         if cached:
             return f.url, cached.decode()
+        on_event("hash", f.filename)
         value = hashlib.sha256(client.get_bytes(f.url)).hexdigest()
         client.cache.write("sha256", f.url, value.encode())
         return f.url, value
@@ -272,7 +277,9 @@ def lock(
                 setattr(counts, key, getattr(counts, key) + value)
             if symbols is None:
                 break
-            progress.on_event("symbols", "checking")
+            progress.on_event(
+                "symbols", f"checking the imports of {len(resolution.packages)} releases"
+            )
             breaks, unknown = symbols.breaks(resolution)
             if options.symbols == "warn":
                 break
@@ -300,7 +307,7 @@ def lock(
         if symbols is not None:
             mined = (symbols.oracle.mined_uses, symbols.oracle.mined_verdicts)
             symbols.close()
-        packages = ensure_hashes(client, list(resolution.packages))
+        packages = ensure_hashes(client, list(resolution.packages), on_event=progress.on_event)
         # Breaks left standing are annotated only when asked for (`--symbols warn`); under
         # enforce they are the lazy or unreachable ones, reported on stderr and in --json.
         packages = _annotate(packages, narrowings, breaks if options.symbols == "warn" else [])

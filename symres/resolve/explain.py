@@ -146,15 +146,17 @@ def no_solution(causes: Collection[Any], provider: Provider) -> NoSolution:
             err.exit_code = 2  # the environment failed (a build), not the requirements
         return err
     details: list[str] = []
+    single = None
     for name in names:
         reqs = list(dict.fromkeys(by_project[name]))
         if len(reqs) == 1:
             project = provider.finder.project(name)
             newest = project.newest if project else None
             shown = f" (newest on the index: {newest})" if newest else " (none on the index)"
-            details.append(
-                f"no release of `{name}` matches {reqs[0].specifier or 'any version'}{shown}:"
-            )
+            single = f"no release of `{name}` matches {reqs[0].specifier or 'any version'}{shown}"
+            if project is None:
+                single = f"no index knows a project named `{name}`"
+            details.append(f"{single}:")
         else:
             details.append(f"no release of `{name}` satisfies all of:")
         for req in reqs:
@@ -168,7 +170,11 @@ def no_solution(causes: Collection[Any], provider: Provider) -> NoSolution:
         if len(names) == 1
         else f"the requirements on {first} cannot all be satisfied"
     )
+    if single is not None and len(details) == 2:  # one requirement on one project: say it
+        message, details = single, details[1:]
     hint = "relax one of the requirements above, or pin the package that brings it in"
+    if single is not None and len(details) == 1:
+        hint = "relax the requirement, or lock against an index that has it (`--index-url`)"
     if any(r.why for reqs in by_project.values() for r in reqs):
         hint = (
             "a symbol constraint closed the last way out: allow another release of the "

@@ -17,7 +17,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import AbstractProvider
 
-from symres.errors import InputError, MetadataError
+from symres.errors import MetadataError, NoSolution
 from symres.resolve.finder import Finder
 from symres.resolve.model import Candidate, Exclusion, Release, Requirement
 
@@ -125,7 +125,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         reqs = list(requirements[identifier])
         if self.finder.releases(name) is None:
             if name in self.root_names:
-                raise InputError(
+                raise NoSolution(
                     f"no index knows a project named `{name}`",
                     hint="check the spelling, or the index (`--index-url`, `PIP_INDEX_URL`)",
                 )

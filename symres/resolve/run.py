@@ -118,7 +118,7 @@ def resolve(
         parents.update(f"-c {o}" for o in (constraint_origins or {}).get(name, ()))
 
     packages = []
-    for identifier, candidate in result.mapping.items():
+    for candidate in result.mapping.values():
         if candidate.extras or candidate.release is None:
             continue
         packages.append(

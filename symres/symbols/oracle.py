@@ -119,6 +119,7 @@ class SymbolOracle:
             return cached
         if self.finder is None:
             return self._miss(name, version, [])
+        self.finder.on_event("mine", f"{name} {version}")
         release = self.release(name, version)
         mined = release.uses(cache=self.db, target=self.target)
         kept = [u for u in mined.uses if u.guard != "type-checking"]  # never runs: not stored
