@@ -12,14 +12,18 @@ from tests.builders import build_wheel
 from tests.index_server import IndexServer
 
 
-def deep_index(server: IndexServer, dists: Path, *, projects: int, versions: int) -> list[str]:
+def deep_index(
+    server: IndexServer, dists: Path, *, projects: int, versions: int, op: str = "=="
+) -> list[str]:
     """``p0 … p{n-1}``, each in *versions* releases; release k of ``p_i`` needs exactly
     release k of ``p_{i+1}``. Returns the root requirement and the constraint: ``p0`` and
     ``p{n-1}<=versions/2`` — satisfiable only with every project at its middle release,
-    which a resolver reaches only by backtracking from the newest ``p0`` down."""
+    which a resolver reaches only by backtracking from the newest ``p0`` down. With
+    ``op=">="`` each release needs its own release *or newer* of the next project, so
+    every project has several candidates to try on each way down."""
     for i in range(projects):
         for k in range(1, versions + 1):
-            requires = [f"p{i + 1}=={k}.0"] if i + 1 < projects else []
+            requires = [f"p{i + 1}{op}{k}.0"] if i + 1 < projects else []
             server.add(build_wheel(dists, f"p{i}", f"{k}.0", requires=requires))
     return ["p0", f"p{projects - 1}<={versions // 2}.0"]
 

@@ -4,11 +4,14 @@ switched on. It logs every request so tests can assert what was fetched."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
 import re
+import socket
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,9 +36,20 @@ class ServedFile:
     requires_python: str | None = None
     yanked: bool = False
 
-    @property
+    @functools.cached_property
+    def data(self) -> bytes:
+        return self.path.read_bytes()
+
+    @functools.cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def _project_of(filename: str) -> str:
+    if filename.endswith(".whl"):
+        return parse_wheel_filename(filename)[0]
+    return parse_sdist_filename(filename)[0]
 
 
 @dataclass
@@ -45,6 +59,7 @@ class IndexServer:
     ranges: bool = True
     metadata: bool = False
     status_override: int | None = None
+    delay: float = 0.0  # seconds before each answer (a slow index)
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
 
@@ -53,21 +68,18 @@ class IndexServer:
         return path
 
     def project(self, name: str) -> list[ServedFile]:
-        out = []
-        for filename, f in self.files.items():
-            if filename.endswith(".whl"):
-                project = parse_wheel_filename(filename)[0]
-            else:
-                project = parse_sdist_filename(filename)[0]
-            if project == canonicalize_name(name):
-                out.append(f)
-        return out
+        wanted = canonicalize_name(name)
+        return [f for filename, f in self.files.items() if _project_of(filename) == wanted]
 
     def start(self) -> None:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real indexes serve
+
+            def setup(self) -> None:
+                super().setup()  # headers and body go out in two writes: no Nagle delay
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -121,6 +133,8 @@ class IndexServer:
         self.log.append(Logged(h.path, h.headers.get("Range"), status, len(body)))
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        if self.delay:
+            time.sleep(self.delay)
         if self.status_override is not None:
             return self._send(h, self.status_override, b"", "text/plain")
         if m := re.fullmatch(r"/simple/([^/]+)/", h.path):
@@ -136,7 +150,7 @@ class IndexServer:
             f = self.files.get(m.group(1))
             if f is None:
                 return self._send(h, 404, b"", "text/plain")
-            return self._file(h, f.path.read_bytes())
+            return self._file(h, f.data)
         return self._send(h, 404, b"", "text/plain")
 
     def _file(self, h: BaseHTTPRequestHandler, data: bytes) -> None:

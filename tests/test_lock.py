@@ -11,6 +11,7 @@ from packaging.pylock import Pylock
 
 from tests.builders import sha256
 from tests.conftest import Project
+from tests.generated import deep_index
 
 if True:  # Python 3.10 has no tomllib
     try:
@@ -373,3 +374,22 @@ def test_index_from_pip_configuration(
     text = project.read()
     assert pins(text) == {"a": "1.0"}
     assert "--index-url" not in text  # only indexes given explicitly are written into the lock
+
+
+@pytest.mark.parametrize("op", ["==", ">="])
+def test_deep_backtracking_stays_linear(project: Project, capsys, op: str) -> None:
+    """Release k of p_i needs p_{i+1}{op}k; a constraint on the last project forces every
+    project down to its middle release. With `>=` every project has several candidates on
+    each way down: without learning which releases can never work, the resolver tries
+    every combination above the conflict (it did not finish for 30 projects)."""
+    root, constraint = deep_index(project.index, project.dists, projects=25, versions=20, op=op)
+    project.write("constraints.txt", constraint + "\n")
+    project.write("requirements.in", f"{root}\n-c constraints.txt\n")
+
+    code, out, err = project.lock("--json", "--symbols", "off", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert set(pins(project.read()).values()) == {"10.0"}
+    stats = json.loads(out)["stats"]
+    # the way down is walked once per release of p0 above the answer: 11 x 25 pins
+    assert stats["resolver_rounds"] <= 11 * 25 + 25, stats

@@ -32,6 +32,7 @@ HINTS = {
     "symbols": "allow another release of `{name}`, or overrule the check with "
     "`--ignore-symbol {overrule}`",
     "metadata": "pin a release of `{name}` that ships a wheel for the target, or fix its build",
+    "conflict": "relax one of those requirements, or allow other releases of `{name}`",
 }
 
 
@@ -92,7 +93,7 @@ def why_not(
             continue
         if any(not r.allows(v) for r in constraints):
             return []  # a constraint file's range: a clash the chains show
-        found = provider.excluded.get((name, v))
+        found = provider.excluded.get((name, v)) or provider.dead.get((name, v))
         if found is None:
             return []  # a usable release: the clash is between requirements, not here
         out.append((v, found))

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
@@ -26,6 +27,9 @@ from symres.index.metadata import CoreMetadata, MetadataFetcher
 from symres.index.pages import DistFile, platform_filter, wheel_tag_text
 from symres.resolve.model import Exclusion, Release
 from symres.target import Target
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,9 @@ class Finder:
         self.on_event: Callable[[str, str], None] = lambda kind, what: None
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # reads fetched ahead and not started are dropped; those under way finish first, so
+        # that none uses the HTTP client after its owner closed it
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     # -- projects -------------------------------------------------------------------------
 
@@ -80,7 +86,7 @@ class Finder:
 
     def project(self, name: NormalizedName) -> Project | None:
         """*name* as the index lists it for the target, or None when no index knows it."""
-        return self._project_future(name).result()
+        return _demand(self._lock, self._projects, name, self._load_project)
 
     def releases(self, name: NormalizedName) -> Mapping[Version, Release] | None:
         """Candidate releases of *name* for the target, or None when no index knows it."""
@@ -159,7 +165,8 @@ class Finder:
     # -- metadata -------------------------------------------------------------------------
 
     def metadata(self, release: Release) -> CoreMetadata:
-        return self._metadata_future(release).result()
+        key = (release.name, release.version)
+        return _demand(self._lock, self._metadata, key, lambda _: self._load_metadata(release))
 
     def _metadata_future(self, release: Release) -> Future[CoreMetadata]:
         key = (release.name, release.version)
@@ -216,3 +223,22 @@ class Finder:
         wanted = [v for v in specifier.filter(releases) if not releases[v].yanked]
         if wanted:
             self.prefetch_metadata([releases[max(wanted)]])
+
+
+def _demand(
+    lock: threading.Lock, futures: dict[_K, Future[_V]], key: _K, load: Callable[[_K], _V]
+) -> _V:
+    """The value for *key*, now. A read still waiting in the pool's queue (behind reads
+    fetched ahead, which may never be needed) is taken out of it and done in this thread."""
+    with lock:
+        fut = futures.get(key)
+        mine = fut is None or fut.cancel()  # cancel() succeeds only for a read not started
+        if mine:
+            fut = futures[key] = Future()
+    assert fut is not None
+    if mine:
+        try:
+            fut.set_result(load(key))
+        except BaseException as exc:
+            fut.set_exception(exc)
+    return fut.result()

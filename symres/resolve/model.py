@@ -90,7 +90,9 @@ class Release:
         return (*self.files, *(f for f in self.everything if f.filename not in usable))
 
 
-ExclusionKind = Literal["python", "tags", "format", "metadata", "yanked", "prerelease", "symbols"]
+ExclusionKind = Literal[
+    "python", "tags", "format", "metadata", "yanked", "prerelease", "symbols", "conflict"
+]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from resolvelib import AbstractProvider
 
 from symres.errors import MetadataError, NoSolution
 from symres.resolve.finder import Finder
-from symres.resolve.model import Candidate, Exclusion, Release, Requirement
+from symres.resolve.model import Candidate, Exclusion, Release, Requirement, identifier_of
 
 Preference = tuple[bool, bool, bool, str]
 AHEAD = 8  # releases whose metadata is read at once when backtracking through a project
@@ -43,7 +43,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self,
         finder: Finder,
         *,
-        root_names: Iterable[NormalizedName] = (),
+        roots: Iterable[Requirement] = (),
         constraints: Mapping[NormalizedName, Sequence[Requirement]] | None = None,
         preferred: Mapping[NormalizedName, Version] | None = None,
         learned: Mapping[tuple[NormalizedName, Version], Sequence[Requirement]] | None = None,
@@ -51,7 +51,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     ) -> None:
         self.finder = finder
         self.env = finder.target.env
-        self.root_names = frozenset(root_names)
+        roots = list(roots)
+        self.root_names = frozenset(r.name for r in roots)
         self.constraints = dict(constraints or {})
         self.preferred = dict(preferred or {})
         self.pre = pre
@@ -61,9 +62,21 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         # releases were not offered once their metadata was read.
         self.introduced_by: dict[NormalizedName, Requirement] = {}
         self.excluded: dict[tuple[NormalizedName, Version], Exclusion] = {}
+        # Candidates that can never be part of a solution, learned from rejections
+        # (:meth:`rejected`), keyed by identifier and version.
+        self.dead: dict[tuple[str, Version], Exclusion] = {}
+        # what the resolver has read of each project's dependents: (candidate, its
+        # requirement on the project), by the project's name
+        self._dependents: dict[NormalizedName, list[tuple[Candidate, Requirement]]] = {}
+        self.roots: dict[str, list[Requirement]] = {}
+        for root in roots:
+            self.roots.setdefault(root.identifier, []).append(root)
         self.dropped: list[str] = []  # dependencies symres cannot follow (direct URLs)
         self._allowed: dict[tuple[NormalizedName, SpecifierSet], frozenset[Version]] = {}
         self._releases: dict[NormalizedName, Mapping[Version, Release]] = {}
+        self._tops: dict[NormalizedName, Version] = {}  # the best candidate last offered
+        # is_satisfied_by runs for every pin at every round: its answer by requirement
+        self._satisfying: dict[int, tuple[Requirement, frozenset[Version]]] = {}
 
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
         return requirement_or_candidate.identifier
@@ -140,21 +153,90 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         if not self.pre and not any(r.specifier.prereleases for r in reqs):
             finals = [v for v in versions if not v.is_prerelease]
             versions = finals or versions  # pre-releases when nothing else matches (pip)
-        versions = sorted((v for v in versions if v not in bad), reverse=True)
+        versions = sorted(
+            (v for v in versions if v not in bad and not self._is_dead(identifier, name, v)),
+            reverse=True,
+        )
         keep = self.preferred.get(name)
         if keep is not None and keep in versions:
             versions.remove(keep)
             versions.insert(0, keep)
         ordered = [releases[v] for v in versions]
+        if ordered:
+            self._pushed_down(name, ordered[0].version, releases)
         return lambda: self._viable(ordered, extras)
+
+    def _pushed_down(
+        self, name: NormalizedName, top: Version, releases: Mapping[Version, Release]
+    ) -> None:
+        """A project whose best candidate keeps moving down is being backtracked through
+        (its dependents are trying older releases): read the next releases' metadata now,
+        in parallel, rather than one round trip per round later."""
+        previous = self._tops.get(name)
+        self._tops[name] = top
+        if previous is None or top >= previous:
+            return
+        below = sorted((v for v in releases if v < top), reverse=True)[:AHEAD]
+        self.finder.prefetch_metadata(releases[v] for v in below)
 
     def _viable(self, ordered: list[Release], extras: frozenset[str]) -> Iterator[Candidate]:
         """The candidates among *ordered* whose metadata admits the target."""
+        identifier = identifier_of(ordered[0].name, extras) if ordered else ""
         for i, release in enumerate(ordered):
             if i:  # the resolver wants more than the first: it is backtracking here
                 self.finder.prefetch_metadata(ordered[i : i + AHEAD])
+            if self._is_dead(identifier, release.name, release.version):
+                continue  # learned while this list was being tried
             if self.exclusion(release) is None:
                 yield Candidate(release.name, release.version, extras, release)
+
+    def _is_dead(self, identifier: str, name: NormalizedName, version: Version) -> bool:
+        return (identifier, version) in self.dead or (name, version) in self.dead
+
+    def rejected(self, criterion: Any, candidate: Candidate) -> None:
+        """*candidate* was rejected: one of its dependencies clashed (*criterion*, the
+        resolver's record of the requirements on that dependency, now without candidates).
+
+        When the clash involves only the candidate's own requirement, the root's
+        requirements and constraints — which hold in every state — the candidate can never
+        be part of a solution, whatever else is pinned: it is remembered as dead and never
+        offered again, and so are the releases whose own requirement on it now admits
+        only dead releases (:meth:`_propagate`). Without this, a deep chain of ranges
+        (``p_i k`` needs ``p_{i+1}>=k``) sends the resolver through every combination of
+        the releases above a conflict (exponential); with it, each release dies once.
+        """
+        if criterion.incompatibilities:
+            return  # the clash depends on what backtracking excluded: not for every state
+        infos = list(criterion.information)
+        if any(i.parent is not None and i.parent != candidate for i in infos):
+            return
+        own = next((i.requirement for i in infos if i.parent is not None), None)
+        if own is not None:
+            self._check(candidate, own)
+
+    def _check(self, candidate: Candidate, req: Requirement) -> None:
+        """Mark *candidate* dead if its requirement *req*, with the requirements that hold
+        in every state, admits no release that may still be used."""
+        if self._is_dead(candidate.identifier, candidate.name, candidate.version):
+            return
+        name = req.name
+        reqs = [req, *self.roots.get(req.identifier, ()), *self.constraints.get(name, ())]
+        pool = [self.allowed_versions(name, r.specifier) for r in reqs]
+        for version in pool[0].intersection(*pool[1:]):
+            dead = self._is_dead(req.identifier, name, version)
+            if not dead and (name, version) not in self.excluded:
+                return  # a release that may still do
+        others = [str(r) for r in reqs[1:]]
+        clash = f" together with {', '.join(others)}" if others else ""
+        why = f"requires {req}, which no usable release of `{name}` matches{clash}"
+        self.dead[(candidate.identifier, candidate.version)] = Exclusion("conflict", why)
+        self._propagate(candidate)
+
+    def _propagate(self, dead: Candidate) -> None:
+        """The releases that depend on *dead* may have lost their last way out."""
+        for parent, req in list(self._dependents.get(dead.name, ())):
+            if req.identifier == dead.identifier or not dead.extras:
+                self._check(parent, req)
 
     def exclusion(self, release: Release) -> Exclusion | None:
         """Why the release is not a candidate once its metadata is read, or None."""
@@ -185,7 +267,11 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         return found
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
-        return candidate.version in self.allowed_versions(candidate.name, requirement.specifier)
+        found = self._satisfying.get(id(requirement))
+        if found is None:  # the requirement is kept in the value: its id is not reused
+            allowed = self.allowed_versions(candidate.name, requirement.specifier)
+            found = self._satisfying[id(requirement)] = (requirement, allowed)
+        return candidate.version in found[1]
 
     # -- dependencies ---------------------------------------------------------------------
 
@@ -218,6 +304,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
                 self.introduced_by.setdefault(dep.name, dep)
         if not candidate.extras:
             deps += self.learned.get((candidate.name, candidate.version), ())
+        for dep in deps:
+            self._dependents.setdefault(dep.name, []).append((candidate, dep))
         self.finder.prefetch((d.name, d.specifier) for d in deps)
         return deps
 

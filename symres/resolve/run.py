@@ -48,7 +48,8 @@ class Resolution:
 
 
 class _Reporter(BaseReporter):  # type: ignore[type-arg]
-    def __init__(self, on_pin: Callable[[Candidate], None]) -> None:
+    def __init__(self, provider: Provider, on_pin: Callable[[Candidate], None]) -> None:
+        self.provider = provider
         self.on_pin = on_pin
         self.counts = Counts()
 
@@ -61,6 +62,7 @@ class _Reporter(BaseReporter):  # type: ignore[type-arg]
 
     def rejecting_candidate(self, criterion: Any, candidate: Candidate) -> None:
         self.counts.rejected += 1
+        self.provider.rejected(criterion, candidate)
 
     def resolving_conflicts(self, causes: Any) -> None:
         self.counts.backtracks += 1
@@ -83,7 +85,7 @@ def resolve(
     input files that asked for it (for ``# via -r FILE``)."""
     provider = Provider(
         finder,
-        root_names={r.name for r in roots},
+        roots=roots,
         constraints=constraints,
         preferred=preferred,
         learned=learned,
@@ -92,7 +94,7 @@ def resolve(
     for root in roots:
         provider.introduced_by.setdefault(root.name, root)
     finder.prefetch((r.name, r.specifier) for r in roots)
-    reporter = _Reporter(on_pin)
+    reporter = _Reporter(provider, on_pin)
     resolver: Resolver = Resolver(provider, reporter)  # type: ignore[type-arg]
     try:
         result = resolver.resolve(roots, max_rounds=max_rounds)
