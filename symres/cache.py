@@ -42,6 +42,18 @@ class Cache:
         except OSError:
             return None
 
+    def read_line(self, kind: str, key: str) -> bytes | None:
+        """The first line of an entry, without reading the rest (None: no entry)."""
+        path = self._path(kind, key)
+        if path is None:
+            return None
+        try:
+            with path.open("rb") as f:
+                line = f.readline()
+        except OSError:
+            return None
+        return line if line.endswith(b"\n") else None
+
     def write(self, kind: str, key: str, data: bytes) -> None:
         path = self._path(kind, key)
         if path is None:

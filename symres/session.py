@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import httpx
+from typing import TYPE_CHECKING
 
 from symres.cache import Cache, default_cache_dir
 from symres.index.client import IndexClient, make_http_client
@@ -13,6 +12,9 @@ from symres.index.config import IndexOptions, load_index_config
 from symres.index.formats import FormatControl
 from symres.resolve.finder import Finder
 from symres.target import Target
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @contextmanager
@@ -27,14 +29,12 @@ def open_finder(
         index_url=options.index_url, extra_index_urls=options.extra_index_urls, cert=options.cert
     )
     cache = Cache(None if options.no_cache else (options.cache_dir or default_cache_dir()))
-    own = http is None
-    http = http or make_http_client(config)
-    finder = Finder(
-        IndexClient(config, http, cache, refresh=options.refresh), target, formats=formats
+    client = IndexClient(
+        config, http or (lambda: make_http_client(config)), cache, refresh=options.refresh
     )
+    finder = Finder(client, target, formats=formats)
     try:
         yield finder
     finally:
         finder.close()
-        if own:
-            http.close()
+        client.close()

@@ -152,3 +152,25 @@ def test_corrupt_cache_entries_are_misses_not_errors(project: Project, capsys, t
     code, _, err = project.lock("--check", "requirements.in", capsys=capsys)
 
     assert code == 0, err
+
+
+def test_metadata_headers_read_as_the_email_parser_reads_them() -> None:
+    """Old METADATA carries the description as a folded header, blank lines included;
+    the fields after it still count, and nothing of the body does."""
+    from email.parser import BytesParser
+    from email.policy import compat32
+
+    from symres.index.metadata import headers, parse_metadata
+
+    raw = (
+        b"Metadata-Version: 1.2\r\nName: Old.Pkg\r\nVersion: 1.0\r\n"
+        b"Description: first line\r\n        \r\n        second paragraph\r\n"
+        b"Requires-Dist: six (>=1.10)\r\nRequires-Dist: pytz; python_version < '3.9'\r\n"
+        b"Requires-Python: >=2.7\r\n\r\nRequires-Dist: not-a-header\r\n"
+    )
+    ours = headers(raw)
+    theirs = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+    assert ours["requires-dist"] == [str(v) for v in theirs.get_all("Requires-Dist")]
+    meta = parse_metadata(raw, "old.pkg-1.0")
+    assert meta.name == "old-pkg" and str(meta.requires_python) == ">=2.7"
+    assert [str(r) for r in meta.requires_dist] == ["six>=1.10", 'pytz; python_version < "3.9"']

@@ -8,6 +8,7 @@ them, are read from disk.
 from __future__ import annotations
 
 import json
+import marshal
 import ssl
 import threading
 import time
@@ -16,16 +17,26 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 from packaging.utils import NormalizedName, canonicalize_name
 
 from symres.cache import Cache
 from symres.errors import IndexUnreachable, InputError
 from symres.index.config import IndexConfig
-from symres.index.pages import ACCEPT, DistFile, WheelFilter, parse_page
+from symres.index.pages import (
+    ACCEPT,
+    PageFiles,
+    WheelFilter,
+    page_files,
+    parse_page,
+    records,
+    split_records,
+)
 from symres.index.remote import RangeFile
+
+if TYPE_CHECKING:  # httpx is imported at the first request: a lock from the cache needs none
+    import httpx
 
 PAGE_TTL = 600.0  # the index sends no Cache-Control: pages are fresh this many seconds
 RETRIES = 3
@@ -45,6 +56,8 @@ class Stats:
 
 
 def make_http_client(config: IndexConfig, *, timeout: float = 30.0) -> httpx.Client:
+    import httpx  # noqa: PLC0415
+
     verify: ssl.SSLContext | bool = True
     if config.cert:
         try:
@@ -73,7 +86,7 @@ class IndexClient:
     def __init__(
         self,
         config: IndexConfig,
-        http: httpx.Client,
+        http: httpx.Client | Callable[[], httpx.Client],
         cache: Cache,
         *,
         refresh: bool | frozenset[str] = False,
@@ -81,16 +94,37 @@ class IndexClient:
     ) -> None:
         """*refresh*: revalidate every cached page (True) or those of these projects."""
         self.config = config
-        self.http = http
+        # a factory is called at the first request: a lock served from the cache makes
+        # no client (and loads no CA bundle)
+        self._http: httpx.Client | None = None
+        self._make_http: Callable[[], httpx.Client] | None = None
+        if callable(http) and not hasattr(http, "get"):  # a factory, not a client
+            self._make_http = http
+        else:
+            self._http = http  # type: ignore[assignment]
         self.cache = cache
         self.refresh = refresh
         self.page_ttl = page_ttl
         self.stats = Stats()
         self._lock = threading.Lock()
 
+    def http(self) -> httpx.Client:
+        with self._lock:
+            if self._http is None:
+                assert self._make_http is not None
+                self._http = self._make_http()
+            return self._http
+
+    def close(self) -> None:
+        """Close the HTTP client this index client made (not one it was given)."""
+        if self._make_http is not None and self._http is not None:
+            self._http.close()
+
     # -- HTTP with retries ---------------------------------------------------------------
 
     def _retry(self, url: str, call: Callable[[], _T]) -> _T:
+        import httpx  # noqa: PLC0415
+
         last: Exception | None = None
         for attempt in range(RETRIES):
             try:
@@ -108,7 +142,7 @@ class IndexClient:
 
     def _get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
         def call() -> httpx.Response:
-            response = self.http.get(url, headers=headers)
+            response = self.http().get(url, headers=headers)
             if response.status_code >= 500 or response.status_code == 429:
                 raise _ServerError(f"HTTP {response.status_code}")
             with self._lock:
@@ -148,25 +182,34 @@ class IndexClient:
 
     # -- project pages -------------------------------------------------------------------
 
-    def project_files(
-        self, project: str, wheels: WheelFilter | None = None
-    ) -> list[DistFile] | None:
+    def project_files(self, project: str, wheels: WheelFilter | None = None) -> PageFiles | None:
         """Every file of *project* across the configured indexes; None if no index knows it.
 
-        *wheels* skips wheels by file name before they are parsed (a platform filter)."""
+        *wheels* keeps wheels for other targets unparsed (:class:`PageFiles`)."""
         name = canonicalize_name(project)
-        found = False
-        merged: dict[str, DistFile] = {}
+        wheels = wheels or WheelFilter()
+        found: list[PageFiles] = []
         for base in self.config.urls:
-            files = self._page(base, name, wheels or (lambda filename: True))
-            if files is None:
-                continue
-            found = True
-            for f in files:
-                merged.setdefault(f.filename, f)
-        return list(merged.values()) if found else None
+            page = self._page(base, name, wheels)
+            if page is not None:
+                found.append(page)
+        if not found:
+            return None
+        if len(found) == 1:
+            return found[0]
+        seen: set[str] = set()  # the first index listing a file name wins, as before
+        kept = []
+        for page in found:
+            kept += [r for r in page.records if r[0] not in seen]
+            seen.update(r[0] for r in page.records)
+        foreign: dict[str, bytes] = {}
+        for page in found:
+            for version, blob in page.foreign.items():
+                foreign.setdefault(version, blob)
+        stamps = [page.stamp for page in found]
+        return PageFiles(name, kept, foreign, "\0".join(stamps) if all(stamps) else "")
 
-    def _page(self, base: str, name: NormalizedName, wheels: WheelFilter) -> list[DistFile] | None:
+    def _page(self, base: str, name: NormalizedName, wheels: WheelFilter) -> PageFiles | None:
         url = f"{base}/{name}/"
         if url.startswith("file:"):
             path = _file_path(url)
@@ -182,7 +225,7 @@ class IndexClient:
             if not stale and time.time() - meta["fetched"] < self.page_ttl:
                 with self._lock:
                     self.stats.pages_from_cache += 1
-                return parse_page(name, body, meta["content_type"], meta["url"], wheels)
+                return self._parsed(name, meta, body, wheels)
             if meta.get("etag"):
                 headers["If-None-Match"] = meta["etag"]
             if meta.get("last_modified"):
@@ -193,8 +236,8 @@ class IndexClient:
         if response.status_code == 304 and cached is not None:
             meta, body = cached
             meta["fetched"] = time.time()
-            self._store_page(url, meta, body)
-            return parse_page(name, body, meta["content_type"], meta["url"], wheels)
+            self._store_page(url, meta, body.read())
+            return self._parsed(name, meta, body, wheels)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
@@ -210,23 +253,59 @@ class IndexClient:
             "content_type": response.headers.get("content-type", "text/html"),
         }
         self._store_page(url, meta, response.content)
-        return parse_page(name, response.content, meta["content_type"], meta["url"], wheels)
+        return self._parsed(name, meta, _Body(response.content), wheels)
 
-    def _cached_page(self, url: str) -> tuple[dict[str, Any], bytes] | None:
-        raw = self.cache.read("pages", url)
-        if raw is None:
+    def _parsed(
+        self, name: NormalizedName, meta: dict[str, Any], body: _Body, wheels: WheelFilter
+    ) -> PageFiles:
+        """The page read for this target: from the cache of pages already read for a
+        target with this filter (no JSON to decode), else parsed and remembered."""
+        key = f"{meta['url']}\0{meta['fetched']}\0{wheels.key}"
+        raw = self.cache.read("pages-read", key)
+        if raw is not None:
+            try:
+                kept, foreign = marshal.loads(raw)
+                return page_files(name, [tuple(r) for r in kept], foreign, key)
+            except (ValueError, EOFError, TypeError):
+                pass  # an unreadable entry is a miss
+        found = records(body.read(), meta["content_type"], meta["url"])
+        kept, grouped = split_records(name, found, wheels)
+        foreign = {v: marshal.dumps(rs) for v, rs in grouped.items()}
+        self.cache.write("pages-read", key, marshal.dumps((kept, foreign)))
+        return page_files(name, kept, foreign, key if self.cache.root else "")
+
+    def _cached_page(self, url: str) -> tuple[dict[str, Any], _Body] | None:
+        """The cached page's facts (its first line) and, read only when needed, its body."""
+        head = self.cache.read_line("pages", url)
+        if head is None:
             return None
-        head, sep, body = raw.partition(b"\n")
         try:
             meta = json.loads(head)
         except ValueError:
             return None
-        if not sep or not isinstance(meta, dict) or "fetched" not in meta:
+        if not isinstance(meta, dict) or "fetched" not in meta:
             return None
-        return meta, body
+        return meta, _Body(None, lambda: self._page_body(url))
+
+    def _page_body(self, url: str) -> bytes:
+        raw = self.cache.read("pages", url) or b""
+        return raw.partition(b"\n")[2]
 
     def _store_page(self, url: str, meta: dict[str, Any], body: bytes) -> None:
         self.cache.write("pages", url, json.dumps(meta).encode() + b"\n" + body)
+
+
+class _Body:
+    """A page body, in memory or read from the cache when first needed."""
+
+    def __init__(self, data: bytes | None, load: Callable[[], bytes] | None = None) -> None:
+        self._data = data
+        self._load = load
+
+    def read(self) -> bytes:
+        if self._data is None:
+            self._data = self._load() if self._load else b""
+        return self._data
 
 
 class _ServerError(Exception):

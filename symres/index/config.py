@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import os
 import sys
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,3 +130,18 @@ def load_index_config(
         cert=values.get("cert") or None,
         index_is_default=default,
     )
+
+
+def redact_url(url: str) -> str:
+    """*url* with its password hidden and its user name kept, as pip shows it
+    (``https://user:****@host/simple``)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    if parts.port is not None:
+        host += f":{parts.port}"
+    user = urllib.parse.quote(urllib.parse.unquote(parts.username or ""), safe="")
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:****@{host}"))

@@ -8,14 +8,13 @@ is static (PEP 643); a PEP 517 metadata build, isolated, as a last resort
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import tarfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import compat32
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -45,39 +44,72 @@ class CoreMetadata:
     skipped: tuple[str, ...] = ()  # Requires-Dist lines that do not parse
 
 
+def headers(raw: bytes) -> dict[str, list[str]]:
+    """The header fields of a METADATA / PKG-INFO file (RFC 822 style, as core metadata
+    is written), by lower-cased name: every line up to the first blank one, with folded
+    lines joined. Several times faster than the email package on metadata of hundreds
+    of ``Requires-Dist`` lines."""
+    out: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]  # the body is not read
+    for line in head.decode("utf-8", "surrogateescape").splitlines():
+        if not line:
+            break  # the body (a description) starts after the first empty line
+        if line[0] in " \t":  # a folded continuation (a line of blanks too, in old files)
+            if last:
+                last[-1] = f"{last[-1]} {line.strip()}"
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        last = out.setdefault(key.strip().lower(), [])
+        last.append(value.strip())
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _requirement(line: str) -> Requirement | None:
+    """A Requires-Dist line parsed (releases of one project repeat most of theirs)."""
+    try:
+        return Requirement(line)
+    except InvalidRequirement:
+        return None
+
+
 def parse_metadata(raw: bytes, origin: str) -> CoreMetadata:
     """Parse a METADATA / PKG-INFO file. *origin* names it in errors."""
-    msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+    fields = headers(raw)
     try:
-        name = canonicalize_name(msg["Name"] or "")
-        version = Version(msg["Version"] or "")
+        name = canonicalize_name((fields.get("name") or [""])[0])
+        version = Version((fields.get("version") or [""])[0])
     except InvalidVersion as exc:
         raise MetadataError(f"{origin}: invalid metadata ({exc})") from exc
     reqs: list[Requirement] = []
     skipped: list[str] = []
-    for line in msg.get_all("Requires-Dist") or []:
-        try:
-            reqs.append(Requirement(str(line)))
-        except InvalidRequirement:
-            skipped.append(str(line))
+    for line in fields.get("requires-dist", []):
+        req = _requirement(line)
+        if req is None:
+            skipped.append(line)
+        else:
+            reqs.append(req)
     requires_python = None
-    if rp := msg["Requires-Python"]:
+    if rp := (fields.get("requires-python") or [""])[0]:
         try:
-            requires_python = SpecifierSet(str(rp))
+            requires_python = SpecifierSet(rp)
         except InvalidSpecifier:
             requires_python = None
-    extras = frozenset(canonicalize_name(str(e)) for e in msg.get_all("Provides-Extra") or [])
+    extras = frozenset(canonicalize_name(e) for e in fields.get("provides-extra", []))
     return CoreMetadata(name, version, tuple(reqs), requires_python, extras, tuple(skipped))
 
 
 def _is_static_sdist_metadata(raw: bytes) -> bool:
-    msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+    fields = headers(raw)
     try:
-        if Version(msg["Metadata-Version"] or "0") < Version("2.2"):
+        if Version((fields.get("metadata-version") or ["0"])[0]) < Version("2.2"):
             return False
     except InvalidVersion:
         return False
-    dynamic = {str(d).lower() for d in msg.get_all("Dynamic") or []}
+    dynamic = {d.lower() for d in fields.get("dynamic", [])}
     return not dynamic & {"requires-dist", "requires-python", "provides-extra"}
 
 

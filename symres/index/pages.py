@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 import json
+import marshal
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
@@ -108,7 +109,7 @@ def make_file(
             name, version, tagset = _parse_wheel(filename)
             kind = "wheel"
         elif filename.endswith((".tar.gz", ".zip")):
-            name, version = parse_sdist_filename(filename)
+            name, version = _parse_sdist(filename)
             tagset = frozenset()
             kind = "sdist"
         else:
@@ -136,6 +137,11 @@ def make_file(
     )
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _parse_sdist(filename: str) -> tuple[NormalizedName, Version]:
+    return parse_sdist_filename(filename)
+
+
 def _parse_foreign(filename: str) -> tuple[NormalizedName, Version, frozenset[Tag]]:
     parts = filename[:-4].split("-")
     if len(parts) not in (5, 6):
@@ -157,51 +163,98 @@ def _metadata_field(value: Any) -> bool | str | None:
     return bool(value) if value is not None else None
 
 
-WheelFilter = Callable[[str], bool]
+class WheelFilter:
+    """A cheap test on a wheel's file name: could it be for the target — one of its
+    interpreter tags and one of its platform tags among the target's? (The full tag test
+    comes later, on the few that pass.) ``key`` names the filter in cache keys."""
+
+    def __init__(
+        self, platforms: frozenset[str] | None = None, interpreters: frozenset[str] | None = None
+    ) -> None:
+        self.platforms = platforms
+        self.interpreters = interpreters
+        parts = [",".join(sorted(x)) for x in (platforms, interpreters) if x is not None]
+        self.key = "|".join(parts) or "all"
+
+    def __call__(self, filename: str) -> bool:
+        parts = filename[:-4].split("-")
+        if self.platforms is not None and not any(
+            p in self.platforms for p in parts[-1].split(".")
+        ):
+            return False
+        return self.interpreters is None or any(
+            i in self.interpreters for i in parts[-3].split(".")
+        )
 
 
-def platform_filter(platforms: frozenset[str]) -> WheelFilter:
-    """A cheap test on a wheel's file name: does any of its platform tags fit?"""
-
-    def accept(filename: str) -> bool:
-        plat = filename[:-4].rsplit("-", 1)[-1]
-        return any(p in platforms for p in plat.split("."))
-
-    return accept
+def target_filter(tags: Iterable[Tag]) -> WheelFilter:
+    """The filter for a target's tags."""
+    tags = list(tags)
+    return WheelFilter(frozenset(t.platform for t in tags), frozenset(t.interpreter for t in tags))
 
 
-def _accept_all(filename: str) -> bool:
-    return True
+# One file of a page as the index describes it, before any parsing of its name:
+# (filename, url, sha256, requires_python, yanked, yanked_reason, size, upload_time,
+# metadata) — plain values, so that a page's records keep in the cache (marshal).
+FileRecord = tuple[
+    str, str, "str | None", "str | None", bool, "str | None", "int | None", "str | None", Any
+]
 
 
-def parse_json_page(
-    project: NormalizedName, body: bytes, page_url: str, wheels: WheelFilter = _accept_all
-) -> list[DistFile]:
+@dataclass(frozen=True)
+class PageFiles:
+    """A project page read for one target: the files its wheel filter admits (parsed),
+    and the records of wheels for other targets, by version, left unparsed — they are
+    needed only for the hashes of the few versions a lock holds."""
+
+    project: NormalizedName
+    records: list[FileRecord]  # the files the filter admits, unparsed
+    foreign: dict[str, bytes]  # version text (as in file names) -> marshalled records
+    stamp: str = ""  # names this read of the page in caches ("" when not to be cached)
+
+    @functools.cached_property
+    def parsed(self) -> list[DistFile | None]:
+        """One file per record (None for a name symres does not install)."""
+        return [self.file(i) for i in range(len(self.records))]
+
+    def file(self, index: int) -> DistFile | None:
+        """The file of one record, parsed when first asked for."""
+        done = self.__dict__.setdefault("_files", {})
+        if index not in done:
+            done[index] = from_record(self.project, self.records[index])
+        found: DistFile | None = done[index]
+        return found
+
+    @property
+    def files(self) -> list[DistFile]:
+        return [f for f in self.parsed if f is not None]
+
+    def everything(self) -> list[DistFile]:
+        blobs = self.foreign.values()
+        return [*self.files, *(f for b in blobs for f in decode_foreign(self.project, b))]
+
+
+def json_records(body: bytes, page_url: str) -> list[FileRecord]:
     data = json.loads(body)
-    out = []
+    out: list[FileRecord] = []
     for f in data.get("files", []):
-        filename = f["filename"]
-        foreign = filename.endswith(".whl") and not wheels(filename)
         url = f["url"]
         if not url.startswith(("https://", "http://")):
             url = urllib.parse.urljoin(page_url, url)
-        meta = f.get("core-metadata", f.get("dist-info-metadata"))
         yanked = f.get("yanked")
-        dist = make_file(
-            project,
-            filename,
-            url.split("#", 1)[0],
-            sha256=(f.get("hashes") or {}).get("sha256"),
-            requires_python=f.get("requires-python"),
-            yanked=bool(yanked),
-            size=f.get("size"),
-            upload_time=f.get("upload-time"),
-            metadata=_metadata_field(meta),
-            yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
-            foreign=foreign,
+        out.append(
+            (
+                f["filename"],
+                url.split("#", 1)[0],
+                (f.get("hashes") or {}).get("sha256"),
+                f.get("requires-python") or None,
+                bool(yanked),
+                yanked if isinstance(yanked, str) and yanked else None,
+                f.get("size"),
+                f.get("upload-time"),
+                _metadata_field(f.get("core-metadata", f.get("dist-info-metadata"))),
+            )
         )
-        if dist is not None:
-            out.append(dist)
     return out
 
 
@@ -218,13 +271,11 @@ class _Anchors(HTMLParser):
             self.base = dict(attrs).get("href")
 
 
-def parse_html_page(
-    project: NormalizedName, body: bytes, page_url: str, wheels: WheelFilter = _accept_all
-) -> list[DistFile]:
+def html_records(body: bytes, page_url: str) -> list[FileRecord]:
     parser = _Anchors()
     parser.feed(body.decode("utf-8", errors="replace"))
     base = urllib.parse.urljoin(page_url, parser.base) if parser.base else page_url
-    out = []
+    out: list[FileRecord] = []
     for a in parser.anchors:
         href = a.get("href")
         if not href:
@@ -232,31 +283,98 @@ def parse_html_page(
         url = urllib.parse.urljoin(base, href)
         path, _, fragment = url.partition("#")
         filename = urllib.parse.unquote(path.rsplit("/", 1)[-1])
-        foreign = filename.endswith(".whl") and not wheels(filename)
         meta_attr = a.get("data-core-metadata", a.get("data-dist-info-metadata"))
         metadata: bool | str | None = None
         if meta_attr is not None:
             metadata = _hash_of(meta_attr) or meta_attr != "false"
-        dist = make_file(
-            project,
-            filename,
-            path,
-            sha256=_hash_of(fragment),
-            requires_python=a.get("data-requires-python"),
-            yanked="data-yanked" in a,
-            metadata=metadata,
-            yanked_reason=a.get("data-yanked") or None,
-            foreign=foreign,
+        yanked = a.get("data-yanked")
+        out.append(
+            (
+                filename,
+                path,
+                _hash_of(fragment),
+                a.get("data-requires-python") or None,
+                "data-yanked" in a,
+                yanked or None,
+                None,
+                None,
+                metadata,
+            )
         )
-        if dist is not None:
-            out.append(dist)
+    return out
+
+
+def records(body: bytes, content_type: str, page_url: str) -> list[FileRecord]:
+    if content_type.split(";")[0].strip() == JSON_TYPE:
+        return json_records(body, page_url)
+    return html_records(body, page_url)
+
+
+def from_record(
+    project: NormalizedName, r: FileRecord, *, foreign: bool = False
+) -> DistFile | None:
+    filename, url, sha, rp, yanked, reason, size, uploaded, metadata = r
+    return make_file(
+        project,
+        filename,
+        url,
+        sha256=sha,
+        requires_python=rp,
+        yanked=yanked,
+        size=size,
+        upload_time=uploaded,
+        metadata=metadata,
+        yanked_reason=reason,
+        foreign=foreign,
+    )
+
+
+def split_records(
+    project: NormalizedName, found: list[FileRecord], wheels: WheelFilter
+) -> tuple[list[FileRecord], dict[str, list[FileRecord]]]:
+    """The records the filter admits, and the others by the version in their file name."""
+    kept: list[FileRecord] = []
+    foreign: dict[str, list[FileRecord]] = {}
+    for r in found:
+        filename = r[0]
+        if filename.endswith(".whl") and not wheels(filename):
+            parts = filename[:-4].split("-")
+            if len(parts) in (5, 6):
+                foreign.setdefault(parts[1], []).append(r)
+            continue
+        kept.append(r)
+    return kept, foreign
+
+
+def page_files(
+    project: NormalizedName, kept: list[FileRecord], foreign: dict[str, bytes], stamp: str = ""
+) -> PageFiles:
+    return PageFiles(project, kept, foreign, stamp)
+
+
+def decode_foreign(project: NormalizedName, blob: bytes) -> list[DistFile]:
+    out = []
+    for r in marshal.loads(blob):
+        f = from_record(project, tuple(r), foreign=True)
+        if f is not None:
+            out.append(f)
     return out
 
 
 def parse_page(
-    project: str, body: bytes, content_type: str, page_url: str, wheels: WheelFilter = _accept_all
-) -> list[DistFile]:
+    project: str,
+    body: bytes,
+    content_type: str,
+    page_url: str,
+    wheels: WheelFilter | None = None,
+) -> PageFiles:
     name = canonicalize_name(project)
-    if content_type.split(";")[0].strip() == JSON_TYPE:
-        return parse_json_page(name, body, page_url, wheels)
-    return parse_html_page(name, body, page_url, wheels)
+    kept, foreign = split_records(
+        name, records(body, content_type, page_url), wheels or WheelFilter()
+    )
+    return page_files(name, kept, {v: marshal.dumps(rs) for v, rs in foreign.items()})
+
+
+def parse_json_page(project: NormalizedName, body: bytes, page_url: str) -> list[DistFile]:
+    """Every file of a PEP 691 page (tests and tools; the client reads pages by target)."""
+    return parse_page(project, body, JSON_TYPE, page_url).files

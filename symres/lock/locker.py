@@ -8,20 +8,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import httpx
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from symres.errors import InputError
 from symres.index.client import IndexClient
-from symres.index.config import IndexConfig, IndexOptions
+from symres.index.config import IndexConfig, IndexOptions, redact_url
 from symres.index.formats import FormatControl
 from symres.index.pages import DistFile
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.lockfile import read_pylock_pins, read_requirements_pins
-from symres.lock.pylock import render_pylock
 from symres.lock.txt import Header, render_requirements
 from symres.resolve.finder import Finder
 from symres.resolve.model import Candidate, Requirement
@@ -29,6 +27,9 @@ from symres.resolve.run import Counts, LockedPackage, Resolution, resolve
 from symres.resolve.symbolic import Break, Narrowing, SymbolSession, find_breaks
 from symres.session import open_finder
 from symres.target import Target, make_target
+
+if TYPE_CHECKING:
+    import httpx
 
 Format = Literal["requirements", "pylock"]
 
@@ -102,11 +103,6 @@ class Progress:
 
     on_pin: Callable[[Candidate], None] = lambda c: None
     on_event: Callable[[str, str], None] = lambda kind, what: None
-
-
-def _redact(url: str) -> str:
-    parsed = httpx.URL(url)
-    return str(parsed.copy_with(password="****")) if parsed.password else url
 
 
 def _existing_pins(options: LockOptions, output: Path) -> dict[NormalizedName, Version]:
@@ -199,15 +195,12 @@ def ensure_hashes(
     def fill(files: tuple[DistFile, ...]) -> tuple[DistFile, ...]:
         return tuple(replace(f, sha256=f.sha256 or hashes[f.url]) for f in files)
 
-    return [
-        replace(
-            p,
-            release=replace(
-                p.release, files=fill(p.release.files), everything=fill(p.release.everything)
-            ),
-        )
-        for p in packages
-    ]
+    out = []
+    for p in packages:
+        rest = p.release.hashed[len(p.release.files) :]
+        release = replace(p.release, files=fill(p.release.files), others=fill(rest), foreign=b"")
+        out.append(replace(p, release=release))
+    return out
 
 
 def lock(
@@ -314,6 +307,8 @@ def lock(
         resolution = Resolution(tuple(packages), resolution.dropped, counts=counts)
     command = options.command()
     if options.format == "pylock":
+        from symres.lock.pylock import render_pylock  # noqa: PLC0415  (packaging.pylock, tomli-w)
+
         text = render_pylock(resolution.packages, target, command)
     else:
         explicit_index = options.index_url or inputs.index_url
@@ -321,10 +316,10 @@ def lock(
         header = Header(
             command=command,
             target=target.describe(),
-            index_url=_redact(explicit_index)
+            index_url=redact_url(explicit_index)
             if explicit_index and options.emit_index_url
             else None,
-            extra_index_urls=tuple(_redact(u) for u in extras) if options.emit_index_url else (),
+            extra_index_urls=tuple(redact_url(u) for u in extras) if options.emit_index_url else (),
         )
         text = render_requirements(resolution.packages, header)
     stats = {

@@ -10,21 +10,29 @@ trips in a row. When the resolver backtracks through a project's releases,
 from __future__ import annotations
 
 import functools
+import hashlib
+import marshal
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from symres.errors import MetadataError
 from symres.index.client import IndexClient
 from symres.index.formats import FormatControl
 from symres.index.metadata import CoreMetadata, MetadataFetcher
-from symres.index.pages import DistFile, platform_filter, wheel_tag_text
+from symres.index.pages import (
+    DistFile,
+    PageFiles,
+    decode_foreign,
+    target_filter,
+    wheel_tag_text,
+)
 from symres.resolve.model import Exclusion, Release
 from symres.target import Target
 
@@ -40,6 +48,7 @@ class Project:
     name: NormalizedName
     releases: Mapping[Version, Release]
     excluded: Mapping[Version, Exclusion] = field(default_factory=dict)
+    yanked: frozenset[Version] = frozenset()  # candidates whose every usable file is yanked
 
     @property
     def newest(self) -> Version | None:
@@ -62,7 +71,10 @@ class Finder:
         self.formats = formats or FormatControl()
         self.fetcher = MetadataFetcher(client, python_version=target.python_version)
         self._rank = target.tag_rank()
-        self._wheel_filter = platform_filter(frozenset(t.platform for t in target.tags))
+        tags = "\n".join(str(t) for t in target.tags)
+        digest = hashlib.sha256(f"{target.python_full}\n{tags}".encode()).hexdigest()[:16]
+        self._target_key = f"{target.python_full}-{digest}-v2"
+        self._wheel_filter = target_filter(target.tags)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="symres-fetch")
         self._lock = threading.Lock()
         self._projects: dict[NormalizedName, Future[Project | None]] = {}
@@ -95,28 +107,69 @@ class Finder:
 
     def _load_project(self, name: NormalizedName) -> Project | None:
         self.on_event("page", name)
-        files = self.client.project_files(name, self._wheel_filter)
-        if files is None:
+        page = self.client.project_files(name, self._wheel_filter)
+        if page is None:
             return None
-        by_version: dict[Version, list[DistFile]] = {}
-        for f in files:
-            by_version.setdefault(f.version, []).append(f)
         allowed = self.formats.allowed(name)
-        releases: dict[Version, Release] = {}
-        excluded: dict[Version, Exclusion] = {}
-        for version, group in by_version.items():
-            usable = [f for f in group if f.kind in allowed and self._fits(f)]
-            if not usable:
-                excluded[version] = self._why_unusable(name, group, allowed)
+        key = f"{page.stamp}\0{self._target_key}\0{','.join(sorted(allowed))}"
+        summary = self._summary(name, page, allowed, key)
+        specs: dict[Version, _Spec] = {}
+        yanked = set()
+        for shown, is_yanked, reason, usable, others, text in summary[0]:
+            version = _version(shown)
+            specs[version] = (is_yanked, reason, usable, others, page.foreign.get(text, b""))
+            if is_yanked:
+                yanked.add(version)
+        excluded = {_version(t): Exclusion(kind, why) for t, kind, why in summary[1]}
+        return Project(name, _Releases(name, page, specs), excluded, frozenset(yanked))
+
+    def _summary(
+        self, name: NormalizedName, page: PageFiles, allowed: frozenset[str], key: str
+    ) -> tuple[list[Any], list[Any]]:
+        """Which versions are candidates for the target, from which of the page's files —
+        remembered for each read of the page, so a warm lock parses no file name twice."""
+        if page.stamp:
+            raw = self.client.cache.read("projects", key)
+            if raw is not None:
+                try:
+                    found = marshal.loads(raw)
+                    return list(found[0]), list(found[1])
+                except (ValueError, EOFError, TypeError, IndexError):
+                    pass  # an unreadable entry is a miss
+        parsed = page.parsed
+        by_version: dict[Version, list[int]] = {}
+        for i, f in enumerate(parsed):
+            if f is not None:
+                by_version.setdefault(f.version, []).append(i)
+        texts: dict[Version, str] = {}  # the version as the foreign wheels' names spell it
+        for text in page.foreign:
+            try:
+                texts[Version(text)] = text
+            except InvalidVersion:
                 continue
-            usable.sort(key=self._file_order)
-            yanked = all(f.yanked for f in usable)
-            kept = tuple(f for f in usable if yanked or not f.yanked)
-            reason = next((f.yanked_reason for f in kept if f.yanked_reason), None)
-            releases[version] = Release(
-                name, version, kept, yanked=yanked, yanked_reason=reason, everything=tuple(group)
-            )
-        return Project(name, releases, excluded)
+        candidates: list[Any] = []
+        excluded: list[Any] = []
+        for version in by_version.keys() | texts.keys():
+            text = texts.get(version, "")
+            group = [(i, f) for i in by_version.get(version, []) if (f := parsed[i]) is not None]
+            usable = [(i, f) for i, f in group if f.kind in allowed and self._fits(f)]
+            if not usable:
+                blob = page.foreign.get(text, b"")
+                every = [f for _, f in group] + (decode_foreign(name, blob) if blob else [])
+                why = self._why_unusable(name, every, allowed)
+                excluded.append((str(version), why.kind, why.reason))
+                continue
+            usable.sort(key=lambda pair: self._file_order(pair[1]))
+            is_yanked = all(f.yanked for _, f in usable)
+            kept = [(i, f) for i, f in usable if is_yanked or not f.yanked]
+            reason = next((f.yanked_reason for _, f in kept if f.yanked_reason), None)
+            chosen = {i for i, _ in kept}
+            others = tuple(i for i, _ in group if i not in chosen)
+            kept_ids = tuple(i for i, _ in kept)
+            candidates.append((str(version), is_yanked, reason, kept_ids, others, text))
+        if page.stamp:
+            self.client.cache.write("projects", key, marshal.dumps((candidates, excluded)))
+        return candidates, excluded
 
     def _fits(self, f: DistFile) -> bool:
         return (f.kind == "sdist" or any(t in self._rank for t in f.tags)) and self._python_ok(f)
@@ -124,11 +177,7 @@ class Finder:
     def _python_ok(self, f: DistFile) -> bool:
         if not f.requires_python:
             return True
-        try:
-            spec = SpecifierSet(f.requires_python)
-        except InvalidSpecifier:
-            return True  # pip ignores a malformed Requires-Python too
-        return spec.contains(self.target.python_full, prereleases=True)
+        return _admits(f.requires_python, self.target.python_full)
 
     def _why_unusable(
         self, name: NormalizedName, group: list[DistFile], allowed: frozenset[str]
@@ -194,7 +243,8 @@ class Finder:
     def _foreign_wheels(self, release: Release) -> list[DistFile]:
         """Wheels of the release for other targets, those for the target's Python first."""
         py = f"{self.target.python[0]}{self.target.python[1]}"
-        wheels = [f for f in release.everything if f.kind == "wheel" and not f.yanked]
+        wheels = [f for f in release.hashed[len(release.files) :] if f.kind == "wheel"]
+        wheels = [f for f in wheels if not f.yanked]
         return sorted(wheels, key=lambda f: (py not in wheel_tag_text(f.filename), f.filename))
 
     def prefetch_metadata(self, releases: Iterable[Release]) -> None:
@@ -220,7 +270,7 @@ class Finder:
         if not project or not project.releases:
             return
         releases = project.releases
-        wanted = [v for v in specifier.filter(releases) if not releases[v].yanked]
+        wanted = [v for v in specifier.filter(releases) if v not in project.yanked]
         if wanted:
             self.prefetch_metadata([releases[max(wanted)]])
 
@@ -242,3 +292,56 @@ def _demand(
         except BaseException as exc:
             fut.set_exception(exc)
     return fut.result()
+
+
+@functools.lru_cache(maxsize=4096)
+def _admits(requires_python: str, python: str) -> bool:
+    """Whether a Requires-Python admits the target (pages repeat a few of them thousands
+    of times); a malformed one admits everything, as pip has it."""
+    try:
+        return SpecifierSet(requires_python).contains(python, prereleases=True)
+    except InvalidSpecifier:
+        return True
+
+
+# (yanked, yanked reason, indices of usable files best first, indices of other files,
+# marshalled records of wheels for other targets)
+_Spec = tuple[bool, "str | None", tuple[int, ...], tuple[int, ...], bytes]
+
+
+class _Releases(Mapping[Version, Release]):
+    """A project's candidate releases, each built when it is first looked at: a lock
+    looks at a few versions of each project, whose pages list hundreds."""
+
+    def __init__(self, name: NormalizedName, page: PageFiles, specs: dict[Version, _Spec]):
+        self._name = name
+        self._page = page
+        self._specs = specs
+        self._built: dict[Version, Release] = {}
+
+    def __getitem__(self, version: Version) -> Release:
+        found = self._built.get(version)
+        if found is None:
+            yanked, reason, usable, others, foreign = self._specs[version]
+            page = self._page
+            files = tuple(f for i in usable if (f := page.file(i)) is not None)
+            rest = tuple(f for i in others if (f := page.file(i)) is not None)
+            found = Release(
+                self._name, version, files, yanked, reason, others=rest, foreign=foreign
+            )
+            self._built[version] = found
+        return found
+
+    def __contains__(self, version: object) -> bool:
+        return version in self._specs
+
+    def __iter__(self) -> Iterator[Version]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _version(text: str) -> Version:
+    return Version(text)

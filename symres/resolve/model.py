@@ -16,7 +16,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from symres.index.pages import DistFile
+from symres.index.pages import DistFile, decode_foreign
 
 
 def identifier_of(name: NormalizedName | str, extras: frozenset[str] = frozenset()) -> str:
@@ -75,7 +75,8 @@ class Release:
     files: tuple[DistFile, ...]
     yanked: bool = False
     yanked_reason: str | None = None
-    everything: tuple[DistFile, ...] = ()
+    others: tuple[DistFile, ...] = ()  # files of the version this target cannot use
+    foreign: bytes = field(default=b"", repr=False)  # wheels for other targets, unparsed
 
     @property
     def wheels(self) -> tuple[DistFile, ...]:
@@ -84,10 +85,9 @@ class Release:
     @property
     def hashed(self) -> tuple[DistFile, ...]:
         """The files a lock lists: every file of the version, usable ones first."""
-        if not self.everything:
-            return self.files
-        usable = {f.filename for f in self.files}
-        return (*self.files, *(f for f in self.everything if f.filename not in usable))
+        if not self.foreign:
+            return (*self.files, *self.others)
+        return (*self.files, *self.others, *decode_foreign(self.name, self.foreign))
 
 
 ExclusionKind = Literal[

@@ -121,6 +121,10 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
 
     # -- candidates -----------------------------------------------------------------------
 
+    def yanked(self, name: NormalizedName) -> frozenset[Version]:
+        project = self.finder.project(name)
+        return project.yanked if project else frozenset()
+
     def releases(self, name: NormalizedName) -> Mapping[Version, Release]:
         found = self._releases.get(name)
         if found is None:
@@ -149,7 +153,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         exact = frozenset().union(*(r.exact for r in reqs))
         allowed = sorted((self.allowed_versions(name, r.specifier) for r in reqs), key=len)
         pool = allowed[0].intersection(*allowed[1:]) if allowed else frozenset(releases)
-        versions = [v for v in pool if not releases[v].yanked or v in exact]
+        yanked = self.yanked(name)
+        versions = [v for v in pool if v not in yanked or v in exact]
         if not self.pre and not any(r.specifier.prereleases for r in reqs):
             finals = [v for v in versions if not v.is_prerelease]
             versions = finals or versions  # pre-releases when nothing else matches (pip)
@@ -161,10 +166,9 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         if keep is not None and keep in versions:
             versions.remove(keep)
             versions.insert(0, keep)
-        ordered = [releases[v] for v in versions]
-        if ordered:
-            self._pushed_down(name, ordered[0].version, releases)
-        return lambda: self._viable(ordered, extras)
+        if versions:
+            self._pushed_down(name, versions[0], releases)
+        return lambda: self._viable(name, versions, releases, extras)
 
     def _pushed_down(
         self, name: NormalizedName, top: Version, releases: Mapping[Version, Release]
@@ -179,16 +183,23 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         below = sorted((v for v in releases if v < top), reverse=True)[:AHEAD]
         self.finder.prefetch_metadata(releases[v] for v in below)
 
-    def _viable(self, ordered: list[Release], extras: frozenset[str]) -> Iterator[Candidate]:
-        """The candidates among *ordered* whose metadata admits the target."""
-        identifier = identifier_of(ordered[0].name, extras) if ordered else ""
-        for i, release in enumerate(ordered):
+    def _viable(
+        self,
+        name: NormalizedName,
+        versions: list[Version],
+        releases: Mapping[Version, Release],
+        extras: frozenset[str],
+    ) -> Iterator[Candidate]:
+        """The candidates among *versions* (newest first) whose metadata admits the target."""
+        identifier = identifier_of(name, extras)
+        for i, version in enumerate(versions):
             if i:  # the resolver wants more than the first: it is backtracking here
-                self.finder.prefetch_metadata(ordered[i : i + AHEAD])
-            if self._is_dead(identifier, release.name, release.version):
+                self.finder.prefetch_metadata(releases[v] for v in versions[i : i + AHEAD])
+            if self._is_dead(identifier, name, version):
                 continue  # learned while this list was being tried
+            release = releases[version]
             if self.exclusion(release) is None:
-                yield Candidate(release.name, release.version, extras, release)
+                yield Candidate(name, version, extras, release)
 
     def _is_dead(self, identifier: str, name: NormalizedName, version: Version) -> bool:
         return (identifier, version) in self.dead or (name, version) in self.dead

@@ -132,22 +132,29 @@ def judge_lock(
     by_top: dict[str, list[NormalizedName]] = {}
     for name, found in prefixes.items():
         for prefix in found:
-            by_top.setdefault(prefix.split(".")[0], []).append(name)
+            owners = by_top.setdefault(prefix.split(".")[0], [])
+            if name not in owners:  # one entry per distribution, however many prefixes
+                owners.append(name)
 
     prefix_sets = {name: frozenset(found) for name, found in prefixes.items()}
+    ranked_cache: dict[str, list[tuple[int, NormalizedName]]] = {}
     owner_cache: dict[tuple[NormalizedName, str], tuple[NormalizedName | None, bool]] = {}
 
     def provider_of(consumer: NormalizedName, module: str) -> tuple[NormalizedName | None, bool]:
         """The locked distribution providing *module* (None: none), and whether any
         locked distribution other than the consumer claims its top-level name."""
-        key = (consumer, module)
-        if key not in owner_cache:
-            owners = [n for n in by_top.get(module.split(".")[0], ()) if n != consumer]
-            best = max(owners, key=lambda n: provides(prefix_sets[n], module), default=None)
-            if best is not None and provides(prefix_sets[best], module) == 0:
-                best = None
-            owner_cache[key] = (best, bool(owners))
-        return owner_cache[key]
+        known = owner_cache.get((consumer, module))
+        if known is not None:
+            return known
+        ranked = ranked_cache.get(module)
+        if ranked is None:  # the claimants of the module, the longest claim first
+            owners = by_top.get(module.split(".")[0], ())
+            scored = [(provides(prefix_sets[n], module), i, n) for i, n in enumerate(owners)]
+            scored.sort(key=lambda t: (-t[0], t[1]))
+            ranked = ranked_cache[module] = [(score, n) for score, _, n in scored]
+        score, best = next(((sc, n) for sc, n in ranked if n != consumer), (0, None))
+        found = owner_cache[(consumer, module)] = ((best if score else None), best is not None)
+        return found
 
     judged_cache: dict[tuple[object, ...], tuple[NormalizedName | None, Verdict] | None] = {}
 

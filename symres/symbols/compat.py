@@ -96,8 +96,8 @@ def open_release(
     release = releases.get(version)
     files = list(release.files) if release else []
     if release is None:
-        everything = finder.client.project_files(name) or []
-        files = [f for f in everything if f.version == version]
+        page = finder.client.project_files(name)
+        files = [f for f in (page.everything() if page else []) if f.version == version]
         if not files:
             newest = max(releases) if releases else None
             raise InputError(
