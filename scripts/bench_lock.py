@@ -3,7 +3,9 @@
     python scripts/bench_lock.py [--runs 3] [--pip-compile-runs 1] [--inputs web.in ml-gpu.in]
 
 Every tool writes hashes (`--generate-hashes` for the others). *cold* runs start from an
-empty cache folder each time; *warm* runs follow one untimed run with the same cache.
+empty cache folder each time; *warm* runs follow one untimed run with the same cache
+(uv with ``--offline``: this index sends no Cache-Control, and uv would revalidate every
+page, while symres' pages are fresh for 10 minutes; so neither asks the index).
 Prints medians and the ratios symres/uv and symres/pip-compile measured in this run, and
 checks that every pin of symres' lock satisfies every declared requirement for the target.
 """
@@ -31,7 +33,9 @@ TARGETS = {  # input -> (python, platform tag, uv's --python-platform)
 }
 
 
-def command(tool: str, src: Path, out: Path, cache: Path) -> tuple[list[str], dict[str, str]]:
+def command(
+    tool: str, src: Path, out: Path, cache: Path, warm: bool = False
+) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     target = TARGETS.get(src.name)
     if tool == "symres":
@@ -61,6 +65,8 @@ def command(tool: str, src: Path, out: Path, cache: Path) -> tuple[list[str], di
         ]
         if target:
             cmd += ["--python-version", target[0], "--python-platform", target[2]]
+        if warm:  # from its cache, as symres within its page TTL: neither asks the index
+            cmd.append("--offline")
         out.unlink(missing_ok=True)
     else:
         env["PIP_CACHE_DIR"] = str(cache)
@@ -79,8 +85,8 @@ def command(tool: str, src: Path, out: Path, cache: Path) -> tuple[list[str], di
     return cmd, env
 
 
-def timed(tool: str, src: Path, out: Path, cache: Path) -> float:
-    cmd, env = command(tool, src, out, cache)
+def timed(tool: str, src: Path, out: Path, cache: Path, warm: bool = False) -> float:
+    cmd, env = command(tool, src, out, cache, warm)
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -97,7 +103,7 @@ def measure(tool: str, src: Path, runs: int, work: Path) -> tuple[float, float]:
         shutil.rmtree(cache, ignore_errors=True)
     cache = work / f"{tool}-{src.stem}-warm"
     timed(tool, src, work / f"{tool}-{src.stem}.txt", cache)
-    warm = [timed(tool, src, work / f"{tool}-{src.stem}.txt", cache) for _ in range(runs)]
+    warm = [timed(tool, src, work / f"{tool}-{src.stem}.txt", cache, True) for _ in range(runs)]
     return statistics.median(cold), statistics.median(warm)
 
 

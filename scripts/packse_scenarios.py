@@ -64,7 +64,8 @@ def fetch(version: str) -> None:
     config = load_index_config()
     with make_http_client(config) as http:
         client = IndexClient(config, http, Cache(None))
-        files = client.project_files(canonicalize_name("packse")) or []
+        page = client.project_files(canonicalize_name("packse"))
+        files = page.files if page else []
         sdist = next(f for f in files if f.filename == f"packse-{version}.tar.gz")
         data = client.get_bytes(sdist.url)
     shutil.rmtree(packse.SCENARIOS, ignore_errors=True)

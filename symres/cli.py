@@ -465,6 +465,8 @@ def _lock(args: argparse.Namespace, console: Console) -> int:
         console.print(
             f"{s['requests']} requests, {s['bytes'] / 1e6:.2f} MB, "
             f"{s['pages_from_cache']} pages from cache, {s['pages_fetched']} fetched; "
+            f"resolver: {s['resolver_rounds']} rounds, {s['backtracks']} backtracks, "
+            f"{s['rejected_candidates']} candidates rejected; "
             f"symbols: {s['releases_mined']} releases mined, {s['verdicts_computed']} verdicts "
             "computed (the rest from the database)"
         )

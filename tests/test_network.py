@@ -7,6 +7,8 @@ not the network.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -66,3 +68,63 @@ def test_verify_flask_2_2_2_with_werkzeug(
         assert code == 1
         assert "cannot import name 'url_quote' from 'werkzeug.urls'" in out
         assert "flask 2.2.2: from werkzeug.urls import url_quote" in out
+
+
+@pytest.mark.parametrize(
+    ("pin", "python", "platform"),
+    [
+        # no wheel for the target; gevent's own build needs Cython alphas the index no
+        # longer has, pyproj's needs the PROJ library: their wheels' METADATA is read
+        ("gevent==20.9.0", "3.8", "macosx_11_0_arm64"),
+        ("pyproj==3.3.1", "3.11", "manylinux_2_28_x86_64"),
+    ],
+)
+def test_sdist_only_releases_lock_from_their_wheels_metadata(
+    real_index: str, tmp_path: Path, capsys, pin: str, python: str, platform: str
+) -> None:
+    req = tmp_path / "requirements.in"
+    req.write_text(pin + "\n")
+
+    code = main(
+        ["lock", "--symbols", "off", str(req), "--python-version", python, "--platform", platform]
+    )
+
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "build backend" not in err  # no package code ran
+    text = (tmp_path / "requirements.txt").read_text()
+    name, version = pin.split("==")
+    block = text.split(f"{name}=={version} \\")[1].split("# via")[0]
+    assert ".tar.gz" not in block and block.count("--hash=sha256:") > 5  # every file hashed
+
+
+def test_a_lock_for_manylinux_2_28_installs_where_pip_picks_a_newer_wheel(
+    real_index: str, tmp_path: Path, capsys
+) -> None:
+    """Hashes cover every file of a locked release: on a newer glibc the installer picks
+    a manylinux_2_34 wheel the target's tags do not list, and its hash is in the lock."""
+    req = tmp_path / "requirements.in"
+    req.write_text("cryptography==50.0.2\ndebugpy==1.8.22\n")
+    lock = tmp_path / "requirements.txt"
+    code = main(
+        [
+            "lock",
+            "-q",
+            "--symbols",
+            "off",
+            str(req),
+            "-o",
+            str(lock),
+            "--python-version",
+            f"{sys.version_info[0]}.{sys.version_info[1]}",
+            "--platform",
+            "manylinux_2_28_x86_64",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes",
+         "--target", str(tmp_path / "site"), "-r", str(lock)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
