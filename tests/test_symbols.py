@@ -472,6 +472,19 @@ def test_nested_fallbacks_are_dead_when_one_level_succeeds(tmp_path: Path) -> No
     assert any(u.name == "Mapping" and "fallback" in why for u, why in report.inactive)
 
 
+def test_a_name_bound_by_a_fallback_import_keeps_its_primary_module(tmp_path: Path) -> None:
+    """pip 21.2.4: `try: import threading / except ImportError: import dummy_threading as
+    threading`, then `threading.local()` at module level — a use of `threading`, not of
+    `dummy_threading` (gone from 3.9's stdlib), which would refuse every such release."""
+    source = (
+        "try:\n    import threading\nexcept ImportError:\n"
+        "    import dummy_threading as threading\n\n_log_state = threading.local()\n"
+    )
+    report = compat(tmp_path, {"app/__init__.py": source}, {}, python="3.11")
+    assert not report.missing
+    assert verdicts(report).get("threading:local") == "present"
+
+
 @pytest.mark.parametrize(
     ("test", "guard"),
     [

@@ -32,7 +32,8 @@ def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
 
 
 class Provider(AbstractProvider):  # type: ignore[type-arg]
-    """Newest first, a kept pin before anything else, pre-releases only when asked for.
+    """Newest first, a kept pin before anything else; pre-releases as PEP 440 has them
+    (when a specifier names one, or when nothing else matches) or for every project.
 
     *constraints* narrow a project without requiring it (``-c`` files, learned
     constraints); *preferred* are the pins of the existing lock to keep; *pre* allows

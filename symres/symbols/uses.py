@@ -204,7 +204,12 @@ class _Collector:
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             protected = any(_catches_import_error(h) and not _reraises(h) for h in node.handlers)  # type: ignore[attr-defined]
             before = len(self.out.uses)
+            aliases_before = dict(self.aliases)
             self.body(node.body, ctx.weaker("optional") if protected else ctx)  # type: ignore[attr-defined]
+            # a name the `try` binds keeps that binding after the handlers: the fallback
+            # (`except ImportError: import dummy_threading as threading`) runs only when
+            # the `try` failed, so `threading.local()` below is a use of `threading`
+            primary = {k: v for k, v in self.aliases.items() if aliases_before.get(k) != v}
             level = 1 + max((a[2] for a in ctx.alternatives), default=-1)
             tried = tuple(
                 (u.module, u.name, level)
@@ -216,6 +221,8 @@ class _Collector:
                 if tried and _catches_import_error(h):
                     handler_ctx = replace(ctx, alternatives=ctx.alternatives + tried)
                 self.body(h.body, handler_ctx)
+                if _catches_import_error(h):
+                    self.aliases.update(primary)
             self.body(node.orelse, ctx)  # type: ignore[attr-defined]
             self.body(node.finalbody, ctx)  # type: ignore[attr-defined]
             return
