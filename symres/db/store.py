@@ -152,6 +152,14 @@ class SymbolDB:
             self._conn.execute("COMMIT")
 
     def _migrate(self) -> None:
+        try:  # the usual case: already current, and a read costs no write transaction
+            row = self._conn.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+            if row and int(row[0]) == SCHEMA_VERSION:
+                return
+        except sqlite3.OperationalError:
+            pass  # no meta table yet
         with self._write() as db:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()

@@ -64,7 +64,9 @@ _TAG = re.compile(r"^[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+$")
 
 
 @functools.lru_cache(maxsize=1 << 13)
-def _tags(text: str) -> frozenset[Tag]:
+def wheel_tags(text: str) -> frozenset[Tag]:
+    """The tags of a compressed tag triple (``cp312-abi3-manylinux_2_28_x86_64``);
+    ValueError for one that is not valid."""
     if not _TAG.match(text):  # e.g. "py36+": newer packaging raises, older accepted it
         raise ValueError(f"invalid wheel tag {text!r}")
     return parse_tag(text)
@@ -80,7 +82,7 @@ def _parse_wheel(filename: str) -> tuple[NormalizedName, Version, frozenset[Tag]
         version = _version(parts[1])
     except InvalidVersion as exc:
         raise InvalidWheelFilename(filename) from exc
-    return canonicalize_name(parts[0]), version, _tags("-".join(parts[-3:]))
+    return canonicalize_name(parts[0]), version, wheel_tags("-".join(parts[-3:]))
 
 
 def make_file(
@@ -175,15 +177,23 @@ class WheelFilter:
         self.interpreters = interpreters
         parts = [",".join(sorted(x)) for x in (platforms, interpreters) if x is not None]
         self.key = "|".join(parts) or "all"
+        self._seen: dict[str, bool] = {}  # by tag triple: pages repeat a few thousand times
 
     def __call__(self, filename: str) -> bool:
-        parts = filename[:-4].split("-")
+        triple = filename[:-4].rsplit("-", 3)[-3:]
+        key = "-".join(triple)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = len(triple) == 3 and self._admits(*triple)
+        return found
+
+    def _admits(self, interpreters: str, abi: str, platforms: str) -> bool:
         if self.platforms is not None and not any(
-            p in self.platforms for p in parts[-1].split(".")
+            p in self.platforms for p in platforms.split(".")
         ):
             return False
         return self.interpreters is None or any(
-            i in self.interpreters for i in parts[-3].split(".")
+            i in self.interpreters for i in interpreters.split(".")
         )
 
 
@@ -237,22 +247,29 @@ class PageFiles:
 def json_records(body: bytes, page_url: str) -> list[FileRecord]:
     data = json.loads(body)
     out: list[FileRecord] = []
-    for f in data.get("files", []):
+    append = out.append
+    for f in data.get("files", ()):
         url = f["url"]
         if not url.startswith(("https://", "http://")):
             url = urllib.parse.urljoin(page_url, url)
+        if "#" in url:
+            url = url.split("#", 1)[0]
         yanked = f.get("yanked")
-        out.append(
+        hashes = f.get("hashes")
+        meta = f.get("core-metadata")
+        if meta is None:
+            meta = f.get("dist-info-metadata")
+        append(
             (
                 f["filename"],
-                url.split("#", 1)[0],
-                (f.get("hashes") or {}).get("sha256"),
+                url,
+                hashes.get("sha256") if hashes else None,
                 f.get("requires-python") or None,
                 bool(yanked),
-                yanked if isinstance(yanked, str) and yanked else None,
+                yanked if yanked and isinstance(yanked, str) else None,
                 f.get("size"),
                 f.get("upload-time"),
-                _metadata_field(f.get("core-metadata", f.get("dist-info-metadata"))),
+                _metadata_field(meta) if meta is not None else None,
             )
         )
     return out
@@ -338,8 +355,8 @@ def split_records(
     for r in found:
         filename = r[0]
         if filename.endswith(".whl") and not wheels(filename):
-            parts = filename[:-4].split("-")
-            if len(parts) in (5, 6):
+            parts = filename.split("-", 2)
+            if len(parts) == 3:
                 foreign.setdefault(parts[1], []).append(r)
             continue
         kept.append(r)

@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import NormalizedName
+from packaging.utils import (
+    InvalidSdistFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+)
 from packaging.version import InvalidVersion, Version
 
 from symres.errors import MetadataError
@@ -32,6 +37,7 @@ from symres.index.pages import (
     decode_foreign,
     target_filter,
     wheel_tag_text,
+    wheel_tags,
 )
 from symres.resolve.model import Exclusion, Release
 from symres.target import Target
@@ -71,9 +77,10 @@ class Finder:
         self.formats = formats or FormatControl()
         self.fetcher = MetadataFetcher(client, python_version=target.python_version)
         self._rank = target.tag_rank()
+        self._triples: dict[str, int | None] = {}
         tags = "\n".join(str(t) for t in target.tags)
         digest = hashlib.sha256(f"{target.python_full}\n{tags}".encode()).hexdigest()[:16]
-        self._target_key = f"{target.python_full}-{digest}-v2"
+        self._target_key = f"{target.python_full}-{digest}-v3"
         self._wheel_filter = target_filter(target.tags)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="symres-fetch")
         self._lock = threading.Lock()
@@ -136,40 +143,68 @@ class Finder:
                     return list(found[0]), list(found[1])
                 except (ValueError, EOFError, TypeError, IndexError):
                     pass  # an unreadable entry is a miss
-        parsed = page.parsed
-        by_version: dict[Version, list[int]] = {}
-        for i, f in enumerate(parsed):
-            if f is not None:
-                by_version.setdefault(f.version, []).append(i)
+        # the files' names read once, without parsing them into DistFiles: a page lists
+        # thousands, a lock uses a few
+        by_version: dict[Version, list[tuple[int, str, int | None]]] = {}
+        for i, r in enumerate(page.records):
+            facts = self._record_facts(name, r[0])
+            if facts is not None:
+                version, kind, rank = facts
+                if r[3] and not _admits(r[3], self.target.python_full):
+                    rank = None  # a Requires-Python that excludes the target
+                by_version.setdefault(version, []).append((i, kind, rank))
         texts: dict[Version, str] = {}  # the version as the foreign wheels' names spell it
         for text in page.foreign:
             try:
-                texts[Version(text)] = text
+                texts[_version(text)] = text
             except InvalidVersion:
                 continue
         candidates: list[Any] = []
         excluded: list[Any] = []
         for version in by_version.keys() | texts.keys():
             text = texts.get(version, "")
-            group = [(i, f) for i in by_version.get(version, []) if (f := parsed[i]) is not None]
-            usable = [(i, f) for i, f in group if f.kind in allowed and self._fits(f)]
+            group = by_version.get(version, [])
+            usable = [(i, rank) for i, kind, rank in group if kind in allowed and rank is not None]
             if not usable:
                 blob = page.foreign.get(text, b"")
-                every = [f for _, f in group] + (decode_foreign(name, blob) if blob else [])
+                files = [f for i, _, _ in group if (f := page.file(i)) is not None]
+                every = files + (decode_foreign(name, blob) if blob else [])
                 why = self._why_unusable(name, every, allowed)
                 excluded.append((str(version), why.kind, why.reason))
                 continue
-            usable.sort(key=lambda pair: self._file_order(pair[1]))
-            is_yanked = all(f.yanked for _, f in usable)
-            kept = [(i, f) for i, f in usable if is_yanked or not f.yanked]
-            reason = next((f.yanked_reason for _, f in kept if f.yanked_reason), None)
-            chosen = {i for i, _ in kept}
-            others = tuple(i for i, _ in group if i not in chosen)
-            kept_ids = tuple(i for i, _ in kept)
-            candidates.append((str(version), is_yanked, reason, kept_ids, others, text))
+            usable.sort(key=lambda pair: (pair[1], page.records[pair[0]][0]))
+            records = page.records
+            is_yanked = all(records[i][4] for i, _ in usable)
+            kept = [i for i, _ in usable if is_yanked or not records[i][4]]
+            reason = next((records[i][5] for i in kept if records[i][5]), None)
+            chosen = set(kept)
+            others = tuple(i for i, _, _ in group if i not in chosen)
+            candidates.append((str(version), is_yanked, reason, tuple(kept), others, text))
         if page.stamp:
             self.client.cache.write("projects", key, marshal.dumps((candidates, excluded)))
         return candidates, excluded
+
+    def _record_facts(
+        self, name: NormalizedName, filename: str
+    ) -> tuple[Version, str, int | None] | None:
+        """Version, kind and rank for the target (None: not for it) of a file, from its
+        name alone; None for a name symres does not install."""
+        try:
+            if filename.endswith(".whl"):
+                parts = filename[:-4].split("-")
+                if len(parts) not in (5, 6) or _canonical(parts[0]) != name:
+                    return None
+                triple = "-".join(parts[-3:])
+                if triple not in self._triples:
+                    ranks = [self._rank[t] for t in wheel_tags(triple) if t in self._rank]
+                    self._triples[triple] = min(ranks) if ranks else None
+                return _version(parts[1]), "wheel", self._triples[triple]
+            if filename.endswith((".tar.gz", ".zip")):
+                project, version = _sdist_name(filename)
+                return (version, "sdist", len(self._rank) + 1) if project == name else None
+        except (InvalidVersion, InvalidSdistFilename, ValueError):
+            return None
+        return None
 
     def _fits(self, f: DistFile) -> bool:
         return (f.kind == "sdist" or any(t in self._rank for t in f.tags)) and self._python_ok(f)
@@ -345,3 +380,13 @@ class _Releases(Mapping[Version, Release]):
 @functools.lru_cache(maxsize=1 << 16)
 def _version(text: str) -> Version:
     return Version(text)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _canonical(text: str) -> NormalizedName:
+    return canonicalize_name(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _sdist_name(filename: str) -> tuple[NormalizedName, Version]:
+    return parse_sdist_filename(filename)
