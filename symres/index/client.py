@@ -30,8 +30,7 @@ from symres.index.pages import (
     WheelFilter,
     page_files,
     parse_page,
-    records,
-    split_records,
+    read_page,
 )
 from symres.index.remote import RangeFile
 
@@ -268,8 +267,7 @@ class IndexClient:
                 return page_files(name, [tuple(r) for r in kept], foreign, key)
             except (ValueError, EOFError, TypeError):
                 pass  # an unreadable entry is a miss
-        found = records(body.read(), meta["content_type"], meta["url"])
-        kept, grouped = split_records(name, found, wheels)
+        kept, grouped = read_page(body.read(), meta["content_type"], meta["url"], wheels)
         foreign = {v: marshal.dumps(rs) for v, rs in grouped.items()}
         self.cache.write("pages-read", key, marshal.dumps((kept, foreign)))
         return page_files(name, kept, foreign, key if self.cache.root else "")

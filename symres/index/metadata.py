@@ -13,6 +13,7 @@ import hashlib
 import io
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,9 +23,11 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from symres.errors import MetadataError
+from symres.index import wheelzip
 from symres.index.build import BuildFailed, build_metadata
 from symres.index.client import IndexClient
 from symres.index.pages import DistFile
+from symres.index.remote import RangeFile
 
 MAX_METADATA = 8 * 1024 * 1024
 OnEvent = Callable[[str, str], None]
@@ -163,9 +166,14 @@ class MetadataFetcher:
             return raw
         try:
             source = self.client.open_range(dist.url)
+            if isinstance(source, RangeFile):
+                try:
+                    return _metadata_member(source, dist)
+                except wheelzip.NotSimple:
+                    pass  # zip64 and friends: zipfile reads them
             with zipfile.ZipFile(source) as zf:
                 return _read_dist_info_metadata(zf, dist)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
             raise MetadataError(
                 f"{dist.filename}: cannot read METADATA ({exc})",
                 hint="the wheel is corrupt or the index truncated it; try `--refresh`",
@@ -187,6 +195,19 @@ class MetadataFetcher:
             uploaded=dist.upload_time,
         )
         return raw
+
+
+def _metadata_member(source: RangeFile, dist: DistFile) -> bytes:
+    """``METADATA`` found by name in the central directory, without parsing every entry."""
+    directory = wheelzip.central_directory(source, source.size)
+    found = wheelzip.find_member(directory, b".dist-info/METADATA", depth=1)
+    if len(found) != 1:
+        raise MetadataError(
+            f"{dist.filename}: expected one .dist-info/METADATA, found {len(found)}"
+        )
+    if found[0][4] > MAX_METADATA:
+        raise MetadataError(f"{dist.filename}: METADATA is {found[0][4]} bytes")
+    return wheelzip.read_member(source, found[0], MAX_METADATA)
 
 
 def _read_dist_info_metadata(zf: zipfile.ZipFile, dist: DistFile) -> bytes:

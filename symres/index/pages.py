@@ -180,10 +180,11 @@ class WheelFilter:
         self._seen: dict[str, bool] = {}  # by tag triple: pages repeat a few thousand times
 
     def __call__(self, filename: str) -> bool:
-        triple = filename[:-4].rsplit("-", 3)[-3:]
-        key = "-".join(triple)
+        cut = filename.rfind("-", 0, filename.rfind("-", 0, filename.rfind("-")))
+        key = filename[cut + 1 : -4]  # the tag triple
         found = self._seen.get(key)
         if found is None:
+            triple = key.split("-")
             found = self._seen[key] = len(triple) == 3 and self._admits(*triple)
         return found
 
@@ -244,35 +245,32 @@ class PageFiles:
         return [*self.files, *(f for b in blobs for f in decode_foreign(self.project, b))]
 
 
+def _json_record(f: dict[str, Any], page_url: str) -> FileRecord:
+    url = f["url"]
+    if not url.startswith(("https://", "http://")):
+        url = urllib.parse.urljoin(page_url, url)
+    if "#" in url:
+        url = url.split("#", 1)[0]
+    yanked = f.get("yanked")
+    hashes = f.get("hashes")
+    meta = f.get("core-metadata")
+    if meta is None:
+        meta = f.get("dist-info-metadata")
+    return (
+        f["filename"],
+        url,
+        hashes.get("sha256") if hashes else None,
+        f.get("requires-python") or None,
+        bool(yanked),
+        yanked if yanked and isinstance(yanked, str) else None,
+        f.get("size"),
+        f.get("upload-time"),
+        _metadata_field(meta) if meta is not None else None,
+    )
+
+
 def json_records(body: bytes, page_url: str) -> list[FileRecord]:
-    data = json.loads(body)
-    out: list[FileRecord] = []
-    append = out.append
-    for f in data.get("files", ()):
-        url = f["url"]
-        if not url.startswith(("https://", "http://")):
-            url = urllib.parse.urljoin(page_url, url)
-        if "#" in url:
-            url = url.split("#", 1)[0]
-        yanked = f.get("yanked")
-        hashes = f.get("hashes")
-        meta = f.get("core-metadata")
-        if meta is None:
-            meta = f.get("dist-info-metadata")
-        append(
-            (
-                f["filename"],
-                url,
-                hashes.get("sha256") if hashes else None,
-                f.get("requires-python") or None,
-                bool(yanked),
-                yanked if yanked and isinstance(yanked, str) else None,
-                f.get("size"),
-                f.get("upload-time"),
-                _metadata_field(meta) if meta is not None else None,
-            )
-        )
-    return out
+    return [_json_record(f, page_url) for f in json.loads(body).get("files", ())]
 
 
 class _Anchors(HTMLParser):
@@ -321,10 +319,27 @@ def html_records(body: bytes, page_url: str) -> list[FileRecord]:
     return out
 
 
-def records(body: bytes, content_type: str, page_url: str) -> list[FileRecord]:
-    if content_type.split(";")[0].strip() == JSON_TYPE:
-        return json_records(body, page_url)
-    return html_records(body, page_url)
+def read_page(
+    body: bytes, content_type: str, page_url: str, wheels: WheelFilter
+) -> tuple[list[FileRecord], dict[str, list[Any]]]:
+    """The records of the files *wheels* admits, and the wheels for other targets by the
+    version in their file name, as the page gives them (JSON objects, made absolute, or
+    HTML records): nothing is built for them until a lock needs their hashes."""
+    if content_type.split(";")[0].strip() != JSON_TYPE:
+        return split_records(html_records(body, page_url), wheels)
+    kept: list[FileRecord] = []
+    foreign: dict[str, list[Any]] = {}
+    for f in json.loads(body).get("files", ()):
+        filename = f["filename"]
+        if filename.endswith(".whl") and not wheels(filename):
+            parts = filename.split("-", 2)
+            if len(parts) == 3:
+                if not f["url"].startswith(("https://", "http://")):
+                    f["url"] = urllib.parse.urljoin(page_url, f["url"])
+                foreign.setdefault(parts[1], []).append(f)
+            continue
+        kept.append(_json_record(f, page_url))
+    return kept, foreign
 
 
 def from_record(
@@ -347,8 +362,8 @@ def from_record(
 
 
 def split_records(
-    project: NormalizedName, found: list[FileRecord], wheels: WheelFilter
-) -> tuple[list[FileRecord], dict[str, list[FileRecord]]]:
+    found: list[FileRecord], wheels: WheelFilter
+) -> tuple[list[FileRecord], dict[str, list[Any]]]:
     """The records the filter admits, and the others by the version in their file name."""
     kept: list[FileRecord] = []
     foreign: dict[str, list[FileRecord]] = {}
@@ -371,8 +386,9 @@ def page_files(
 
 def decode_foreign(project: NormalizedName, blob: bytes) -> list[DistFile]:
     out = []
-    for r in marshal.loads(blob):
-        f = from_record(project, tuple(r), foreign=True)
+    for item in marshal.loads(blob):
+        r = _json_record(item, "") if isinstance(item, dict) else tuple(item)
+        f = from_record(project, r, foreign=True)
         if f is not None:
             out.append(f)
     return out
@@ -386,9 +402,7 @@ def parse_page(
     wheels: WheelFilter | None = None,
 ) -> PageFiles:
     name = canonicalize_name(project)
-    kept, foreign = split_records(
-        name, records(body, content_type, page_url), wheels or WheelFilter()
-    )
+    kept, foreign = read_page(body, content_type, page_url, wheels or WheelFilter())
     return page_files(name, kept, {v: marshal.dumps(rs) for v, rs in foreign.items()})
 
 
