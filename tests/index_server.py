@@ -127,10 +127,12 @@ class IndexServer:
         h.send_header("Content-Length", str(len(body)))
         for k, v in (headers or {}).items():
             h.send_header(k, v)
+        # logged before the answer goes out: a client that counts requests right after
+        # its last answer must see it (keep-alive leaves no later moment)
+        self.log.append(Logged(h.path, h.headers.get("Range"), status, len(body)))
         h.end_headers()
         if h.command != "HEAD":
             h.wfile.write(body)
-        self.log.append(Logged(h.path, h.headers.get("Range"), status, len(body)))
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         if self.delay:
