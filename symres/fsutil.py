@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+_MADE: set[Path] = set()  # folders this process made or found: no mkdir() per write
+
 
 def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None:
     """Write *data* to *path* through a temporary file in the same folder and a rename.
@@ -15,7 +17,9 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None
     process still leaves the old entry or the new one.
     """
     payload = data.encode() if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent not in _MADE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _MADE.add(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

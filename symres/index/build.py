@@ -15,11 +15,14 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pyproject_hooks import BuildBackendWarning
 
 from symres.errors import MetadataError, SymresError
 from symres.index.config import IndexConfig
@@ -42,6 +45,10 @@ else:  # pragma: no cover
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 LEGACY_REQUIRES = ("setuptools>=40.8.0",)
 HOOK_TIMEOUT = 600.0  # seconds for one backend hook
+
+# pyproject_hooks re-raises the backend's warnings in this process; they are the
+# backend's own business (a failure is reported with its last error line instead)
+warnings.filterwarnings("ignore", category=BuildBackendWarning)
 
 
 class BuildFailed(MetadataError):

@@ -177,25 +177,29 @@ class WheelFilter:
         self.interpreters = interpreters
         parts = [",".join(sorted(x)) for x in (platforms, interpreters) if x is not None]
         self.key = "|".join(parts) or "all"
-        self._seen: dict[str, bool] = {}  # by tag triple: pages repeat a few thousand times
+        # answers by platform tag, then by tag triple: pages repeat a few thousand times
+        self._platforms: dict[str, bool] = {}
+        self._triples: dict[str, bool] = {}
 
     def __call__(self, filename: str) -> bool:
-        cut = filename.rfind("-", 0, filename.rfind("-", 0, filename.rfind("-")))
-        key = filename[cut + 1 : -4]  # the tag triple
-        found = self._seen.get(key)
+        last = filename.rfind("-")
+        plat = filename[last + 1 : -4]
+        fits = self._platforms.get(plat)
+        if fits is None:
+            fits = self._platforms[plat] = self.platforms is None or any(
+                p in self.platforms for p in plat.split(".")
+            )
+        if not fits or self.interpreters is None:
+            return fits
+        cut = filename.rfind("-", 0, filename.rfind("-", 0, last))
+        key = filename[cut + 1 : last]  # interpreter and ABI tags
+        found = self._triples.get(key)
         if found is None:
-            triple = key.split("-")
-            found = self._seen[key] = len(triple) == 3 and self._admits(*triple)
+            interpreters = key.split("-")[0]
+            found = self._triples[key] = any(
+                i in self.interpreters for i in interpreters.split(".")
+            )
         return found
-
-    def _admits(self, interpreters: str, abi: str, platforms: str) -> bool:
-        if self.platforms is not None and not any(
-            p in self.platforms for p in platforms.split(".")
-        ):
-            return False
-        return self.interpreters is None or any(
-            i in self.interpreters for i in interpreters.split(".")
-        )
 
 
 def target_filter(tags: Iterable[Tag]) -> WheelFilter:

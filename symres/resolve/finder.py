@@ -86,6 +86,7 @@ class Finder:
         self._lock = threading.Lock()
         self._projects: dict[NormalizedName, Future[Project | None]] = {}
         self._metadata: dict[tuple[NormalizedName, Version], Future[CoreMetadata]] = {}
+        self._wanted: set[tuple[NormalizedName, str]] = set()  # (project, specifier) fetched ahead
         self.on_event: Callable[[str, str], None] = lambda kind, what: None
 
     def close(self) -> None:
@@ -293,9 +294,19 @@ class Finder:
     # -- fetching ahead -------------------------------------------------------------------
 
     def prefetch(self, wants: Iterable[tuple[NormalizedName, SpecifierSet]]) -> None:
-        """Start reading pages, then the newest matching release's metadata, in the background."""
+        """Start reading pages, then the newest matching release's metadata, then the same
+        for that release's own dependencies, in the background: the dependency tree the
+        resolver is likely to walk is read in parallel before it gets there."""
         for name, specifier in wants:
-            fut = self._project_future(name)
+            key = (name, str(specifier))
+            with self._lock:
+                if key in self._wanted:
+                    continue
+                self._wanted.add(key)
+            try:
+                fut = self._project_future(name)
+            except RuntimeError:  # pool shut down
+                return
             fut.add_done_callback(functools.partial(self._prefetch_best, specifier=specifier))
 
     def _prefetch_best(self, fut: Future[Project | None], specifier: SpecifierSet) -> None:
@@ -306,8 +317,27 @@ class Finder:
             return
         releases = project.releases
         wanted = [v for v in specifier.filter(releases) if v not in project.yanked]
-        if wanted:
-            self.prefetch_metadata([releases[max(wanted)]])
+        if not wanted:
+            return
+        try:
+            meta = self._metadata_future(releases[max(wanted)])
+        except RuntimeError:  # pool shut down
+            return
+        meta.add_done_callback(self._prefetch_dependencies)
+
+    def _prefetch_dependencies(self, fut: Future[CoreMetadata]) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            return
+        meta = fut.result()
+        rp = meta.requires_python
+        if rp is not None and not rp.contains(self.target.python_full, prereleases=True):
+            return
+        env = {**self.target.env, "extra": ""}
+        self.prefetch(
+            (canonicalize_name(r.name), r.specifier)
+            for r in meta.requires_dist
+            if not r.url and (r.marker is None or r.marker.evaluate(env))
+        )
 
 
 def _demand(
