@@ -146,3 +146,26 @@ def test_pre_in_a_requirements_file_allows_pre_releases(project: Project, capsys
     code, _, err = project.lock("-U", "requirements.in", capsys=capsys)
     assert code == 0, err
     assert "a==1.0" in project.read()
+
+
+def test_a_release_with_metadata_that_does_not_parse_is_not_locked(
+    project: Project, capsys
+) -> None:
+    """pandas 0.18.1 declares `pytz (>=2011k)`, not a PEP 440 version: pip and uv refuse the
+    release; locking it without the line would drop a dependency silently."""
+    project.wheel("pandas", "0.18.1", requires=["pytz (>=2011k)"])
+    project.wheel("pandas", "0.17.0", requires=["pytz"])
+    project.wheel("pytz", "2024.1")
+    project.write("requirements.in", "pandas\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert "pandas==0.17.0" in project.read() and "pytz==2024.1" in project.read()
+
+    project.write("requirements.in", "pandas==0.18.1\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 1
+    assert first_line(err) == (
+        "error: no release of `pandas` matching ==0.18.1 can be used: pandas 0.18.1 has "
+        "invalid metadata: `Requires-Dist: pytz (>=2011k)` does not parse"
+    )

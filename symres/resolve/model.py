@@ -91,7 +91,7 @@ class Release:
 
 
 ExclusionKind = Literal[
-    "python", "tags", "format", "metadata", "yanked", "prerelease", "symbols", "conflict"
+    "python", "tags", "format", "metadata", "invalid", "yanked", "prerelease", "symbols", "conflict"
 ]
 
 

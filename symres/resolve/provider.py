@@ -262,6 +262,13 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             self.excluded[key] = Exclusion("metadata", f"is unusable — {err.message}")
             self.dropped.append(f"skipped {release.name} {release.version}: {err.message}")
             return self.excluded[key]
+        if meta.skipped:  # as pip and uv: a release whose metadata does not parse is unusable
+            self.excluded[key] = Exclusion(
+                "invalid",
+                f"has invalid metadata: `Requires-Dist: {meta.skipped[0]}` does not parse",
+            )
+            self.dropped.append(f"skipped {release.name} {release.version}: invalid metadata")
+            return self.excluded[key]
         rp = meta.requires_python
         if rp is not None and not rp.contains(self.finder.target.python_full, prereleases=True):
             self.excluded[key] = Exclusion(
