@@ -80,15 +80,26 @@ def run(tool: str, src: Path, work: Path, warm: bool, index: str, timeout: float
     except subprocess.TimeoutExpired:
         code, err = None, f"ran past {timeout:.0f}s"
     seconds = time.perf_counter() - started
-    pins = sum(1 for line in out.read_text().splitlines() if "==" in line.split("#")[0]) if out.is_file() and code == 0 else 0
+    pins = (
+        sum(1 for line in out.read_text().splitlines() if "==" in line.split("#")[0])
+        if out.is_file() and code == 0
+        else 0
+    )
     lines = [line for line in err.splitlines() if line.strip()]
-    first = next((line for line in lines if line.startswith(("error", "  ×", "×"))), lines[0] if lines else "")
+    first = next(
+        (line for line in lines if line.startswith(("error", "  ×", "×"))),
+        lines[0] if lines else "",
+    )
     return {"code": code, "seconds": round(seconds, 2), "pins": pins, "error": first[:300]}
 
 
 def lock_all(args: argparse.Namespace) -> dict:
     index = index_url()
-    results: dict = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores", "files": {}}
+    results: dict = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "files": {},
+    }
     root = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="symres-realworld-"))
     for src in inputs(args.only):
         work = root / src.stem
@@ -102,7 +113,11 @@ def lock_all(args: argparse.Namespace) -> dict:
                 shutil.copy(work / f"{tool}.txt", work / f"{tool}.lock.txt")
             row[tool] = {"cold": cold, "warm": warm, "lock": str(work / f"{tool}.lock.txt")}
             shown = f"warm {warm['seconds']:7.2f}s" if warm else cold["error"][:120]
-            print(f"{src.stem:32} {tool:10} exit {cold['code']!s:4} cold {cold['seconds']:7.2f}s  {shown}", flush=True)
+            print(
+                f"{src.stem:32} {tool:10} exit {cold['code']!s:4} "
+                f"cold {cold['seconds']:7.2f}s  {shown}",
+                flush=True,
+            )
         shutil.rmtree(work / "cache-symres", ignore_errors=True)  # keep the locks, not GBs of cache
         shutil.rmtree(work / "cache-symres-off", ignore_errors=True)
         shutil.rmtree(work / "cache-uv", ignore_errors=True)
@@ -111,28 +126,48 @@ def lock_all(args: argparse.Namespace) -> dict:
 
 def summary(results: dict, tools: list[str]) -> None:
     files = results["files"]
-    print(f"\n# {results['date']} · {results['machine']} · {len(files)} files · target Python {PYTHON}, {PLATFORM}")
+    print(
+        f"\n# {results['date']} · {results['machine']} · {len(files)} files · "
+        f"target Python {PYTHON}, {PLATFORM}"
+    )
     for tool in tools:
         ok = [f for f, r in files.items() if r[tool]["cold"]["code"] == 0]
         timeouts = [f for f, r in files.items() if r[tool]["cold"]["code"] is None]
         print(f"{tool:10} locked {len(ok)}/{len(files)}, timeouts {len(timeouts)}")
     for tool in (t for t in tools if t != "uv"):
-        both = [f for f, r in files.items() if r[tool]["cold"]["code"] == 0 and r["uv"]["cold"]["code"] == 0]
+        both = [
+            f
+            for f, r in files.items()
+            if r[tool]["cold"]["code"] == 0 and r["uv"]["cold"]["code"] == 0
+        ]
         if not both:
             continue
         cold = [files[f][tool]["cold"]["seconds"] / files[f]["uv"]["cold"]["seconds"] for f in both]
-        warm = [files[f][tool]["warm"]["seconds"] / files[f]["uv"]["warm"]["seconds"] for f in both if files[f][tool]["warm"] and files[f]["uv"]["warm"] and files[f]["uv"]["warm"]["code"] == 0]
+        warm = [
+            files[f][tool]["warm"]["seconds"] / files[f]["uv"]["warm"]["seconds"]
+            for f in both
+            if files[f][tool]["warm"]
+            and files[f]["uv"]["warm"]
+            and files[f]["uv"]["warm"]["code"] == 0
+        ]
         med = lambda xs: f"{statistics.median(xs):.2f}" if xs else "-"  # noqa: E731
         tool_cold = statistics.median(files[f][tool]["cold"]["seconds"] for f in both)
         uv_cold = statistics.median(files[f]["uv"]["cold"]["seconds"] for f in both)
-        print(f"{tool}/uv over {len(both)} files both locked: median ratio cold {med(cold)}, warm {med(warm)} (median cold {tool_cold:.1f}s vs {uv_cold:.1f}s)")
+        print(
+            f"{tool}/uv over {len(both)} files both locked: median ratio cold {med(cold)}, "
+            f"warm {med(warm)} (median cold {tool_cold:.1f}s vs {uv_cold:.1f}s)"
+        )
     print("\n| file | " + " | ".join(f"{t} cold / warm" for t in tools) + " |")
     print("| --- |" + " ---: |" * len(tools))
     for f, r in files.items():
         cells = []
         for t in tools:
             c, w = r[t]["cold"], r[t]["warm"]
-            cells.append(f"{c['seconds']:.1f} / {w['seconds']:.1f}" if c["code"] == 0 and w else ("timeout" if c["code"] is None else f"exit {c['code']}"))
+            cells.append(
+                f"{c['seconds']:.1f} / {w['seconds']:.1f}"
+                if c["code"] == 0 and w
+                else ("timeout" if c["code"] is None else f"exit {c['code']}")
+            )
         print(f"| {f} | " + " | ".join(cells) + " |")
     print()
     for f, r in files.items():
@@ -154,34 +189,68 @@ def verify_all(path: Path) -> None:
             started = time.perf_counter()
             done = subprocess.run(
                 ["symres", "verify", "-q", "--json", "--python", PYTHON, str(lock)],
-                capture_output=True, text=True, env=dict(os.environ, PIP_CONFIG_FILE=os.devnull),
+                capture_output=True,
+                text=True,
+                env=dict(os.environ, PIP_CONFIG_FILE=os.devnull),
             )
             try:
                 report = json.loads(done.stdout)
                 failed = [c for c in report.get("results", []) if c.get("status") == "failed"]
-                failed += [{"dist": i["name"], "check": "install", "detail": i["message"]} for i in report.get("install_failures", [])]
+                failed += [
+                    {"dist": i["name"], "check": "install", "detail": i["message"]}
+                    for i in report.get("install_failures", [])
+                ]
             except ValueError:
                 report, failed = {}, []
-            r[tool]["verify"] = {"code": done.returncode, "seconds": round(time.perf_counter() - started, 1),
-                                 "failed": [f"{c.get('dist')}: {c.get('check')}: {str(c.get('detail', ''))[:200]}" for c in failed[:5]],
-                                 "error": done.stderr.strip().splitlines()[:2]}
-            print(f"{f:32} {tool:7} verify exit {done.returncode} in {r[tool]['verify']['seconds']}s {r[tool]['verify']['failed'][:2]} {r[tool]['verify']['error'][:1]}", flush=True)
+            r[tool]["verify"] = {
+                "code": done.returncode,
+                "seconds": round(time.perf_counter() - started, 1),
+                "failed": [
+                    f"{c.get('dist')}: {c.get('check')}: {str(c.get('detail', ''))[:200]}"
+                    for c in failed[:5]
+                ],
+                "error": done.stderr.strip().splitlines()[:2],
+            }
+            print(
+                f"{f:32} {tool:7} verify exit {done.returncode} in {r[tool]['verify']['seconds']}s "
+                f"{r[tool]['verify']['failed'][:2]} {r[tool]['verify']['error'][:1]}",
+                flush=True,
+            )
     path.write_text(json.dumps(results, indent=1))
-    both = [f for f, r in results["files"].items() if "verify" in r.get("symres", {}) and "verify" in r.get("uv", {})]
-    worse = [f for f in both if results["files"][f]["uv"]["verify"]["code"] == 0 and results["files"][f]["symres"]["verify"]["code"] != 0]
-    print(f"\nverified: symres passes {sum(results['files'][f]['symres']['verify']['code'] == 0 for f in both)}/{len(both)}, "
-          f"uv {sum(results['files'][f]['uv']['verify']['code'] == 0 for f in both)}/{len(both)}; symres fails where uv passes: {worse or 'none'}")
+    both = [
+        f
+        for f, r in results["files"].items()
+        if "verify" in r.get("symres", {}) and "verify" in r.get("uv", {})
+    ]
+    worse = [
+        f
+        for f in both
+        if results["files"][f]["uv"]["verify"]["code"] == 0
+        and results["files"][f]["symres"]["verify"]["code"] != 0
+    ]
+    print(
+        f"\nverified: symres passes "
+        f"{sum(results['files'][f]['symres']['verify']['code'] == 0 for f in both)}/{len(both)}, "
+        f"uv {sum(results['files'][f]['uv']['verify']['code'] == 0 for f in both)}/{len(both)}; "
+        f"symres fails where uv passes: {worse or 'none'}"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--tools", nargs="*", default=list(TOOLS))
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--json", type=Path, help="write every run's facts here")
     parser.add_argument("--work", help="keep the locks here (default: a temporary folder)")
-    parser.add_argument("--verify", type=Path, metavar="RESULTS", help="verify the locks of a --json file")
-    parser.add_argument("--summary", type=Path, metavar="RESULTS", help="print the summary of a --json file")
+    parser.add_argument(
+        "--verify", type=Path, metavar="RESULTS", help="verify the locks of a --json file"
+    )
+    parser.add_argument(
+        "--summary", type=Path, metavar="RESULTS", help="print the summary of a --json file"
+    )
     args = parser.parse_args()
     if args.verify:
         verify_all(args.verify)

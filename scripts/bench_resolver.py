@@ -79,7 +79,9 @@ def run(tool: str, work: Path, url: str, timeout: float) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--tools", default="symres,uv")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument(

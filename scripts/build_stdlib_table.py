@@ -153,7 +153,8 @@ def main() -> None:
     raw = json.dumps(data, separators=(",", ":")).encode()
     OUT.write_bytes(lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME))
     print(
-        f"{OUT.relative_to(ROOT)}: {len(merged)} modules, {len(raw)} bytes raw, {OUT.stat().st_size} compressed"
+        f"{OUT.relative_to(ROOT)}: {len(merged)} modules, {len(raw)} bytes raw, "
+        f"{OUT.stat().st_size} compressed"
     )
 
 

@@ -29,12 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests import packse  # noqa: E402
 
 
-def run_tool(tool: str, scenario: packse.Scenario, url: str, work: Path, timeout: float) -> packse.Outcome:
+def run_tool(
+    tool: str, scenario: packse.Scenario, url: str, work: Path, timeout: float
+) -> packse.Outcome:
     req = work / f"{tool}.in"
     req.write_text("\n".join(scenario.root) + "\n", encoding="utf-8")
     out = work / f"{tool}.txt"
     # UV_PYTHON_DOWNLOADS: uv would try to download the target's Python for builds
-    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, SYMRES_NO_SNAPSHOT="1", UV_PYTHON_DOWNLOADS="never")
+    env = dict(
+        os.environ, PIP_CONFIG_FILE=os.devnull, SYMRES_NO_SNAPSHOT="1", UV_PYTHON_DOWNLOADS="never"
+    )
     env.pop("PIP_INDEX_URL", None)
     env.pop("PIP_EXTRA_INDEX_URL", None)
     if tool == "symres":
@@ -85,7 +89,9 @@ def fetch(version: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--tools", default="symres,uv")
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per scenario and tool")
@@ -113,7 +119,10 @@ def main() -> int:
                         continue
                     why = "policy: " + packse.POLICY[scenario.name] if policy else wrong
                     last = outcome.output.splitlines()[:1]
-                    print(f"{tool:7} {scenario.group}/{scenario.name}: {why}" + (f"  [{last[0][:160]}]" if last else ""))
+                    print(
+                        f"{tool:7} {scenario.group}/{scenario.name}: {why}"
+                        + (f"  [{last[0][:160]}]" if last else "")
+                    )
     print()
     for tool in tools:
         print(f"{tool} {matched[tool]}/{len(scenarios)}")

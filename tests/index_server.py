@@ -45,7 +45,7 @@ class ServedFile:
         return hashlib.sha256(self.data).hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _project_of(filename: str) -> str:
     if filename.endswith(".whl"):
         return parse_wheel_filename(filename)[0]

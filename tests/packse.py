@@ -176,7 +176,9 @@ def judge(scenario: Scenario, outcome: Outcome) -> str | None:
     if outcome.code is None:
         return "timed out"
     if not scenario.satisfiable:
-        return None if outcome.code == 1 else f"expected no solution (exit 1), got exit {outcome.code}"
+        return (
+            None if outcome.code == 1 else f"expected no solution (exit 1), got exit {outcome.code}"
+        )
     if outcome.code != 0:
         return f"expected a lock, got exit {outcome.code}"
     wrong = {

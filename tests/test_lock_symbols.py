@@ -85,8 +85,8 @@ def test_a_symbol_that_only_newer_releases_have_raises_the_floor(project: Projec
     assert code == 0, err
     assert pins(project.read()) == {"app": "1.0", "lib": "2.0"}
     assert (
-        "# symres: >=2.0 — app 1.0 imports `new` from `lib` (app/__init__.py:1); lib before 2.0 lacks it"
-        in project.read()
+        "# symres: >=2.0 — app 1.0 imports `new` from `lib` (app/__init__.py:1); "
+        "lib before 2.0 lacks it" in project.read()
     )
 
 
@@ -99,8 +99,8 @@ def test_unsatisfiable_because_of_symbols_explains_itself(project: Project, caps
     assert code == 1
     assert "no version of `lib` satisfies the requirements" in err
     assert (
-        "(symres: app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); lib 3.0 and later lack it)"
-        in err
+        "(symres: app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); "
+        "lib 3.0 and later lack it)" in err
     )
     assert "requirements.in:2: lib>=3" in err
     assert "--ignore-symbol" in err
@@ -118,6 +118,43 @@ def test_stdlib_break_excludes_the_consumer_release(project: Project, capsys) ->
     assert code == 0, err
     assert pins(project.read()) == {"old": "1.0"}
     assert "`distutils.version` is not in the Python 3.12 stdlib" in project.read()
+
+
+def test_a_handler_for_another_error_does_not_refuse_the_release(project: Project, capsys) -> None:
+    """cffi 1.16.0: `try: callable / except NameError: from collections import Callable`
+    runs only on a Python without `callable`: cffi locks on 3.11, the use is reported."""
+    body = "try:\n    callable\nexcept NameError:\n    from collections import Callable\n"
+    project.wheel("cffi", "1.16.0", files={"cffi/__init__.py": body})
+    project.write("requirements.in", "cffi==1.16.0\n")
+
+    code, out, err = project.lock(
+        "--json", "--python-version", "3.11", "requirements.in", capsys=capsys
+    )
+
+    assert code == 0, err
+    assert pins(project.read()) == {"cffi": "1.16.0"}
+    assert [b["use"] for b in json.loads(out)["breaks"]] == ["from collections import Callable"]
+
+
+def test_a_module_imported_under_a_caught_import_error_cannot_refuse(
+    project: Project, capsys
+) -> None:
+    """pip 21.2.4's vendored requests imports urllib3's pyopenssl support in a `try` whose
+    `except ImportError: pass` goes on; that module's `from cryptography... import
+    _Certificate` (gone in cryptography 39) cannot fail `import pip`."""
+    files = {
+        "app/__init__.py": "try:\n    from app import extra\nexcept ImportError:\n    pass\n",
+        "app/extra.py": "from lib.x509 import _Certificate\n",
+    }
+    project.wheel("app", "1.0", requires=["lib"], files=files)
+    project.wheel("lib", "38.0", files={"lib/__init__.py": "", "lib/x509.py": "_Certificate = 1\n"})
+    project.wheel("lib", "41.0", files={"lib/__init__.py": "", "lib/x509.py": "X = 1\n"})
+    project.write("requirements.in", "app\nlib>=41\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"app": "1.0", "lib": "41.0"}
 
 
 def test_src_makes_the_project_a_consumer(project: Project, capsys) -> None:
@@ -172,7 +209,8 @@ def test_why_names_the_narrowing_and_the_refused_releases(project: Project, caps
     assert out.splitlines()[:3] == [
         "lib 2.0",
         "  via app",
-        "  symres: <3.0 — app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); lib 3.0 and later lack it",
+        "  symres: <3.0 — app 1.0 imports `quote` from `lib.urls` (app/__init__.py:1); "
+        "lib 3.0 and later lack it",
     ]
     assert "    3.0 … 3.1: symres <3.0: app 1.0 imports `quote`" in out
 

@@ -66,7 +66,11 @@ def test_a_release_without_a_file_for_the_target_says_which_tags_exist(
     project.write("requirements.in", "native\n")
 
     code, _, err = project.lock(
-        "--python-version", "3.12", "--platform", "manylinux_2_28_x86_64", "requirements.in",
+        "--python-version",
+        "3.12",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "requirements.in",
         capsys=capsys,
     )
 

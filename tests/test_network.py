@@ -123,8 +123,20 @@ def test_a_lock_for_manylinux_2_28_installs_where_pip_picks_a_newer_wheel(
     )
     assert code == 0, capsys.readouterr().err
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes",
-         "--target", str(tmp_path / "site"), "-r", str(lock)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--require-hashes",
+            "--target",
+            str(tmp_path / "site"),
+            "-r",
+            str(lock),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr

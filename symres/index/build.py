@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyproject_hooks import BuildBackendWarning
+import pyproject_hooks
 
 from symres.errors import MetadataError, SymresError
 from symres.index.config import IndexConfig
@@ -46,9 +46,10 @@ LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 LEGACY_REQUIRES = ("setuptools>=40.8.0",)
 HOOK_TIMEOUT = 600.0  # seconds for one backend hook
 
-# pyproject_hooks re-raises the backend's warnings in this process; they are the
+# pyproject_hooks >= 1.1 re-raises the backend's warnings in this process; they are the
 # backend's own business (a failure is reported with its last error line instead)
-warnings.filterwarnings("ignore", category=BuildBackendWarning)
+if (_BACKEND_WARNING := getattr(pyproject_hooks, "BuildBackendWarning", None)) is not None:
+    warnings.filterwarnings("ignore", category=_BACKEND_WARNING)
 
 
 class BuildFailed(MetadataError):

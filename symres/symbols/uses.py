@@ -157,10 +157,13 @@ class _Collector:
             self.stmt(stmt, ctx)
 
     def loaded(self, module: str, ctx: _Ctx) -> None:
-        """Imports that surely run with the module: a module the release imports only
-        under an ``if`` symres cannot evaluate (``if WINDOWS: from . import _pswindows``)
-        is not reached for sure, so its own uses are not enforced either."""
-        if ctx.guard in ("top", "if-available", "optional"):
+        """Imports that surely run with the module and whose failure fails it: a module
+        the release imports only under an ``if`` symres cannot evaluate (``if WINDOWS:
+        from . import _pswindows``) is not reached for sure, and one imported in a ``try``
+        whose ``except ImportError`` goes on (pip 21's vendored requests importing
+        urllib3's pyopenssl support) cannot fail the import: their own uses are reported,
+        not enforced."""
+        if ctx.guard in ("top", "if-available"):
             self.out.imports_at_load.add(module)
 
     def stmt(self, node: ast.stmt, ctx: _Ctx) -> None:
@@ -217,9 +220,10 @@ class _Collector:
                 if not u.alternatives or u.alternatives == ctx.alternatives
             )
             for h in node.handlers:  # type: ignore[attr-defined]
-                handler_ctx = ctx
                 if tried and _catches_import_error(h):
                     handler_ctx = replace(ctx, alternatives=ctx.alternatives + tried)
+                else:  # runs only when the `try` raised: not surely (cffi's `except NameError:`)
+                    handler_ctx = ctx.weaker("conditional")
                 self.body(h.body, handler_ctx)
                 if _catches_import_error(h):
                     self.aliases.update(primary)
