@@ -6,7 +6,8 @@
 Every file is locked for one target (Python 3.11, manylinux_2_28_x86_64, as a Docker image
 would be), with hashes, against the index pip is configured with (given to both tools
 explicitly, so both read the same one). For each file and tool: *cold* from an empty
-cache, then *warm* from that cache (symres within its page TTL; uv with ``--offline``, so
+cache (``--runs N``: the median of N, the tools taking turns to go first), then *warm*
+from that cache (symres within its page TTL; uv with ``--offline``, so
 that neither asks the index). Tools: symres (symbols on, the default), symres with
 ``--symbols off``, and ``uv pip compile --generate-hashes``.
 
@@ -106,8 +107,17 @@ def lock_all(args: argparse.Namespace) -> dict:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         row = results["files"][src.stem] = {}
+        colds: dict[str, list[dict]] = {tool: [] for tool in args.tools}
+        for attempt in range(args.runs):
+            # each tool goes first in every other run: an index's own caches warm up
+            # for whoever asks second
+            for tool in args.tools if attempt % 2 == 0 else args.tools[::-1]:
+                shutil.rmtree(work / f"cache-{tool}", ignore_errors=True)
+                colds[tool].append(run(tool, src, work, False, index, args.timeout))
         for tool in args.tools:
-            cold = run(tool, src, work, False, index, args.timeout)
+            runs = colds[tool]
+            cold = dict(runs[-1], seconds=round(statistics.median(r["seconds"] for r in runs), 2))
+            cold["runs"] = [r["seconds"] for r in runs]
             warm = run(tool, src, work, True, index, args.timeout) if cold["code"] == 0 else None
             if cold["code"] == 0:
                 shutil.copy(work / f"{tool}.txt", work / f"{tool}.lock.txt")
@@ -126,6 +136,7 @@ def lock_all(args: argparse.Namespace) -> dict:
 
 def summary(results: dict, tools: list[str]) -> None:
     files = results["files"]
+    tools = [t for t in tools if all(t in r for r in files.values())]  # those that ran
     print(
         f"\n# {results['date']} · {results['machine']} · {len(files)} files · "
         f"target Python {PYTHON}, {PLATFORM}"
@@ -181,9 +192,11 @@ def summary(results: dict, tools: list[str]) -> None:
 def verify_all(path: Path) -> None:
     """Install both locks of each file with hashes in a fresh venv and verify them."""
     results = json.loads(path.read_text())
+    first = next(iter(results["files"].values()), {})
+    mine = next((t for t in ("symres", "symres-off") if t in first), "symres")
     for f, r in results["files"].items():
-        for tool in ("symres", "uv"):
-            if r[tool]["cold"]["code"] != 0:
+        for tool in (mine, "uv"):
+            if tool not in r or r[tool]["cold"]["code"] != 0:
                 continue
             lock = Path(r[tool]["lock"])
             started = time.perf_counter()
@@ -217,22 +230,18 @@ def verify_all(path: Path) -> None:
                 flush=True,
             )
     path.write_text(json.dumps(results, indent=1))
-    both = [
-        f
-        for f, r in results["files"].items()
-        if "verify" in r.get("symres", {}) and "verify" in r.get("uv", {})
-    ]
+    files = results["files"]
+    both = [f for f, r in files.items() if "verify" in r.get(mine, {}) and "verify" in r["uv"]]
     worse = [
         f
         for f in both
-        if results["files"][f]["uv"]["verify"]["code"] == 0
-        and results["files"][f]["symres"]["verify"]["code"] != 0
+        if files[f]["uv"]["verify"]["code"] == 0 and files[f][mine]["verify"]["code"] != 0
     ]
     print(
-        f"\nverified: symres passes "
-        f"{sum(results['files'][f]['symres']['verify']['code'] == 0 for f in both)}/{len(both)}, "
-        f"uv {sum(results['files'][f]['uv']['verify']['code'] == 0 for f in both)}/{len(both)}; "
-        f"symres fails where uv passes: {worse or 'none'}"
+        f"\nverified: {mine} passes "
+        f"{sum(files[f][mine]['verify']['code'] == 0 for f in both)}/{len(both)}, "
+        f"uv {sum(files[f]['uv']['verify']['code'] == 0 for f in both)}/{len(both)}; "
+        f"{mine} fails where uv passes: {worse or 'none'}"
     )
 
 
@@ -243,6 +252,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--tools", nargs="*", default=list(TOOLS))
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--runs", type=int, default=1, help="cold runs per file and tool (median)")
     parser.add_argument("--json", type=Path, help="write every run's facts here")
     parser.add_argument("--work", help="keep the locks here (default: a temporary folder)")
     parser.add_argument(

@@ -50,11 +50,12 @@ def build_wheel(
     requires: Sequence[str] = (),
     requires_python: str | None = None,
     extras: Mapping[str, Sequence[str]] | None = None,
-    files: Mapping[str, str] | None = None,
+    files: Mapping[str, str | None] | None = None,
     tag: str = "py3-none-any",
     pad: int = 0,
 ) -> Path:
-    """A valid wheel. ``pad`` adds that many incompressible bytes (to test Range reads)."""
+    """A valid wheel. ``pad`` adds that many incompressible bytes (to test Range reads);
+    a file given as None is left out."""
     dist = canonicalize_name(name).replace("-", "_")
     info = f"{dist}-{version}.dist-info"
     module = dist
@@ -62,7 +63,10 @@ def build_wheel(
         f"{module}/__init__.py": f"__version__ = {version!r}\n".encode(),
     }
     for path, text in (files or {}).items():
-        members[path] = text.encode()
+        if text is None:  # leave it out (the package's own __init__.py)
+            members.pop(path, None)
+        else:
+            members[path] = text.encode()
     if pad:
         members[f"{module}/_blob.bin"] = _random_bytes(pad)
     members[f"{info}/METADATA"] = _metadata(

@@ -485,6 +485,27 @@ def test_a_name_bound_by_a_fallback_import_keeps_its_primary_module(tmp_path: Pa
     assert verdicts(report).get("threading:local") == "present"
 
 
+def test_a_class_attribute_shadows_a_module_of_the_same_name(tmp_path: Path) -> None:
+    """urllib3 1.26's weakref_finalize: `import atexit`, then in a class a property
+    `atexit` and `@atexit.setter` — the property's setter, not a use of `atexit.setter`
+    (which `symres verify` checked, and failed, on every Python); a method's body still
+    sees the module."""
+    source = (
+        "import atexit\n"
+        "class F:\n"
+        "    @property\n"
+        "    def atexit(self): return 1\n"
+        "    @atexit.setter\n"
+        "    def atexit(self, value): pass\n"
+        "    def run(self):\n"
+        "        atexit.unregister_all_now()\n"
+    )
+    report = compat(tmp_path, {"app/__init__.py": source}, {}, python="3.11")
+    asked = verdicts(report)
+    assert "atexit:setter" not in asked
+    assert "atexit:unregister_all_now" in asked
+
+
 @pytest.mark.parametrize(
     ("test", "guard"),
     [

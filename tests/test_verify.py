@@ -103,6 +103,46 @@ def test_crash_hang_exit_and_print_are_contained(project: Project, capsys) -> No
     assert checks["import fine"]["status"] == "passed"
 
 
+def test_a_failure_caused_by_an_earlier_check_is_not_reported(project: Project, capsys) -> None:
+    """`breaker` spoils `victim` for whatever runs after it in the same interpreter (as
+    pip's import does to setuptools on 3.11); `victim` imports in a fresh one."""
+    project.wheel(
+        "breaker",
+        "1.0",
+        files={"breaker/__init__.py": "import sys\nsys.modules['victim'] = None\n"},
+    )
+    project.wheel("victim", "1.0", files={"victim/__init__.py": "X = 1\n"})
+    project.wheel("broken", "1.0", files={"broken/__init__.py": "raise ImportError('no')\n"})
+    project.write("requirements.in", "breaker\nvictim\nbroken\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+
+    code, report = verify_json(capsys, "requirements.txt")
+
+    checks = by_check(report)
+    assert checks["import breaker"]["status"] == "passed"
+    assert checks["import victim"]["status"] == "passed", checks["import victim"]
+    assert checks["import broken"]["status"] == "failed"
+    assert code == 1
+
+
+def test_a_plugin_of_the_distributions_own_program_warns(project: Project, capsys) -> None:
+    """uwsgi installs `uwsgidecorators`, which imports `uwsgi`: a module that exists only
+    inside the uwsgi server the distribution builds. A missing module of another name
+    is still a failure."""
+    plugins = {"hostprog_plugins.py": "import hostprog\n", "hostprog/__init__.py": None}
+    project.wheel("hostprog", "1.0", files=plugins)
+    project.wheel("needy", "1.0", files={"needy/__init__.py": "import not_in_the_lock\n"})
+    project.write("requirements.in", "hostprog\nneedy\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+
+    code, report = verify_json(capsys, "requirements.txt")
+
+    checks = by_check(report)
+    assert checks["import hostprog_plugins"]["status"] == "warning"
+    assert checks["import needy"]["status"] == "failed"
+    assert code == 1
+
+
 def test_a_getattr_that_raises_importerror_is_a_failure(project: Project, capsys) -> None:
     """pydantic 2 serves moved names through a module __getattr__ that raises an
     ImportError subclass; `hasattr` itself raises."""

@@ -101,6 +101,9 @@ class _Ctx:
     alternatives: tuple[tuple[str, str | None, int], ...] = ()
     available_for: frozenset[str] = frozenset()  # what the enclosing availability tests check
     shadowed: frozenset[str] = frozenset()  # names the enclosing functions bind locally
+    # names the enclosing class body binds: they shadow module names in the class body
+    # (``@atexit.setter`` under a property ``atexit``), not in its methods
+    class_scope: frozenset[str] = frozenset()
 
     def weaker(self, guard: Guard) -> _Ctx:
         order = ["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
@@ -194,12 +197,13 @@ class _Collector:
             for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]:
                 self.expr(default, ctx)
             local = ctx.shadowed | _local_names(node)
-            self.body(node.body, replace(ctx.weaker("lazy"), in_function=True, shadowed=local))
+            inner = replace(ctx.weaker("lazy"), in_function=True, shadowed=local)
+            self.body(node.body, replace(inner, class_scope=frozenset()))
             return
         if isinstance(node, ast.ClassDef):
             for b in [*node.bases, *node.decorator_list, *(k.value for k in node.keywords)]:
                 self.expr(b, ctx)
-            self.body(node.body, ctx)
+            self.body(node.body, replace(ctx, class_scope=_bound_names(node.body)))
             return
         if isinstance(node, ast.If):
             self.if_(node, ctx)
@@ -404,8 +408,10 @@ class _Collector:
 
     def attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
         chain = dotted_parts(node)
-        if not chain or chain[0] not in self.aliases or chain[0] in ctx.shadowed:
-            return  # not a module, or a local variable of the same name
+        if not chain or chain[0] not in self.aliases:
+            return  # not a module
+        if chain[0] in ctx.shadowed or chain[0] in ctx.class_scope:
+            return  # a local variable or class attribute of the same name
         module = self.aliases[chain[0]]
         if module not in self.imported:
             return  # a name imported from a module, not a module itself
@@ -425,8 +431,15 @@ def _local_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
     args = fn.args
     names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
     names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    return frozenset(names) | _bound_names(fn.body)
+
+
+def _bound_names(body: list[ast.stmt]) -> frozenset[str]:
+    """The names statements bind in their own scope (assignments, loop and ``with`` /
+    ``except`` targets, defs), not by ``import``, and not declared ``global``."""
+    names: set[str] = set()
     declared: set[str] = set()
-    todo: list[ast.AST] = list(fn.body)
+    todo: list[ast.AST] = list(body)
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

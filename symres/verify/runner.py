@@ -22,6 +22,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -119,13 +120,17 @@ def build_checks(plan: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[
         if _canonical(version) != _canonical(dist["version"]):
             detail = "installed {}, the lock pins {}".format(version, dist["version"])
             answered.append(_result(dist, dist["name"], "failed", detail))
+        # a module named as the distribution that it does not install (uwsgi's `uwsgi`)
+        # exists only inside the program the distribution builds, for its plugins
+        own = dist["name"].lower().replace("-", "_").replace(".", "_")
         for module in mods:
             if module in skip or module.split(".")[0] in skip:
                 continue
             ref = {"provider": dist["name"], "version": dist["version"], "module": module}
-            checks.append(
-                {"kind": "module", "dist": label, "module": module, "enforced": True, "ref": ref}
-            )
+            check = {"kind": "module", "dist": label, "module": module, "enforced": True}
+            if own not in mods:
+                check["host_module"] = own
+            checks.append(dict(check, ref=ref))
     absent = {_canonical(r["dist"]) for r in answered if r["detail"] == "not installed"}
     for use in plan.get("uses", []):
         provider = (use.get("ref") or {}).get("provider") or ""
@@ -241,6 +246,8 @@ def run_check(check: dict[str, Any], device: str) -> dict[str, Any]:
             ):
                 evidence = "missing"
             status = "failed" if check.get("enforced", True) else "warning"
+            if isinstance(exc, ModuleNotFoundError) and exc.name == check.get("host_module"):
+                status = "warning"  # runs inside the distribution's own program only
             where = _where(exc.__traceback__)
             extra = {"where": where} if where else {}
             return _result(
@@ -330,6 +337,37 @@ def run_checks(
     on_event: Callable[[int, int, str], None] | None = None,
     env: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
+    """Run the checks, several to a worker. A check that fails in a worker after others
+    is run again alone, in a fresh one, and only a failure that holds there is reported:
+    one import can break the next (on 3.11, importing pip turns setuptools' distutils
+    shim off, and ``import setuptools`` then fails), which no program of the lock need do.
+    """
+    results = _run_workers(checks, timeout=timeout, device=device, on_event=on_event, env=env)
+    again = [
+        i
+        for i, r in enumerate(results)
+        if r is not None
+        and r["status"] == "failed"
+        and not checks[i].get("isolated")
+        and not r["detail"].startswith("timed out")
+    ]
+    if again:
+        alone = [dict(checks[i], isolated=True) for i in again]
+        redone = _run_workers(alone, timeout=timeout, device=device, env=env)
+        for i, redo in zip(again, redone, strict=True):
+            if redo is not None and redo["status"] != "failed":
+                results[i] = redo
+    return [r for r in results if r is not None]
+
+
+def _run_workers(
+    checks: list[dict[str, Any]],
+    *,
+    timeout: float,
+    device: str = "cpu",
+    on_event: Callable[[int, int, str], None] | None = None,
+    env: dict[str, str] | None = None,
+) -> list[dict[str, Any] | None]:
     work = tempfile.mkdtemp(prefix="symres-verify-")
     plan_path = os.path.join(work, "checks.json")
     with open(plan_path, "w") as f:
@@ -410,7 +448,8 @@ def run_checks(
                     on_event(current, len(checks), _label(checks[current]))
             else:
                 results[message["done"]] = message["result"]
-    return [r for r in results if r is not None]
+    shutil.rmtree(work, ignore_errors=True)  # the workers' logs: read above, as they ended
+    return results
 
 
 def run_plan(
