@@ -393,3 +393,19 @@ def test_deep_backtracking_stays_linear(project: Project, capsys, op: str) -> No
     stats = json.loads(out)["stats"]
     # the way down is walked once per release of p0 above the answer: 11 x 25 pins
     assert stats["resolver_rounds"] <= 11 * 25 + 25, stats
+
+
+def test_a_long_chain_read_ahead_prints_no_traceback(project: Project, capsys) -> None:
+    """Backtracking down a chain of 300 projects, the releases read ahead are done when
+    the next way down asks for them: their follow-ups ran in place, and the chain
+    overflowed the fetch threads' stacks ("exception calling callback", RecursionError,
+    on stderr)."""
+    root, constraint = deep_index(project.index, project.dists, projects=300, versions=3)
+    project.write("constraints.txt", constraint + "\n")
+    project.write("requirements.in", f"{root}\n-c constraints.txt\n")
+
+    code, _, err = project.lock("--symbols", "off", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert set(pins(project.read()).values()) == {"1.0"}
+    assert "Traceback" not in err and "RecursionError" not in err, err[:500]

@@ -42,6 +42,7 @@ from symres.index.pages import (
 from symres.resolve.model import Exclusion, Release
 from symres.target import Target
 
+AHEAD_DEPTH = 6  # levels of the dependency tree read ahead of the resolver
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
@@ -293,10 +294,15 @@ class Finder:
 
     # -- fetching ahead -------------------------------------------------------------------
 
-    def prefetch(self, wants: Iterable[tuple[NormalizedName, SpecifierSet]]) -> None:
+    def prefetch(
+        self, wants: Iterable[tuple[NormalizedName, SpecifierSet]], depth: int = AHEAD_DEPTH
+    ) -> None:
         """Start reading pages, then the newest matching release's metadata, then the same
         for that release's own dependencies, in the background: the dependency tree the
-        resolver is likely to walk is read in parallel before it gets there."""
+        resolver is likely to walk is read in parallel before it gets there, *depth* levels
+        down (a way down a deep chain that backtracking abandons is not read to its end)."""
+        if depth <= 0:
+            return
         for name, specifier in wants:
             key = (name, str(specifier))
             with self._lock:
@@ -307,9 +313,24 @@ class Finder:
                 fut = self._project_future(name)
             except RuntimeError:  # pool shut down
                 return
-            fut.add_done_callback(functools.partial(self._prefetch_best, specifier=specifier))
+            best = functools.partial(self._prefetch_best, specifier=specifier, depth=depth)
+            self._then(fut, best)
 
-    def _prefetch_best(self, fut: Future[Project | None], specifier: SpecifierSet) -> None:
+    def _then(self, fut: Future[_V], callback: Callable[[Future[_V]], None]) -> None:
+        """*callback* once *fut* is done. A future already done would run it here and now,
+        and a tree read ahead from the cache would recurse as deep as its chains go (300
+        projects: a RecursionError per chain); its callback goes to the pool instead."""
+        if not fut.done():
+            fut.add_done_callback(callback)
+            return
+        try:
+            self._pool.submit(callback, fut)
+        except RuntimeError:  # pool shut down
+            return
+
+    def _prefetch_best(
+        self, fut: Future[Project | None], specifier: SpecifierSet, depth: int
+    ) -> None:
         if fut.cancelled() or fut.exception() is not None:
             return
         project = fut.result()
@@ -323,9 +344,9 @@ class Finder:
             meta = self._metadata_future(releases[max(wanted)])
         except RuntimeError:  # pool shut down
             return
-        meta.add_done_callback(self._prefetch_dependencies)
+        self._then(meta, functools.partial(self._prefetch_dependencies, depth=depth))
 
-    def _prefetch_dependencies(self, fut: Future[CoreMetadata]) -> None:
+    def _prefetch_dependencies(self, fut: Future[CoreMetadata], depth: int) -> None:
         if fut.cancelled() or fut.exception() is not None:
             return
         meta = fut.result()
@@ -334,9 +355,12 @@ class Finder:
             return
         env = {**self.target.env, "extra": ""}
         self.prefetch(
-            (canonicalize_name(r.name), r.specifier)
-            for r in meta.requires_dist
-            if not r.url and (r.marker is None or r.marker.evaluate(env))
+            (
+                (canonicalize_name(r.name), r.specifier)
+                for r in meta.requires_dist
+                if not r.url and (r.marker is None or r.marker.evaluate(env))
+            ),
+            depth - 1,
         )
 
 
