@@ -425,6 +425,8 @@ def test_built_in_probes_follow_what_the_lock_holds() -> None:
         (["my-dir/mod.py", "pkg/__pycache__/a.cpython-311.pyc"], []),
         (["nvidia/cu13/lib/libcupti.so", "nvidia/cu13/lib/libnvperf.so.12"], []),
         (["_speedups.so", "fast.abi3.so"], ["_speedups", "fast"]),
+        # a namespace package's `__main__` runs a program when imported (censys 2.2)
+        (["censys/__main__.py", "censys/common/__init__.py"], ["censys.common"]),
     ],
 )
 def test_top_level_modules_from_record(files: list[str], expected: list[str]) -> None:

@@ -70,6 +70,8 @@ def top_level_modules(files: Iterable[object]) -> list[str]:
                 continue  # a shared library shipped in the wheel (libcupti.so), not a module
         else:
             continue
+        if stem == "__main__":
+            continue  # `python -m` runs it; importing it runs the program (censys: SystemExit)
         dotted = parts[:-1] + ([] if stem == "__init__" else [stem])
         if not dotted or not all(_IDENT.match(p) for p in dotted):
             continue
