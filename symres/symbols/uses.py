@@ -197,8 +197,10 @@ class _Collector:
             for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]:
                 self.expr(default, ctx)
             local = ctx.shadowed | _local_names(node)
-            inner = replace(ctx.weaker("lazy"), in_function=True, shadowed=local)
-            self.body(node.body, replace(inner, class_scope=frozenset()))
+            inner = replace(
+                ctx.weaker("lazy"), in_function=True, shadowed=local, class_scope=frozenset()
+            )
+            self.body(node.body, inner)
             return
         if isinstance(node, ast.ClassDef):
             for b in [*node.bases, *node.decorator_list, *(k.value for k in node.keywords)]:
