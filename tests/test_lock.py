@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from packaging.pylock import Pylock
+from packaging.utils import canonicalize_name
 
 from tests.builders import sha256
 from tests.conftest import Project
@@ -395,17 +396,27 @@ def test_deep_backtracking_stays_linear(project: Project, capsys, op: str) -> No
     assert stats["resolver_rounds"] <= 11 * 25 + 25, stats
 
 
-def test_a_long_chain_read_ahead_prints_no_traceback(project: Project, capsys) -> None:
-    """Backtracking down a chain of 300 projects, the releases read ahead are done when
-    the next way down asks for them: their follow-ups ran in place, and the chain
-    overflowed the fetch threads' stacks ("exception calling callback", RecursionError,
-    on stderr)."""
-    root, constraint = deep_index(project.index, project.dists, projects=300, versions=3)
-    project.write("constraints.txt", constraint + "\n")
-    project.write("requirements.in", f"{root}\n-c constraints.txt\n")
+def test_reading_ahead_from_reads_already_done_stays_shallow(project: Project, caplog) -> None:
+    """Once every page and metadata of a 400-deep chain has been read, reading ahead
+    from its root ran each follow-up in place, 400 levels down: a RecursionError in a
+    future's callback, logged to stderr. It stops a few levels down and off this stack."""
+    import logging
 
-    code, _, err = project.lock("--symbols", "off", "requirements.in", capsys=capsys)
+    from packaging.specifiers import SpecifierSet
 
-    assert code == 0, err
-    assert set(pins(project.read()).values()) == {"1.0"}
-    assert "Traceback" not in err and "RecursionError" not in err, err[:500]
+    from symres.index.config import IndexOptions
+    from symres.session import open_finder
+    from symres.target import make_target
+
+    deep_index(project.index, project.dists, projects=400, versions=1)
+    options = IndexOptions(index_url=project.index.url, cache_dir=project.root / "cache")
+    caplog.set_level(logging.ERROR, logger="concurrent.futures")
+    with open_finder(make_target(), options) as finder:
+        for i in range(400):  # read as the resolver reads: on demand, in this thread
+            releases = finder.releases(canonicalize_name(f"p{i}"))
+            assert releases
+            finder.metadata(next(iter(releases.values())))
+        before = len(project.index.log)
+        finder.prefetch([(canonicalize_name("p0"), SpecifierSet())])
+    assert not [r for r in caplog.records if "callback" in r.getMessage()], caplog.text[:300]
+    assert len(project.index.log) == before  # everything was read already
