@@ -366,10 +366,12 @@ def _run_workers(
     checks: list[dict[str, Any]],
     *,
     timeout: float,
-    device: str = "cpu",
+    device: str,
+    env: dict[str, str] | None,
     on_event: Callable[[int, int, str], None] | None = None,
-    env: dict[str, str] | None = None,
 ) -> list[dict[str, Any] | None]:
+    """Each check's result (None where none came back), the workers started one after
+    another, each going on from where the last one stopped."""
     work = tempfile.mkdtemp(prefix="symres-verify-")
     plan_path = os.path.join(work, "checks.json")
     with open(plan_path, "w") as f:
