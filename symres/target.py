@@ -138,3 +138,38 @@ def make_target(python_version: str | None = None, platform: str | None = None) 
             *tags.compatible_tags(py, interpreter, platforms),
         )
     return Target(python=py, python_full=full, platform=platform, tags=all_tags, env=env)
+
+
+_UV_ALIASES = {
+    "linux": "x86_64-unknown-linux-gnu",
+    "macos": "aarch64-apple-darwin",
+    "windows": "x86_64-pc-windows-msvc",
+}
+_UV_TRIPLES = {
+    "x86_64-unknown-linux-gnu": "manylinux_2_28_x86_64",
+    "aarch64-unknown-linux-gnu": "manylinux_2_28_aarch64",
+    "x86_64-unknown-linux-musl": "musllinux_1_2_x86_64",
+    "aarch64-unknown-linux-musl": "musllinux_1_2_aarch64",
+    "aarch64-apple-darwin": "macosx_13_0_arm64",
+    "x86_64-apple-darwin": "macosx_13_0_x86_64",
+    "x86_64-pc-windows-msvc": "win_amd64",
+    "aarch64-pc-windows-msvc": "win_arm64",
+    "i686-pc-windows-msvc": "win32",
+}
+_UV_MANYLINUX = re.compile(r"^(x86_64|aarch64)-manylinux(2014|_2_\d+)$")
+
+
+def platform_from_uv(value: str) -> str:
+    """The wheel platform tag for uv's ``--python-platform`` value, as uv reads it
+    (``linux`` is ``x86_64-manylinux_2_28``; macOS 13.0 is the minimum, as uv's default)."""
+    triple = _UV_ALIASES.get(value, value)
+    if triple in _UV_TRIPLES:
+        return _UV_TRIPLES[triple]
+    if m := _UV_MANYLINUX.match(triple):
+        arch, glibc = m.groups()
+        return f"manylinux_2_17_{arch}" if glibc == "2014" else f"manylinux{glibc}_{arch}"
+    raise InputError(
+        f"unknown --python-platform {value!r}",
+        hint="give one of uv's values (linux, macos, windows, x86_64-manylinux_2_28, …), "
+        "or a wheel platform tag with --platform",
+    )

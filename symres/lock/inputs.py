@@ -75,19 +75,30 @@ def _display(path: Path, base: Path) -> str:
         return str(path)
 
 
-def read_inputs(paths: list[Path], *, extras: list[str] | None = None) -> Inputs:
+def read_inputs(
+    paths: list[Path],
+    *,
+    extras: list[str] | None = None,
+    all_extras: bool = False,
+    constraints: list[Path] | None = None,
+) -> Inputs:
+    """*constraints*: ``-c FILE`` of the command line, read as the files' own ``-c`` lines."""
     inputs = Inputs()
     base = Path.cwd()
+    seen: set[Path] = set()
     for path in paths:
         if path.name == "pyproject.toml":
-            _read_pyproject(path, extras or [], inputs, base)
+            _read_pyproject(path, extras or [], inputs, base, all_extras=all_extras)
         else:
-            if extras:
+            if extras or all_extras:
+                option = "--extra" if extras else "--all-extras"
                 raise InputError(
-                    f"`--extra` applies to pyproject.toml, not `{path}`",
+                    f"`{option}` applies to pyproject.toml, not `{path}`",
                     hint="list the extra in the requirements file, e.g. `name[extra]`",
                 )
-            _read_requirements(path, inputs, base, constraint=False, seen=set())
+            _read_requirements(path, inputs, base, constraint=False, seen=seen)
+    for path in constraints or ():
+        _read_requirements(path, inputs, base, constraint=True, seen=seen, origin="--constraint")
     return inputs
 
 
@@ -215,7 +226,9 @@ def _parse_requirement(line: str, where: str) -> Requirement:
     return req
 
 
-def _read_pyproject(path: Path, extras: list[str], inputs: Inputs, base: Path) -> None:
+def _read_pyproject(
+    path: Path, extras: list[str], inputs: Inputs, base: Path, *, all_extras: bool = False
+) -> None:
     shown = _display(path, base)
     try:
         data = tomllib.loads(_read_text(path))
@@ -233,6 +246,8 @@ def _read_pyproject(path: Path, extras: list[str], inputs: Inputs, base: Path) -
         canonicalize_name(k): v for k, v in project.get("optional-dependencies", {}).items()
     }
     lines = [(f"{shown} [project.dependencies]", d) for d in project.get("dependencies", [])]
+    if all_extras:
+        extras = sorted(optional)
     for extra in extras:
         key = canonicalize_name(extra)
         if key not in optional:

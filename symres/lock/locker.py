@@ -57,8 +57,19 @@ class LockOptions:
     src: tuple[Path, ...] = ()
     pre: bool = False
     formats: tuple[tuple[str, str], ...] = ()  # --only-binary / --no-binary, in order
+    constraint_files: tuple[Path, ...] = ()  # -c FILE on the command line
+    all_extras: bool = False
+    max_rounds: int = 200_000
+    to_stdout: bool = False  # `-o -`: no file to write, none whose pins to keep
+    header: bool = True
+    annotate: bool = True
+    annotation_style: Literal["split", "line"] = "split"
+    custom_command: str | None = None  # what the header says regenerates the lock
+    no_emit: tuple[str, ...] = ()  # resolved, left out of the lock
 
     def output_path(self) -> Path:
+        if self.to_stdout:
+            return Path("-")
         if self.output is not None:
             return self.output
         name = "pylock.toml" if self.format == "pylock" else "requirements.txt"
@@ -75,10 +86,22 @@ class LockOptions:
             words += ["--platform", self.platform]
         for extra in self.extras:
             words += ["--extra", extra]
+        if self.all_extras:
+            words.append("--all-extras")
+        for path in self.constraint_files:
+            words += ["-c", str(path)]
+        for name in self.no_emit:
+            words += ["--no-emit-package", name]
+        if not self.annotate:
+            words.append("--no-annotate")
+        elif self.annotation_style != "split":
+            words += ["--annotation-style", self.annotation_style]
         if self.pre:
             words.append("--pre")
         words += [f"{option}={value}" for option, value in self.formats]
-        if self.output is not None:
+        if self.to_stdout:
+            words.append("--output-file=-")
+        elif self.output is not None:
             words += [f"--output-file={self.output}"]
         words += [str(s) for s in self.sources]
         return shlex.join(words)
@@ -106,7 +129,7 @@ class Progress:
 
 
 def _existing_pins(options: LockOptions, output: Path) -> dict[NormalizedName, Version]:
-    if options.upgrade or not output.is_file():
+    if options.upgrade or options.to_stdout or not output.is_file():
         return {}
     text = output.read_text(encoding="utf-8", errors="replace")
     pins = read_pylock_pins(text) if output.suffix == ".toml" else read_requirements_pins(text)
@@ -208,7 +231,12 @@ def lock(
 ) -> LockResult:
     progress = progress or Progress()
     target = make_target(options.python_version, options.platform)
-    inputs = read_inputs(list(options.sources), extras=list(options.extras))
+    inputs = read_inputs(
+        list(options.sources),
+        extras=list(options.extras),
+        all_extras=options.all_extras,
+        constraints=list(options.constraint_files),
+    )
     # Asking for an upgrade is asking for what the index has now, not what the cache saw.
     refresh: bool | frozenset[str] = options.refresh or options.upgrade
     if not refresh and options.upgrade_packages:
@@ -264,6 +292,7 @@ def lock(
                 learned=learned,
                 on_pin=progress.on_pin,
                 pre=options.pre or inputs.pre,
+                max_rounds=options.max_rounds,
             )
             resolutions += 1
             for key, value in vars(resolution.counts).items():
@@ -305,11 +334,13 @@ def lock(
         # enforce they are the lazy or unreachable ones, reported on stderr and in --json.
         packages = _annotate(packages, narrowings, breaks if options.symbols == "warn" else [])
         resolution = Resolution(tuple(packages), resolution.dropped, counts=counts)
-    command = options.command()
+    command = options.custom_command or options.command()
+    hidden = {canonicalize_name(n) for n in options.no_emit}
+    emitted = [p for p in resolution.packages if p.name not in hidden]
     if options.format == "pylock":
         from symres.lock.pylock import render_pylock  # noqa: PLC0415  (packaging.pylock, tomli-w)
 
-        text = render_pylock(resolution.packages, target, command)
+        text = render_pylock(emitted, target, command)
     else:
         explicit_index = options.index_url or inputs.index_url
         extras = options.extra_index_urls or tuple(inputs.extra_index_urls)
@@ -320,8 +351,10 @@ def lock(
             if explicit_index and options.emit_index_url
             else None,
             extra_index_urls=tuple(redact_url(u) for u in extras) if options.emit_index_url else (),
+            comment=options.header,
         )
-        text = render_requirements(resolution.packages, header)
+        style = options.annotation_style if options.annotate else None
+        text = render_requirements(emitted, header, annotation=style)
     stats = {
         "requests": client.stats.requests,
         "bytes": client.stats.bytes,

@@ -3,6 +3,7 @@ pylock.toml. One parser for every command that takes a lock (verify, check, why)
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -199,3 +200,32 @@ def read_pylock_pins(text: str) -> dict[NormalizedName, Version]:
     except InputError:
         return {}
     return {e.name: e.version for e in lock.entries.values()}
+
+
+# the header's command line (requirements.txt), the [tool.symres] command (pylock.toml)
+_COMMAND_LINES = re.compile(
+    r"(?<=^# by the following command:\n#\n)#    .*$|^command = .*$", re.MULTILINE
+)
+_DIFF_LINES = 40
+
+
+def lock_difference(current: str | None, new: str, name: str) -> list[str]:
+    """How *current* (None: no file) differs from *new*, as a unified diff of at most
+    40 lines; [] when they are the same lock. The command line recorded in the header is
+    not compared: the same lock written by another command line is still up to date."""
+    if current is None:
+        return [f"`{name}` does not exist"]
+    if _COMMAND_LINES.sub("", current) == _COMMAND_LINES.sub("", new):
+        return []
+    diff = list(
+        difflib.unified_diff(
+            current.splitlines(),
+            new.splitlines(),
+            fromfile=f"{name} (now)",
+            tofile=f"{name} (symres lock)",
+            lineterm="",
+        )
+    )
+    if len(diff) > _DIFF_LINES:
+        diff = [*diff[:_DIFF_LINES], f"… and {len(diff) - _DIFF_LINES} more lines of difference"]
+    return diff

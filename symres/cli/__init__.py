@@ -1,0 +1,74 @@
+"""The command line. Thin: parse options into one typed object, call the library, render.
+
+Data goes to stdout, messages to stderr. Exit codes: 0 ok, 1 no solution or a
+check failed, 2 usage, input or environment error, 3 the gpu tier was skipped (no CUDA
+device), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from rich.console import Console
+
+from symres.cli.commands import run_check, run_db, run_why
+from symres.cli.lock import run_lock
+from symres.cli.options import index_options
+from symres.cli.parser import build_parser
+from symres.cli.verify import run_verify_command
+from symres.errors import SymresError
+
+
+def _console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True, no_color="NO_COLOR" in os.environ)
+
+
+def render_error(console: Console, err: SymresError) -> None:
+    console.print(f"error: {err.message}", markup=False)
+    for line in err.details:
+        console.print(f"  {line}", markup=False)
+    if err.hint:
+        console.print("")
+        console.print(f"hint: {err.hint}", markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = _console()
+    try:
+        if args.command == "lock":
+            return run_lock(args, console)
+        if args.command == "compat":
+            from symres.symbols.report import run_compat  # noqa: PLC0415
+
+            return run_compat(args, index_options(args), console)
+        if args.command == "check":
+            return run_check(args, console)
+        if args.command == "verify":
+            return run_verify_command(args, console)
+        if args.command == "why":
+            return run_why(args, console)
+        if args.command == "db":
+            return run_db(args, console)
+        if args.command == "symbols":
+            from symres.symbols.report import run_exports, run_uses  # noqa: PLC0415
+
+            run = run_uses if args.symbols_command == "uses" else run_exports
+            return run(args, index_options(args), console)
+        parser.error(f"unknown command {args.command}")
+    except SymresError as err:
+        render_error(console, err)
+        if getattr(args, "json", False):  # a machine reading stdout gets the same facts
+            failure = {"message": err.message, "hint": err.hint, "exit_code": err.exit_code}
+            print(json.dumps({"ok": False, "error": {**failure, "details": list(err.details)}}))
+        return err.exit_code
+    except BrokenPipeError:  # `symres … | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        console.print("error: interrupted; no file was changed")
+        return 130
+    return 0

@@ -1,0 +1,133 @@
+"""`symres check`, `symres why` and `symres db`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+
+from rich.console import Console
+
+from symres.cli.options import index_options, plural, sources_of
+from symres.errors import SymresError
+
+
+def run_check(args: argparse.Namespace, console: Console) -> int:
+    from symres.lock.check import CheckOptions, check  # noqa: PLC0415
+
+    sources = sources_of(args, required=False)
+    report = check(
+        CheckOptions(
+            sources=sources,
+            lock=args.lock,
+            src=tuple(args.src),
+            extras=tuple(args.extra),
+            online=args.online,
+            lazy=args.lazy,
+            ignore_symbols=tuple(args.ignore_symbol),
+            python_version=args.python_version,
+            platform=args.platform,
+            index=index_options(args),
+        )
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "lock": str(report.lock),
+                    "sources": [str(s) for s in report.sources],
+                    "target": report.target.describe(),
+                    "pins": report.pins,
+                    "ok": not report.problems,
+                    "problems": [
+                        {"kind": p.kind, "package": p.package, "message": p.message}
+                        for p in report.problems
+                    ],
+                    "not_in_database": report.not_known,
+                    "unknown_verdicts": report.unknown_verdicts,
+                },
+                indent=2,
+            )
+        )
+        return report.exit_code
+    for problem in report.problems:
+        console.print(f"{report.lock}: {problem.message}", markup=False)
+    inputs = ", ".join(str(s) for s in report.sources) or "no inputs"
+    if report.problems:
+        console.print(
+            f"{report.lock}: {plural(len(report.problems), 'problem')}; fix the inputs or run "
+            f"`symres lock {' '.join(str(s) for s in report.sources)}`".rstrip(),
+            markup=False,
+        )
+    elif not args.quiet:
+        console.print(
+            f"{report.lock}: {report.pins} pins match {inputs}; no known symbol breaks "
+            f"({report.target.describe()})",
+            markup=False,
+        )
+    if report.not_known and not args.quiet:
+        shown = ", ".join(report.not_known[:5]) + (" …" if len(report.not_known) > 5 else "")
+        console.print(
+            f"{plural(len(report.not_known), 'release')} with facts missing from the symbol "
+            f"database ({shown}): not all of their imports and names were checked; "
+            "`--online` mines them",
+            markup=False,
+        )
+    return report.exit_code
+
+
+def run_why(args: argparse.Namespace, console: Console) -> int:
+    from packaging.utils import canonicalize_name  # noqa: PLC0415
+
+    from symres.lock.lockfile import read_lockfile  # noqa: PLC0415
+    from symres.lock.why import explain  # noqa: PLC0415
+    from symres.session import open_finder  # noqa: PLC0415
+    from symres.target import make_target  # noqa: PLC0415
+
+    entries = read_lockfile(args.lock).entries
+    name = canonicalize_name(args.package)
+    if name not in entries:
+        raise SymresError(
+            f"`{args.package}` is not in `{args.lock}`",
+            hint="name a package the lock pins, or pass `--lock FILE`",
+        )
+    with open_finder(
+        make_target(args.python_version, args.platform), index_options(args)
+    ) as finder:
+        for line in explain(entries[name], entries, finder):
+            print(line)
+    return 0
+
+
+def run_db(args: argparse.Namespace, console: Console) -> int:
+    from symres.cache import default_cache_dir  # noqa: PLC0415
+    from symres.db.store import SymbolDB  # noqa: PLC0415
+
+    path = default_cache_dir() / "symbols.sqlite"
+    db = SymbolDB(path)
+    try:
+        if args.db_command == "stats":
+            print(f"user database: {path}")
+            for where, counts in db.stats().items():
+                print(f"  {where}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        elif args.db_command == "export":
+            db.export(args.file)
+            console.print(f"exported `{path}` → `{args.file}`", markup=False)
+        else:
+            if not args.file.is_file():
+                raise SymresError(
+                    f"no such file `{args.file}`", hint="give a file from `symres db export`"
+                )
+            try:
+                added = db.import_(args.file)
+            except (ValueError, sqlite3.DatabaseError) as exc:
+                raise SymresError(
+                    f"`{args.file}` cannot be imported: {exc}",
+                    hint="give a file written by `symres db export`",
+                ) from None
+            console.print(
+                "imported: " + ", ".join(f"{k} {v}" for k, v in added.items()), markup=False
+            )
+    finally:
+        db.close()
+    return 0

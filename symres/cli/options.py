@@ -1,0 +1,146 @@
+"""Options shared by several commands, and small helpers of the command line."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from symres.errors import SymresError
+
+
+def add_target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--python-version", metavar="X.Y", help="target Python (default: this one)")
+    p.add_argument(
+        "--platform",
+        metavar="TAG",
+        help="target wheel platform tag, e.g. manylinux_2_28_x86_64 (default: this machine)",
+    )
+
+
+def add_index_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-i", "--index-url", help="base URL of the index (default: pip's)")
+    p.add_argument("--extra-index-url", action="append", default=[], help="more indexes (repeat)")
+    p.add_argument("--cert", help="CA bundle for the index (default: pip's `cert`)")
+    p.add_argument("--no-cache", action="store_true", help="read and write no cache")
+    p.add_argument("--refresh", action="store_true", help="revalidate cached index pages")
+
+
+def add_sources(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "sources",
+        nargs="*",
+        type=Path,
+        metavar="SRC",
+        help="requirements.in files or a pyproject.toml (default: requirements.in, else "
+        "pyproject.toml, in this folder)",
+    )
+
+
+def add_symbol_options(p: argparse.ArgumentParser, *, lazy: str) -> None:
+    p.add_argument("--lazy", choices=["warn", "enforce"], default="warn", help=lazy)
+    p.add_argument(
+        "--ignore-symbol",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="overrule one symbol check (repeat; also [tool.symres] ignore-symbols)",
+    )
+    p.add_argument(
+        "--src",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="the project's own code is a consumer too (repeat)",
+    )
+
+
+def add_verify_options(p: argparse.ArgumentParser, *, for_lock: bool = False) -> None:
+    g = p.add_argument_group("verify" if not for_lock else "verify (with --verify)")
+    g.add_argument(
+        "--tier",
+        choices=["import", "gpu"],
+        default="import",
+        help="import: install and import everything (default); gpu: then load it on a CUDA "
+        "device (exit 3 when none is visible)",
+    )
+    g.add_argument(
+        "--device",
+        choices=["auto", "cpu"],
+        default="auto",
+        help="cpu: run the gpu tier's probes unquantized on the CPU, as a smoke test",
+    )
+    if not for_lock:
+        g.add_argument(
+            "--python",
+            metavar="X.Y|PATH",
+            help="the interpreter for the venv (default: the lock's Python, found here)",
+        )
+    g.add_argument(
+        "--installer", choices=["auto", "uv", "pip"], default="auto", help="default: uv if present"
+    )
+    g.add_argument("--timeout", type=float, metavar="S", help="seconds per check (default 120)")
+    g.add_argument(
+        "--keep-venv",
+        action="store_true",
+        help="keep the venv in the cache, keyed by the lock; later runs on the lock reuse it",
+    )
+    g.add_argument("--fresh", action="store_true", help="rebuild a kept venv")
+    if not for_lock:
+        add_symbol_options(
+            p,
+            lazy="uses in function bodies and unreachable modules: failures warn (default) or fail",
+        )
+
+
+class FormatOption(argparse.Action):
+    """``--only-binary`` / ``--no-binary``: kept in order, as pip applies them."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        formats = [*getattr(namespace, self.dest, []), (option_string, values)]
+        setattr(namespace, self.dest, formats)
+
+
+def index_options(args: argparse.Namespace) -> Any:
+    from symres.index.config import IndexOptions  # noqa: PLC0415
+
+    return IndexOptions(
+        index_url=args.index_url,
+        extra_index_urls=tuple(args.extra_index_url),
+        cert=args.cert,
+        no_cache=args.no_cache,
+        refresh=args.refresh,
+    )
+
+
+def sources_of(args: argparse.Namespace, *, required: bool) -> tuple[Path, ...]:
+    from symres.lock.check import default_sources  # noqa: PLC0415
+
+    if args.sources:
+        return tuple(args.sources)
+    found = default_sources()
+    if not found and required:
+        raise SymresError(
+            "nothing to lock: no requirements.in or pyproject.toml here",
+            hint="name the input, e.g. `symres lock requirements.in`",
+        )
+    return found
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class NullContext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

@@ -1,0 +1,142 @@
+"""The argument parser of every command."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from symres import __version__
+from symres.cli.lock_args import add_lock_parser
+from symres.cli.options import (
+    add_index_options,
+    add_sources,
+    add_symbol_options,
+    add_target_options,
+    add_verify_options,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symres",
+        description="Lock Python dependencies so that the lock imports.",
+        allow_abbrev=False,  # `--index URL` must never be taken for another option
+    )
+    parser.add_argument("--version", action="version", version=f"symres {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    add_lock_parser(sub)
+
+    compat = sub.add_parser(
+        "compat",
+        allow_abbrev=False,
+        help="check a release's imports against other pinned releases and the stdlib",
+    )
+    compat.add_argument(
+        "consumer", metavar="CONSUMER==V", help="the release whose imports are checked"
+    )
+    compat.add_argument("pins", nargs="*", metavar="PIN==V", help="the other releases installed")
+    compat.add_argument("--all", action="store_true", help="also list unknown and not-given uses")
+    compat.add_argument("--json", action="store_true", help="every fact behind the answer")
+    add_target_options(compat)
+    add_index_options(compat)
+
+    chk = sub.add_parser(
+        "check",
+        allow_abbrev=False,
+        help="is the lock what its inputs ask for, and free of known symbol breaks? (offline)",
+    )
+    add_sources(chk)
+    chk.add_argument(
+        "--lock",
+        type=Path,
+        metavar="FILE",
+        help="the lock (default: requirements.txt, else pylock.toml, beside the first SRC)",
+    )
+    chk.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an optional-dependencies extra of pyproject.toml (repeat)",
+    )
+    chk.add_argument(
+        "--online",
+        action="store_true",
+        help="mine what the symbol database lacks from the index (default: offline)",
+    )
+    add_symbol_options(chk, lazy="also refuse breaks in function bodies and unreachable modules")
+    chk.add_argument("--json", action="store_true", help="print the findings as JSON")
+    chk.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    add_target_options(chk)
+    add_index_options(chk)
+
+    verify = sub.add_parser(
+        "verify", allow_abbrev=False, help="prove a lock: install it in a venv and import it"
+    )
+    verify.add_argument("lock", type=Path, metavar="LOCK", help="requirements.txt or pylock.toml")
+    add_verify_options(verify)
+    verify.add_argument(
+        "--env",
+        type=Path,
+        metavar="PATH",
+        help="check this existing environment (a venv folder or its python); install nothing",
+    )
+    verify.add_argument(
+        "--emit-script",
+        type=Path,
+        metavar="FILE",
+        help="write a stdlib-only script doing the import tier's checks, and stop",
+    )
+    verify.add_argument("--all", action="store_true", help="list passed checks too")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--report", type=Path, metavar="FILE.md", help="write a Markdown report")
+    verify.add_argument("-q", "--quiet", action="store_true")
+    add_index_options(verify)
+
+    why = sub.add_parser(
+        "why", allow_abbrev=False, help="why the lock holds this version, and not a newer one"
+    )
+    why.add_argument("package", metavar="NAME")
+    why.add_argument(
+        "--lock",
+        type=Path,
+        default=Path("requirements.txt"),
+        metavar="FILE",
+        help="the lock to read (default: requirements.txt)",
+    )
+    add_target_options(why)
+    add_index_options(why)
+
+    db = sub.add_parser("db", allow_abbrev=False, help="the symbol database: stats, export, import")
+    dsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    dsub.add_parser(
+        "stats", allow_abbrev=False, help="what the user database and the shipped snapshot hold"
+    )
+    exp = dsub.add_parser(
+        "export", allow_abbrev=False, help="write a compact copy of the user database"
+    )
+    exp.add_argument("file", type=Path)
+    imp = dsub.add_parser(
+        "import", allow_abbrev=False, help="merge another symres database into the user one"
+    )
+    imp.add_argument("file", type=Path)
+
+    symbols = sub.add_parser("symbols", allow_abbrev=False, help="what a release provides or needs")
+    ssub = symbols.add_subparsers(dest="symbols_command", required=True, metavar="WHAT")
+    uses = ssub.add_parser(
+        "uses", allow_abbrev=False, help="what a release imports from other distributions"
+    )
+    uses.add_argument("release", metavar="NAME==V")
+    uses.add_argument("--json", action="store_true")
+    add_target_options(uses)
+    add_index_options(uses)
+    exports = ssub.add_parser(
+        "exports", allow_abbrev=False, help="the symbol table of one module of a release"
+    )
+    exports.add_argument("release", metavar="NAME==V")
+    exports.add_argument("module", metavar="MODULE")
+    exports.add_argument("--json", action="store_true")
+    add_target_options(exports)
+    add_index_options(exports)
+    return parser
