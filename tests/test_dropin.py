@@ -1,0 +1,263 @@
+"""pip-compile's and `uv pip compile`'s command lines, as migrating users bring them: one
+test per row of the README's table ("Coming from pip-compile or uv")."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from symres.cli import main
+from symres.cli.lock_args import NO_EFFECT, ONE_VALUE, REFUSED
+from tests.conftest import Project
+from tests.test_lock import pins
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _without_command(text: str) -> str:
+    return re.sub(r"^#    symres lock .*$", "", text, flags=re.MULTILINE)
+
+
+@pytest.fixture
+def app(project: Project) -> Project:
+    project.wheel("app", "1.0", requires=["lib>=1", "util"])
+    project.wheel("lib", "1.0", requires=["util"])
+    project.wheel("lib", "2.0", requires=["util"])
+    project.wheel("util", "1.0")
+    project.write("requirements.in", "app\n")
+    return project
+
+
+# -- options of pip-compile and uv with the same meaning in symres ---------------------------
+
+
+def test_no_option_is_taken_by_a_prefix_of_it(app: Project, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["lock", "--index-u", app.index.url, "requirements.in"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments: --index-u" in capsys.readouterr().err
+    assert not (app.root / "requirements.txt").exists()
+
+
+def test_output_dash_writes_the_lock_to_stdout(app: Project, capsys) -> None:
+    code, out, err = app.lock("-o", "-", "requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert pins(out) == {"app": "1.0", "lib": "2.0", "util": "1.0"}
+    assert "#    symres lock --output-file=- requirements.in" in out
+    assert not (app.root / "-").exists() and not (app.root / "requirements.txt").exists()
+
+
+def test_dry_run_short_flag(app: Project, capsys) -> None:
+    code, out, _ = app.lock("-n", "requirements.in", capsys=capsys)
+    assert code == 0 and "app==1.0" in out
+    assert not (app.root / "requirements.txt").exists()
+
+
+def test_no_header_starts_with_the_index_then_the_pins(app: Project, capsys) -> None:
+    assert app.lock("--no-header", "requirements.in", capsys=capsys)[0] == 0
+    text = app.read()
+    assert not text.startswith("#")
+    assert text.startswith(f"--index-url {app.index.url}\n\napp==1.0 \\\n")
+
+    assert app.lock("--no-header", "--no-emit-index-url", "requirements.in", capsys=capsys)[0] == 0
+    assert app.read().startswith("app==1.0 \\\n")
+
+
+def test_header_has_no_blank_line_when_no_index_is_written(app: Project, capsys) -> None:
+    assert app.lock("--no-emit-index-url", "requirements.in", capsys=capsys)[0] == 0
+    assert "#    symres lock requirements.in\n#\napp==1.0 \\\n" in app.read()
+
+
+def test_annotation_options(app: Project, capsys) -> None:
+    assert app.lock("--no-annotate", "requirements.in", capsys=capsys)[0] == 0
+    assert "# via" not in app.read()
+    assert pins(app.read()) == {"app": "1.0", "lib": "2.0", "util": "1.0"}
+
+    assert app.lock("--annotation-style", "line", "requirements.in", capsys=capsys)[0] == 0
+    text = app.read()
+    assert "\n    # via app, lib\n" in text
+    assert "\n    # via -r requirements.in\n" in text
+    assert "    #   " not in text
+
+
+def test_custom_compile_command_is_the_header_command(app: Project, capsys) -> None:
+    code, _, err = app.lock(
+        "--custom-compile-command", "make requirements.txt", "requirements.in", capsys=capsys
+    )
+    assert code == 0, err
+    assert "#    make requirements.txt\n" in app.read()
+    assert app.lock("--check", "requirements.in", capsys=capsys)[0] == 0
+
+
+def test_no_emit_package_resolves_it_and_leaves_it_out(app: Project, capsys) -> None:
+    assert app.lock("--no-emit-package", "util", "requirements.in", capsys=capsys)[0] == 0
+    assert pins(app.read()) == {"app": "1.0", "lib": "2.0"}
+    assert "--no-emit-package util" in app.read()
+
+
+def test_constraint_file_on_the_command_line(app: Project, capsys) -> None:
+    app.write("constraints.txt", "lib<2\n")
+    for flag in ("-c", "--constraint", "--constraints"):
+        assert app.lock(flag, "constraints.txt", "requirements.in", capsys=capsys)[0] == 0
+        text = app.read()
+        assert pins(text)["lib"] == "1.0"
+        assert "    # via\n    #   -c constraints.txt\n    #   app\n" in text
+    code, _, err = app.lock("-c", "missing.txt", "requirements.in", capsys=capsys)
+    assert code == 2 and "no such file `missing.txt`" in err
+
+
+def test_all_extras_of_a_pyproject(project: Project, capsys) -> None:
+    project.wheel("base", "1.0")
+    project.wheel("docs-tool", "1.0")
+    project.wheel("test-tool", "1.0")
+    project.write(
+        "pyproject.toml",
+        '[project]\nname = "me"\nversion = "0"\ndependencies = ["base"]\n'
+        '[project.optional-dependencies]\ndocs = ["docs-tool"]\ntest = ["test-tool"]\n',
+    )
+    assert project.lock("--all-extras", "pyproject.toml", capsys=capsys)[0] == 0
+    assert set(pins(project.read())) == {"base", "docs-tool", "test-tool"}
+    project.write("requirements.in", "base\n")
+    code, _, err = project.lock("--all-extras", "requirements.in", capsys=capsys)
+    assert code == 2 and "`--all-extras` applies to pyproject.toml" in err
+
+
+def test_python_platform_as_uv_spells_it(project: Project, capsys) -> None:
+    project.wheel("native", "1.0", tag="cp311-cp311-manylinux_2_28_x86_64")
+    project.wheel("native", "2.0", tag="cp311-cp311-manylinux_2_34_x86_64")
+    project.write("requirements.in", "native\n")
+    for value in ("x86_64-manylinux_2_28", "linux", "x86_64-unknown-linux-gnu"):
+        args = ("--python-version", "3.11", "--python-platform", value, "requirements.in")
+        code, _, err = project.lock(*args, capsys=capsys)
+        assert code == 0, err
+        assert pins(project.read()) == {"native": "1.0"}
+    code, _, err = project.lock(
+        "--python-platform",
+        "x86_64-manylinux_2_34",
+        "-U",
+        "--python-version",
+        "3.11",
+        "requirements.in",
+        capsys=capsys,
+    )
+    assert code == 0 and pins(project.read()) == {"native": "2.0"}
+    code, _, err = project.lock("--python-platform", "amiga", "requirements.in", capsys=capsys)
+    assert code == 2 and "unknown --python-platform 'amiga'" in err
+
+
+def test_uv_index_spellings(app: Project, capsys) -> None:
+    capsys.readouterr()
+    code = main(["lock", "--default-index", app.index.url, "requirements.in"])
+    assert code == 0, capsys.readouterr().err
+    assert f"--index-url {app.index.url}" in app.read()
+    other = "http://127.0.0.1:9/simple"  # nothing listens there: an index symres must try
+    code = main(["lock", "--default-index", app.index.url, "--index", other, "requirements.in"])
+    assert code == 2
+    assert "127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_cache_dir(app: Project, capsys, tmp_path: Path) -> None:
+    cache = tmp_path / "elsewhere"
+    assert app.lock("--cache-dir", str(cache), "requirements.in", capsys=capsys)[0] == 0
+    assert any(cache.rglob("*")), "the cache went elsewhere"
+
+
+def test_rebuild_revalidates_pages_as_refresh(app: Project, capsys) -> None:
+    assert app.lock("requirements.in", capsys=capsys)[0] == 0
+    before = len(app.index.requests("/simple/"))
+    assert app.lock("-U", "requirements.in", capsys=capsys)[0] == 0  # -U also revalidates
+    assert app.lock("--rebuild", "requirements.in", capsys=capsys)[0] == 0
+    assert len(app.index.requests("/simple/")) > before + 3
+
+
+def test_no_build_refuses_sdists(project: Project, capsys) -> None:
+    project.sdist("source-only", "1.0")
+    project.write("requirements.in", "source-only\n")
+    code, _, err = project.lock("--no-build", "requirements.in", capsys=capsys)
+    assert code == 1
+    assert "refuses to build `source-only` from source" in err
+
+
+def test_prerelease_allow_is_pre(project: Project, capsys) -> None:
+    project.wheel("a", "1.0")
+    project.wheel("a", "2.0b1")
+    project.write("requirements.in", "a\n")
+    assert project.lock("--prerelease", "allow", "requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"a": "2.0b1"}
+    code = project.lock(
+        "--prerelease", "if-necessary-or-explicit", "-U", "requirements.in", capsys=capsys
+    )[0]
+    assert code == 0 and pins(project.read()) == {"a": "1.0"}
+
+
+def test_max_rounds(app: Project, capsys) -> None:
+    code, _, err = app.lock("--max-rounds", "1", "requirements.in", capsys=capsys)
+    assert code == 1 and "gave up after 1 resolution rounds" in err
+
+
+def test_check_compares_the_lock_not_the_command_line(app: Project, capsys) -> None:
+    assert app.lock("requirements.in", capsys=capsys)[0] == 0
+    code, _, err = app.lock("--check", "-o", "requirements.txt", "requirements.in", capsys=capsys)
+    assert code == 0, err
+    app.wheel("util", "2.0")
+    code, _, err = app.lock("--check", "--refresh", "-P", "util", "requirements.in", capsys=capsys)
+    assert code == 1
+    assert "-util==1.0 \\" in err and "+util==2.0 \\" in err
+    assert "requirements.txt (now)" in err and "requirements.txt (symres lock)" in err
+
+
+def test_json_failure_is_a_json_object(app: Project, capsys) -> None:
+    app.write("requirements.in", "no-such-project\n")
+    code, out, err = app.lock("--json", "requirements.in", capsys=capsys)
+    assert code == 1
+    failure = json.loads(out)
+    assert failure["ok"] is False and failure["error"]["exit_code"] == 1
+    assert "no-such-project" in failure["error"]["message"]
+    assert "error:" in err
+
+
+# -- accepted with no effect, refused with a hint ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        *([o, "x"] if NO_EFFECT[o][0] else [o] for o in NO_EFFECT),
+        *([o, v] for o, (v, _) in ONE_VALUE.items()),
+    ],
+    ids=lambda f: " ".join(f),
+)
+def test_flags_with_no_effect_leave_the_lock_unchanged(app: Project, capsys, flag) -> None:
+    assert app.lock("requirements.in", capsys=capsys)[0] == 0
+    plain = app.read()
+    code, _, err = app.lock("-v", *flag, "requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert _without_command(app.read()) == _without_command(plain)
+    assert f"note: `{flag[0]}" in err and "has no effect" in err
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        *([o, "x"] if REFUSED[o][0] else [o] for o in REFUSED),
+        *([o, "other"] for o in ONE_VALUE),
+    ],
+    ids=lambda f: " ".join(f),
+)
+def test_flags_symres_does_not_do_are_refused_with_a_hint(app: Project, capsys, flag) -> None:
+    code, out, err = app.lock(*flag, "requirements.in", capsys=capsys)
+    assert code == 2
+    assert f"error: `{flag[0]}" in err and "is not supported by symres lock" in err
+    assert "hint: " in err
+    assert not (app.root / "requirements.txt").exists()
+
+
+def test_the_readme_table_has_a_row_for_every_option() -> None:
+    table = README.read_text()
+    start = table.index("## Coming from pip-compile or uv")
+    section = table[start : table.index("\n## ", start + 10)]
+    for option in [*NO_EFFECT, *REFUSED, *ONE_VALUE]:
+        assert f"`{option}" in section, option
