@@ -193,6 +193,21 @@ def test_prerelease_allow_is_pre(project: Project, capsys) -> None:
     assert code == 0 and pins(project.read()) == {"a": "1.0"}
 
 
+def test_resolution_lowest_and_lowest_direct(project: Project, capsys) -> None:
+    project.wheel("app", "1.0", requires=["lib>=1.5"])
+    project.wheel("app", "2.0", requires=["lib>=1.5"])
+    for v in ("1.0", "1.5", "2.0"):
+        project.wheel("lib", v)
+    project.write("requirements.in", "app>=1.0\n")
+    assert project.lock("--resolution", "lowest", "requirements.in", capsys=capsys)[0] == 0
+    assert pins(project.read()) == {"app": "1.0", "lib": "1.5"}
+    assert "--resolution lowest" in project.read()
+    code = project.lock("--resolution", "lowest-direct", "-U", "requirements.in", capsys=capsys)[0]
+    assert code == 0 and pins(project.read()) == {"app": "1.0", "lib": "2.0"}
+    code = project.lock("--resolution", "highest", "-U", "requirements.in", capsys=capsys)[0]
+    assert code == 0 and pins(project.read()) == {"app": "2.0", "lib": "2.0"}
+
+
 def test_max_rounds(app: Project, capsys) -> None:
     code, _, err = app.lock("--max-rounds", "1", "requirements.in", capsys=capsys)
     assert code == 1 and "gave up after 1 resolution rounds" in err

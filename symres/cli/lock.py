@@ -72,6 +72,7 @@ def lock_options(args: argparse.Namespace) -> Any:
         pre=args.pre or args.prerelease == "allow",
         formats=tuple(formats),
         max_rounds=args.max_rounds,
+        resolution=args.resolution,
     )
 
 

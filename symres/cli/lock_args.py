@@ -243,6 +243,13 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         help="ignore this package's pin (repeat); NAME<2 also constrains it",
     )
     what.add_argument(
+        "--resolution",
+        choices=["highest", "lowest", "lowest-direct"],
+        default="highest",
+        help="newest releases (default), the lowest the ranges allow, or the lowest for "
+        "the direct requirements only (as uv)",
+    )
+    what.add_argument(
         "--max-rounds",
         type=int,
         default=200_000,

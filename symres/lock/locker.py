@@ -60,6 +60,7 @@ class LockOptions:
     constraint_files: tuple[Path, ...] = ()  # -c FILE on the command line
     all_extras: bool = False
     max_rounds: int = 200_000
+    resolution: Literal["highest", "lowest", "lowest-direct"] = "highest"
     to_stdout: bool = False  # `-o -`: no file to write, none whose pins to keep
     header: bool = True
     annotate: bool = True
@@ -96,6 +97,8 @@ class LockOptions:
             words.append("--no-annotate")
         elif self.annotation_style != "split":
             words += ["--annotation-style", self.annotation_style]
+        if self.resolution != "highest":
+            words += ["--resolution", self.resolution]
         if self.pre:
             words.append("--pre")
         words += [f"{option}={value}" for option, value in self.formats]
@@ -293,6 +296,7 @@ def lock(
                 on_pin=progress.on_pin,
                 pre=options.pre or inputs.pre,
                 max_rounds=options.max_rounds,
+                resolution=options.resolution,
             )
             resolutions += 1
             for key, value in vars(resolution.counts).items():

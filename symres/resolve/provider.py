@@ -32,7 +32,8 @@ def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
 
 
 class Provider(AbstractProvider):  # type: ignore[type-arg]
-    """Newest first, a kept pin before anything else; pre-releases as PEP 440 has them
+    """Newest first (oldest first with *resolution* ``lowest``, or for the roots with
+    ``lowest-direct``), a kept pin before anything else; pre-releases as PEP 440 has them
     (when a specifier names one, or when nothing else matches) or for every project.
 
     *constraints* narrow a project without requiring it (``-c`` files, learned
@@ -49,8 +50,10 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         preferred: Mapping[NormalizedName, Version] | None = None,
         learned: Mapping[tuple[NormalizedName, Version], Sequence[Requirement]] | None = None,
         pre: bool = False,
+        resolution: str = "highest",
     ) -> None:
         self.finder = finder
+        self.resolution = resolution  # highest | lowest | lowest-direct (uv's --resolution)
         self.env = finder.target.env
         roots = list(roots)
         self.root_names = frozenset(r.name for r in roots)
@@ -159,9 +162,12 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         if not self.pre and not any(r.specifier.prereleases for r in reqs):
             finals = [v for v in versions if not v.is_prerelease]
             versions = finals or versions  # pre-releases when nothing else matches (pip)
+        lowest = self.resolution == "lowest" or (
+            self.resolution == "lowest-direct" and name in self.root_names
+        )
         versions = sorted(
             (v for v in versions if v not in bad and not self._is_dead(identifier, name, v)),
-            reverse=True,
+            reverse=not lowest,
         )
         keep = self.preferred.get(name)
         if keep is not None and keep in versions:

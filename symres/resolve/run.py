@@ -107,6 +107,7 @@ def resolve(
     on_pin: Callable[[Candidate], None] = lambda c: None,
     pre: bool = False,
     max_rounds: int = 200_000,
+    resolution: str = "highest",
 ) -> Resolution:
     """Resolve *roots* for the finder's target. ``root_origins`` maps an identifier to the
     input files that asked for it (for ``# via -r FILE``)."""
@@ -117,6 +118,7 @@ def resolve(
         preferred=preferred,
         learned=learned,
         pre=pre,
+        resolution=resolution,
     )
     for root in roots:
         provider.introduced_by.setdefault(root.name, root)
