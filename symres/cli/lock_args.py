@@ -32,6 +32,14 @@ NO_EFFECT: dict[str, tuple[bool, str]] = {
     "--emit-find-links": (False, "symres writes no --find-links lines"),
     "--no-emit-find-links": (False, "symres writes no --find-links lines"),
     "--no-strip-markers": (False, "a lock is for one target: its pins carry no markers"),
+    "--trusted-host": (
+        True,
+        "http:// indexes are read without it; TLS is always verified (give a CA with --cert)",
+    ),
+    "--allow-insecure-host": (
+        True,
+        "http:// indexes are read without it; TLS is always verified (give a CA with --cert)",
+    ),
 }
 
 # option -> (takes a value, what to do instead)
@@ -55,6 +63,11 @@ REFUSED: dict[str, tuple[bool, str]] = {
     "-f": (True, "list the index that serves these files with --extra-index-url"),
     "--no-index": (False, "point -i at a local index instead"),
     "--torch-backend": (True, "name the PyTorch index with --extra-index-url"),
+    # not yet (the drop-in issue): refused rather than ignored, so no lock is silently wrong
+    "--offline": (False, "not yet; a lock within 10 minutes of the last one reads only the cache"),
+    "--group": (True, "not yet; list the group's requirements in a requirements file"),
+    "--exclude-newer": (True, "not yet; pin the projects whose newer releases you must avoid"),
+    "--overrides": (True, "not yet; a constraints file (-c) narrows without overriding"),
 }
 
 # option -> (the one value that is what symres does, what to do instead of the others)
