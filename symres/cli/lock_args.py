@@ -80,8 +80,9 @@ ONE_VALUE: dict[str, tuple[str, str]] = {
 }
 
 
-class _NoEffect(argparse.Action):
-    """A flag accepted for the command lines people have; recorded to say so under -v."""
+class _Noted(argparse.Action):
+    """A pip-compile / uv flag recorded under ``const`` (``no_effect``: said under -v;
+    ``refused``: refused with its hint before anything runs)."""
 
     def __call__(
         self,
@@ -90,20 +91,7 @@ class _NoEffect(argparse.Action):
         values: Any,
         option_string: str | None = None,
     ) -> None:
-        namespace.no_effect = [*getattr(namespace, "no_effect", []), option_string]
-
-
-class _Refused(argparse.Action):
-    """A flag symres does not do: recorded, refused with its hint before anything runs."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        namespace.refused = [*getattr(namespace, "refused", []), option_string]
+        setattr(namespace, self.const, [*getattr(namespace, self.const, []), option_string])
 
 
 class _OneValue(argparse.Action):
@@ -316,14 +304,20 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
     )
     for option, (takes_value, _) in NO_EFFECT.items():
         compat.add_argument(
-            option, action=_NoEffect, nargs=1 if takes_value else 0, help=argparse.SUPPRESS
+            option,
+            action=_Noted,
+            const="no_effect",
+            nargs=1 if takes_value else 0,
+            dest=f"no_effect_{option.lstrip('-').replace('-', '_')}",
+            help=argparse.SUPPRESS,
         )
     for option in ONE_VALUE:
         compat.add_argument(option, action=_OneValue, metavar="VALUE", help=argparse.SUPPRESS)
     for option, (takes_value, _) in REFUSED.items():
         compat.add_argument(
             option,
-            action=_Refused,
+            action=_Noted,
+            const="refused",
             nargs=1 if takes_value else 0,
             dest=f"refused_{option.lstrip('-').replace('-', '_')}",
             help=argparse.SUPPRESS,
