@@ -14,6 +14,8 @@ from symres.resolve.finder import Finder
 from symres.target import Target
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import httpx
 
 
@@ -24,6 +26,7 @@ def open_finder(
     http: httpx.Client | None = None,
     *,
     formats: FormatControl | None = None,
+    exclude_newer: datetime | None = None,
 ) -> Iterator[Finder]:
     config = load_index_config(
         index_url=options.index_url, extra_index_urls=options.extra_index_urls, cert=options.cert
@@ -32,7 +35,7 @@ def open_finder(
     client = IndexClient(
         config, http or (lambda: make_http_client(config)), cache, refresh=options.refresh
     )
-    finder = Finder(client, target, formats=formats)
+    finder = Finder(client, target, formats=formats, exclude_newer=exclude_newer)
     try:
         yield finder
     finally:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,38 @@ import pytest
 from symres.cli import main
 from tests.builders import build_sdist, build_wheel
 from tests.index_server import IndexServer
+
+_TEMP: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The whole run, and every process it starts, gets a temporary folder of its own, so
+    that :func:`no_temporary_folder_left` sees exactly what each test left there."""
+    global _TEMP
+    _TEMP = Path(tempfile.mkdtemp(prefix="symres-tests-"))
+    os.environ["TMPDIR"] = str(_TEMP)
+    tempfile.tempdir = None  # read TMPDIR again
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _TEMP is not None:
+        shutil.rmtree(_TEMP, ignore_errors=True)
+
+
+def _left_in_temp() -> set[str]:
+    assert _TEMP is not None
+    return {p.name for p in _TEMP.iterdir() if not p.name.startswith("pytest-of-")}
+
+
+@pytest.fixture(autouse=True)
+def no_temporary_folder_left() -> Iterator[None]:
+    """symres, and what it runs (verify's venvs and checks, sdist builds), cleans up."""
+    before = _left_in_temp()
+    yield
+    left = sorted(_left_in_temp() - before)
+    for name in left:
+        shutil.rmtree(_TEMP / name, ignore_errors=True)  # type: ignore[operator]
+    assert not left, f"left in the temporary folder: {', '.join(left)}"
 
 
 @pytest.fixture(autouse=True)
@@ -42,11 +76,13 @@ class Project:
     def wheel(self, name: str, version: str, **kw: object) -> Path:
         rp = kw.pop("index_requires_python", None)
         yanked = bool(kw.pop("yanked", False))
+        uploaded = kw.pop("uploaded", None)
         return self.index.add(
             build_wheel(self.dists, name, version, **kw),  # type: ignore[arg-type]
             requires_python=rp,
             yanked=yanked,
-        )  # type: ignore[arg-type]
+            uploaded=uploaded,  # type: ignore[arg-type]
+        )
 
     def sdist(self, name: str, version: str, **kw: object) -> Path:
         return self.index.add(build_sdist(self.dists, name, version, **kw))  # type: ignore[arg-type]

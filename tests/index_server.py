@@ -35,6 +35,7 @@ class ServedFile:
     path: Path
     requires_python: str | None = None
     yanked: bool = False
+    uploaded: str | None = None  # PEP 700 `upload-time`, served on JSON pages
 
     @functools.cached_property
     def data(self) -> bytes:
@@ -63,8 +64,15 @@ class IndexServer:
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
 
-    def add(self, path: Path, *, requires_python: str | None = None, yanked: bool = False) -> Path:
-        self.files[path.name] = ServedFile(path, requires_python, yanked)
+    def add(
+        self,
+        path: Path,
+        *,
+        requires_python: str | None = None,
+        yanked: bool = False,
+        uploaded: str | None = None,
+    ) -> Path:
+        self.files[path.name] = ServedFile(path, requires_python, yanked, uploaded)
         return path
 
     def project(self, name: str) -> list[ServedFile]:
@@ -212,6 +220,8 @@ class IndexServer:
             "yanked": f.yanked,
             "size": f.path.stat().st_size,
         }
+        if f.uploaded:
+            out["upload-time"] = f.uploaded
         if self.metadata and f.path.name.endswith(".whl"):
             with zipfile.ZipFile(f.path) as zf:
                 name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))

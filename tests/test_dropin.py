@@ -208,6 +208,49 @@ def test_resolution_lowest_and_lowest_direct(project: Project, capsys) -> None:
     assert code == 0 and pins(project.read()) == {"app": "2.0", "lib": "2.0"}
 
 
+def test_exclude_newer_holds_back_what_was_uploaded_after_the_date(
+    project: Project, capsys
+) -> None:
+    project.wheel("app", "1.0", requires=["lib"], uploaded="2024-01-10T08:00:00.000000Z")
+    project.wheel("app", "2.0", requires=["lib>=2"], uploaded="2024-03-01T08:00:00Z")
+    project.wheel("lib", "1.0", uploaded="2024-01-01T00:00:00Z")
+    project.wheel("lib", "2.0", uploaded="2024-02-20T00:00:00Z")
+    project.wheel("lib", "3.0")  # the index gives no upload time: age unknown
+    project.write("requirements.in", "app\n")
+    code, _, err = project.lock("--exclude-newer", "2024-02-01", "requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert pins(project.read()) == {"app": "1.0", "lib": "1.0"}
+    assert "#    symres lock --exclude-newer 2024-02-01 requirements.in" in project.read()
+    code, _, err = project.lock(
+        "--exclude-newer", "2024-02-25T00:00:00Z", "-U", "requirements.in", capsys=capsys
+    )
+    assert code == 0 and pins(project.read()) == {"app": "1.0", "lib": "2.0"}
+    project.write("requirements.in", "app>=2\n")
+    code, _, err = project.lock(
+        "--exclude-newer", "2024-02-01", "-U", "requirements.in", capsys=capsys
+    )
+    assert code == 1
+    assert "app 2.0 is uploaded 2024-03-01, not before 2024-02-01T00:00:00Z" in err
+
+
+def test_a_cooldown_holds_back_releases_younger_than_the_span(project: Project, capsys) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    def ago(days: int) -> str:
+        return (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    project.wheel("lib", "1.0", uploaded=ago(30))
+    project.wheel("lib", "1.1", uploaded=ago(8))
+    project.wheel("lib", "1.2", uploaded=ago(2))
+    project.write("requirements.in", "lib\n")
+    for span, expected in (("7d", "1.1"), ("1 week", "1.1"), ("P10D", "1.0"), ("1d", "1.2")):
+        code, _, err = project.lock("--exclude-newer", span, "-U", "requirements.in", capsys=capsys)
+        assert code == 0, err
+        assert pins(project.read()) == {"lib": expected}, span
+    code, _, err = project.lock("--exclude-newer", "soon", "requirements.in", capsys=capsys)
+    assert code == 2 and "`--exclude-newer soon` is neither a date" in err
+
+
 def test_max_rounds(app: Project, capsys) -> None:
     code, _, err = app.lock("--max-rounds", "1", "requirements.in", capsys=capsys)
     assert code == 1 and "gave up after 1 resolution rounds" in err

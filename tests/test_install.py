@@ -7,9 +7,12 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Project
 
 
+@pytest.mark.slow
 def test_pip_installs_the_lock_with_hashes_and_it_imports(
     project: Project, capsys, tmp_path: Path
 ) -> None:
@@ -56,6 +59,7 @@ def test_pip_installs_the_lock_with_hashes_and_it_imports(
     assert run.stdout.strip() == "hi", run.stderr
 
 
+@pytest.mark.slow
 def test_pip_sync_installs_the_lock(project: Project, capsys, tmp_path: Path) -> None:
     """pip-compile users switch without changing their tooling: pip-sync takes the lock as is."""
     project.wheel("app", "2.0", requires=["helper"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.conftest import Project
 
 
@@ -66,6 +68,7 @@ def test_sdist_only_release_with_static_pkg_info(project: Project, capsys) -> No
     assert pins(project.read()) == {"dep": "2.0", "legacy": "1.0"}
 
 
+@pytest.mark.slow
 def test_sdist_only_release_with_dynamic_metadata_is_built(project: Project, capsys) -> None:
     project.sdist("legacy", "1.0", requires=["dep"], static=False)
     project.wheel("dep", "1.0")
@@ -77,6 +80,7 @@ def test_sdist_only_release_with_dynamic_metadata_is_built(project: Project, cap
     assert pins(project.read()) == {"dep": "1.0", "legacy": "1.0"}
 
 
+@pytest.mark.slow
 def test_failing_sdist_build_is_a_clear_error(project: Project, capsys) -> None:
     backend = (
         "def prepare_metadata_for_build_wheel(d, c=None):\n    raise RuntimeError('no compiler')\n"
@@ -101,6 +105,7 @@ def test_failing_sdist_build_is_a_clear_error(project: Project, capsys) -> None:
     assert "hint: pin a release of `broken` that ships a wheel for the target" in err
 
 
+@pytest.mark.slow
 def test_a_release_that_cannot_be_built_is_skipped(project: Project, capsys) -> None:
     backend = (
         "def prepare_metadata_for_build_wheel(d, c=None):\n    raise RuntimeError('too old')\n"

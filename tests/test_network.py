@@ -47,6 +47,17 @@ def test_lock_a_small_real_set(real_index: str, tmp_path: Path, capsys) -> None:
     assert "--hash=sha256:" in text
 
 
+def test_exclude_newer_reads_the_real_index_upload_times(
+    real_index: str, tmp_path: Path, capsys
+) -> None:
+    """requests 2.22.0 came out in May 2019, 2.23.0 in February 2020."""
+    req = tmp_path / "requirements.in"
+    req.write_text("requests\n")
+    code = main(["lock", "-q", "--symbols", "off", "--exclude-newer", "2020-01-01", str(req)])
+    assert code == 0, capsys.readouterr().err
+    assert "requests==2.22.0" in (tmp_path / "requirements.txt").read_text()
+
+
 @pytest.mark.parametrize(("werkzeug", "passes"), [("3.0.0", False), ("2.3.8", True)])
 def test_verify_flask_2_2_2_with_werkzeug(
     real_index: str, tmp_path: Path, capsys, werkzeug: str, passes: bool

@@ -86,6 +86,7 @@ def lock(capsys: pytest.CaptureFixture[str], *args: str) -> None:
     assert main(["lock", "-q", *args]) == 0, capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_hooks_pass_a_good_lock(repo: Path, capsys) -> None:
     lock(capsys)  # as the hook would: `symres lock` on requirements.in
     assert "werkzeug==2.3.8" in (repo / "requirements.txt").read_text()
@@ -97,6 +98,7 @@ def test_hooks_pass_a_good_lock(repo: Path, capsys) -> None:
     assert "Failed" not in done.stdout
 
 
+@pytest.mark.slow
 def test_hooks_refuse_a_lock_with_a_symbol_break(repo: Path, capsys) -> None:
     lock(capsys)  # mines the facts into the database the offline check reads
     lock(capsys, "--symbols", "off", "--upgrade")  # what pip-compile locks: werkzeug 3.0.0
@@ -117,6 +119,7 @@ def test_hooks_refuse_a_lock_with_a_symbol_break(repo: Path, capsys) -> None:
     assert "werkzeug==2.3.8" in (repo / "requirements.txt").read_text()  # the hook re-locked
 
 
+@pytest.mark.slow
 def test_check_hook_refuses_a_stale_lock(repo: Path, capsys) -> None:
     lock(capsys)
     (repo / "requirements.in").write_text("flask==2.2.2\nwerkzeug>=3\n")

@@ -9,6 +9,8 @@ import select
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import Project
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -35,6 +37,7 @@ def run_in_pty(args: list[str], env: dict[str, str], cwd: str) -> tuple[int, str
     return proc.wait(timeout=60), ANSI.sub("", b"".join(chunks).decode("utf-8", "replace"))
 
 
+@pytest.mark.slow
 def test_a_lock_on_a_terminal_shows_each_phase(project: Project) -> None:
     backend = (
         "import os\n"

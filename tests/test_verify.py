@@ -45,6 +45,7 @@ def web_stack(project: Project) -> None:
         project.wheel("lib", version, files={"lib/__init__.py": "", "lib/urls.py": body})
 
 
+@pytest.mark.slow
 def test_a_lock_with_a_removed_name_fails_naming_it(project: Project, capsys) -> None:
     web_stack(project)
     project.write("requirements.in", "app\n")
@@ -61,6 +62,7 @@ def test_a_lock_with_a_removed_name_fails_naming_it(project: Project, capsys) ->
     assert "import tier failed" in out
 
 
+@pytest.mark.slow
 def test_the_lock_symres_writes_passes(project: Project, capsys) -> None:
     web_stack(project)
     project.write("requirements.in", "app\n")
@@ -76,6 +78,7 @@ def test_the_lock_symres_writes_passes(project: Project, capsys) -> None:
     assert report["passed"] is True and report["exit_code"] == 0
 
 
+@pytest.mark.slow
 def test_crash_hang_exit_and_print_are_contained(project: Project, capsys) -> None:
     project.wheel(
         "crashes", "1.0", files={"crashes/__init__.py": "import ctypes\nctypes.string_at(0)\n"}
@@ -103,6 +106,7 @@ def test_crash_hang_exit_and_print_are_contained(project: Project, capsys) -> No
     assert checks["import fine"]["status"] == "passed"
 
 
+@pytest.mark.slow
 def test_a_failure_caused_by_an_earlier_check_is_not_reported(project: Project, capsys) -> None:
     """`breaker` spoils `victim` for whatever runs after it in the same interpreter (as
     pip's import does to setuptools on 3.11); `victim` imports in a fresh one."""
@@ -125,6 +129,7 @@ def test_a_failure_caused_by_an_earlier_check_is_not_reported(project: Project, 
     assert code == 1
 
 
+@pytest.mark.slow
 def test_a_plugin_of_the_distributions_own_program_warns(project: Project, capsys) -> None:
     """uwsgi installs `uwsgidecorators`, which imports `uwsgi`: a module that exists only
     inside the uwsgi server the distribution builds. A missing module of another name
@@ -143,6 +148,7 @@ def test_a_plugin_of_the_distributions_own_program_warns(project: Project, capsy
     assert code == 1
 
 
+@pytest.mark.slow
 def test_a_getattr_that_raises_importerror_is_a_failure(project: Project, capsys) -> None:
     """pydantic 2 serves moved names through a module __getattr__ that raises an
     ImportError subclass; `hasattr` itself raises."""
@@ -175,6 +181,7 @@ def test_a_getattr_that_raises_importerror_is_a_failure(project: Project, capsys
     assert check["consumers"] == ["tool 1.0 (tool/config.py:1)"]
 
 
+@pytest.mark.slow
 def test_a_package_that_cannot_be_installed_is_named(project: Project, capsys) -> None:
     project.wheel("good", "1.0", files={"good/__init__.py": ""})
     project.wheel("bad", "1.0", files={"bad/__init__.py": ""})
@@ -194,6 +201,7 @@ def test_a_package_that_cannot_be_installed_is_named(project: Project, capsys) -
     assert checks["bad"]["detail"] == "not installed"
 
 
+@pytest.mark.slow
 def test_kept_venv_is_reused_and_env_checks_it_as_it_is(project: Project, capsys) -> None:
     web_stack(project)
     project.write("requirements.in", "app\n")
@@ -231,6 +239,7 @@ def _has_uv() -> bool:
     return shutil.which("uv") is not None
 
 
+@pytest.mark.slow
 def test_pip_installer(project: Project, capsys) -> None:
     project.wheel("fine", "1.0", files={"fine/__init__.py": "X = 1\n"})
     project.write("requirements.in", "fine\n")
@@ -243,6 +252,7 @@ def test_pip_installer(project: Project, capsys) -> None:
     assert by_check(report)["import fine"]["status"] == "passed"
 
 
+@pytest.mark.slow
 def test_emitted_script_is_standalone_and_checks_the_environment_it_runs_in(
     project: Project, capsys, tmp_path: Path
 ) -> None:
@@ -266,6 +276,7 @@ def test_emitted_script_is_standalone_and_checks_the_environment_it_runs_in(
     assert "FAILED   app 1.0: from lib.urls import quote:" in done.stdout
 
 
+@pytest.mark.slow
 def test_runtime_evidence_settles_an_unknown_verdict(project: Project, capsys) -> None:
     """A module whose names symres cannot read (a dynamic __getattr__) is `unknown`
     statically; after verify, the database knows."""
@@ -314,6 +325,7 @@ def test_missing_interpreter_is_named(project: Project, capsys) -> None:
     assert "--python PATH" in err
 
 
+@pytest.mark.slow
 def test_markdown_report(project: Project, capsys) -> None:
     web_stack(project)
     project.write("requirements.in", "app\n")
@@ -328,6 +340,7 @@ def test_markdown_report(project: Project, capsys) -> None:
     assert "| lib 3.0 | `import lib` | passed |" in text
 
 
+@pytest.mark.slow
 def test_lock_verify_writes_only_a_lock_that_passes(project: Project, capsys) -> None:
     project.wheel("app", "1.0", files={"app/__init__.py": "import ctypes\nctypes.string_at(0)\n"})
     project.write("requirements.in", "app\n")
@@ -363,6 +376,7 @@ def fake_torch(project: Project) -> None:
     )
 
 
+@pytest.mark.slow
 def test_gpu_tier_without_a_device_is_skipped_not_passed(project: Project, capsys) -> None:
     fake_torch(project)
     project.write("requirements.in", "torch\n")
@@ -375,6 +389,7 @@ def test_gpu_tier_without_a_device_is_skipped_not_passed(project: Project, capsy
     assert "passed: 0" not in out
 
 
+@pytest.mark.slow
 def test_user_probes_run_in_the_gpu_tier_on_cpu(project: Project, capsys) -> None:
     project.wheel("mylib", "1.0", files={"mylib/__init__.py": "def smoke(device): return device\n"})
     project.write("requirements.in", "mylib\n")
@@ -456,6 +471,7 @@ def test_runner_runs_on_the_oldest_python_it_claims(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["environment"]["python"] == "3.8"
 
 
+@pytest.mark.slow
 def test_a_pylock_lock_verifies(project: Project, capsys) -> None:
     web_stack(project)
     project.write("requirements.in", "app\n")

@@ -73,6 +73,7 @@ def lock_options(args: argparse.Namespace) -> Any:
         formats=tuple(formats),
         max_rounds=args.max_rounds,
         resolution=args.resolution,
+        exclude_newer=args.exclude_newer,
     )
 
 

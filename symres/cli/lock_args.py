@@ -66,7 +66,6 @@ REFUSED: dict[str, tuple[bool, str]] = {
     # not yet (the drop-in issue): refused rather than ignored, so no lock is silently wrong
     "--offline": (False, "not yet; a lock within 10 minutes of the last one reads only the cache"),
     "--group": (True, "not yet; list the group's requirements in a requirements file"),
-    "--exclude-newer": (True, "not yet; pin the projects whose newer releases you must avoid"),
     "--overrides": (True, "not yet; a constraints file (-c) narrows without overriding"),
 }
 
@@ -249,6 +248,12 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         default="highest",
         help="newest releases (default), the lowest the ranges allow, or the lowest for "
         "the direct requirements only (as uv)",
+    )
+    what.add_argument(
+        "--exclude-newer",
+        metavar="WHEN",
+        help="use only files the index says were uploaded before WHEN: a date "
+        "(2024-05-01, midnight UTC), a timestamp, or a cooldown back from now (7d, 1 week)",
     )
     what.add_argument(
         "--max-rounds",

@@ -104,31 +104,51 @@ def build_metadata(
         tops = [p for p in (root / "src").iterdir() if p.is_dir()]
         if len(tops) != 1:
             raise MetadataError(f"{filename}: expected one top-level folder in the sdist")
-        system = build_system(tops[0])
+        return _build(tops[0], root, filename, python_version, index, uploaded)
+
+
+def build_tree_metadata(
+    tree: Path, *, python_version: str, index: IndexConfig, shown: str
+) -> tuple[bytes, str]:
+    """``METADATA`` of a source tree (a project folder, a VCS checkout), built in place
+    as pip and uv build it; *shown* names the tree in errors."""
+    with tempfile.TemporaryDirectory(prefix="symres-sdist-") as tmp:
+        return _build(tree, Path(tmp), shown, python_version, index, None)
+
+
+def _build(
+    tree: Path,
+    root: Path,
+    filename: str,
+    python_version: str,
+    index: IndexConfig,
+    uploaded: str | None,
+) -> tuple[bytes, str]:
+    system = build_system(tree)
+    try:
+        interpreter = find_interpreter(python_version)
+        note = f"Python {python_version}"
+    except InterpreterMissing:
+        interpreter = Path(sys.executable)
+        note = f"Python {sys.version_info[0]}.{sys.version_info[1]} (no {python_version} here)"
+    dates: list[str | None] = [None]
+    if uploaded and choose_installer() == "uv":
+        dates.append(uploaded)
+    first: BuildFailed | None = None
+    for n, date in enumerate(dates):
+        builder = _Builder(root / f"env{n}", interpreter, index, filename, exclude_newer=date)
         try:
-            interpreter = find_interpreter(python_version)
-            note = f"Python {python_version}"
-        except InterpreterMissing:
-            interpreter = Path(sys.executable)
-            note = f"Python {sys.version_info[0]}.{sys.version_info[1]} (no {python_version} here)"
-        dates: list[str | None] = [None]
-        if uploaded and choose_installer() == "uv":
-            dates.append(uploaded)
-        first: BuildFailed | None = None
-        for n, date in enumerate(dates):
-            builder = _Builder(root / f"env{n}", interpreter, index, filename, exclude_newer=date)
-            try:
-                raw = builder.build(tops[0], system, root / f"metadata{n}")
-            except BuildFailed as exc:
-                first = first or exc
-                if date is not None:
-                    again = exc.message.removeprefix(f"{filename}: ")
-                    first.message += f"; with the build requirements of {date[:10]}: {again}"
-                continue
-            when = f", build requirements as of {date[:10]}" if date else ""
-            return raw, f"{note}{when}"
-        assert first is not None
-        raise first
+            raw = builder.build(tree, system, root / f"metadata{n}")
+        except BuildFailed as exc:
+            first = first or exc
+            if date is not None:
+                again = exc.message.removeprefix(f"{filename}: ")
+                first.message += f"; with the build requirements of {date[:10]}: {again}"
+            continue
+        when = f", build requirements as of {date[:10]}" if date else ""
+        return raw, f"{note}{when}"
+    assert first is not None
+    raise first
 
 
 class _Builder:

@@ -18,6 +18,7 @@ from symres.index.client import IndexClient
 from symres.index.config import IndexConfig, IndexOptions, redact_url
 from symres.index.formats import FormatControl
 from symres.index.pages import DistFile
+from symres.index.uploads import parse_cutoff
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.lockfile import read_pylock_pins, read_requirements_pins
 from symres.lock.txt import Header, render_requirements
@@ -67,6 +68,7 @@ class LockOptions:
     annotation_style: Literal["split", "line"] = "split"
     custom_command: str | None = None  # what the header says regenerates the lock
     no_emit: tuple[str, ...] = ()  # resolved, left out of the lock
+    exclude_newer: str | None = None  # as given: a date, a timestamp or a cooldown (7d)
 
     def output_path(self) -> Path:
         if self.to_stdout:
@@ -99,6 +101,8 @@ class LockOptions:
             words += ["--annotation-style", self.annotation_style]
         if self.resolution != "highest":
             words += ["--resolution", self.resolution]
+        if self.exclude_newer:
+            words += ["--exclude-newer", self.exclude_newer]
         if self.pre:
             words.append("--pre")
         words += [f"{option}={value}" for option, value in self.formats]
@@ -234,6 +238,7 @@ def lock(
 ) -> LockResult:
     progress = progress or Progress()
     target = make_target(options.python_version, options.platform)
+    cutoff = parse_cutoff(options.exclude_newer) if options.exclude_newer else None
     inputs = read_inputs(
         list(options.sources),
         extras=list(options.extras),
@@ -260,7 +265,7 @@ def lock(
             formats.add(option, value)  # type: ignore[arg-type]
         except InputError as err:
             raise InputError(f"{where}: {err.message}", hint=err.hint) from None
-    with open_finder(target, index_options, http, formats=formats) as finder:
+    with open_finder(target, index_options, http, formats=formats, exclude_newer=cutoff) as finder:
         finder.on_event = progress.on_event
         client = finder.client
         index = client.config

@@ -33,6 +33,7 @@ HINTS = {
     "`--ignore-symbol {overrule}`",
     "metadata": "pin a release of `{name}` that ships a wheel for the target, or fix its build",
     "conflict": "relax one of those requirements, or allow other releases of `{name}`",
+    "newer": "move `--exclude-newer` later, or allow an older release of `{name}`",
     "invalid": "allow another release of `{name}`: pip and uv refuse this metadata too",
 }
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -39,6 +40,7 @@ from symres.index.pages import (
     wheel_tag_text,
     wheel_tags,
 )
+from symres.index.uploads import show_cutoff, uploaded_before
 from symres.resolve.model import Exclusion, Release
 from symres.target import Target
 
@@ -71,11 +73,13 @@ class Finder:
         target: Target,
         *,
         formats: FormatControl | None = None,
+        exclude_newer: datetime | None = None,
         workers: int = 16,
     ) -> None:
         self.client = client
         self.target = target
         self.formats = formats or FormatControl()
+        self.exclude_newer = exclude_newer  # files uploaded at or after it are not used
         self.fetcher = MetadataFetcher(client, python_version=target.python_version)
         self._rank = target.tag_rank()
         self._triples: dict[str, int | None] = {}
@@ -130,7 +134,36 @@ class Finder:
             if is_yanked:
                 yanked.add(version)
         excluded = {_version(t): Exclusion(kind, why) for t, kind, why in summary[1]}
+        if self.exclude_newer is not None:
+            self._hold_back_newer(page, specs, excluded, self.exclude_newer)
+            yanked &= specs.keys()
         return Project(name, _Releases(name, page, specs), excluded, frozenset(yanked))
+
+    @staticmethod
+    def _hold_back_newer(
+        page: PageFiles,
+        specs: dict[Version, _Spec],
+        excluded: dict[Version, Exclusion],
+        cutoff: datetime,
+    ) -> None:
+        """``--exclude-newer``: files uploaded after *cutoff* (or of unknown age) are
+        neither used nor hashed; a version left without a usable file is not a candidate.
+        Applied after the cached summary, so a cooldown keeps the warm path."""
+        records = page.records
+        for version, (is_yanked, reason, usable, others, foreign) in list(specs.items()):
+            kept = tuple(i for i in usable if uploaded_before(records[i][7], cutoff))
+            if len(kept) == len(usable):
+                continue
+            if kept:
+                rest = tuple(i for i in others if uploaded_before(records[i][7], cutoff))
+                specs[version] = (is_yanked, reason, kept, rest, foreign)
+                continue
+            del specs[version]
+            times = [t for i in usable if (t := records[i][7])]
+            when = f"uploaded {min(times)[:10]}" if times else "of unknown upload time"
+            excluded[version] = Exclusion(
+                "newer", f"is {when}, not before {show_cutoff(cutoff)} (`--exclude-newer`)"
+            )
 
     def _summary(
         self, name: NormalizedName, page: PageFiles, allowed: frozenset[str], key: str

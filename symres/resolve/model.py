@@ -91,7 +91,16 @@ class Release:
 
 
 ExclusionKind = Literal[
-    "python", "tags", "format", "metadata", "invalid", "yanked", "prerelease", "symbols", "conflict"
+    "python",
+    "tags",
+    "format",
+    "metadata",
+    "invalid",
+    "yanked",
+    "prerelease",
+    "symbols",
+    "conflict",
+    "newer",
 ]
 
 
