@@ -28,6 +28,8 @@ PHASES = {
     "metadata": "Resolving",
     "pinned": "Resolving",
     "build": "Building",
+    "build-tree": "Building",
+    "direct": "Resolving",
     "symbols": "Checking symbols",
     "mine": "Checking symbols",
     "narrowed": "Checking symbols",
@@ -38,6 +40,8 @@ DOING = {
     "metadata": "reading the metadata of {}",
     "pinned": "pinned {}",
     "build": "running the build backend of {} for its metadata",
+    "build-tree": "running the build backend of {} for its metadata",
+    "direct": "reading {}",
     "symbols": "{}",
     "mine": "mining the uses of {}",
     "narrowed": "narrowed {}",
@@ -91,6 +95,11 @@ class LockProgress:
                 self.console.print(
                     f"building `{what}` from its sdist to read its metadata "
                     "(this runs the package's build backend)",
+                    markup=False,
+                )
+            if kind == "build-tree" and not self.quiet:
+                self.console.print(
+                    f"building `{what}` to read its metadata (this runs its build backend)",
                     markup=False,
                 )
             if kind == "narrowed" and self.verbose:

@@ -158,3 +158,79 @@ def build_sdist(
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+TREE_BACKEND = """
+import base64, hashlib, os, zipfile
+
+NAME, VERSION, METADATA = {dist!r}, {version!r}, {metadata!r}
+
+
+def _line(path, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{{path}},sha256={{digest}},{{len(data)}}"
+
+
+def _wheel(wheel_directory, members):
+    info = f"{{NAME}}-{{VERSION}}.dist-info"
+    members = dict(members)
+    members[f"{{info}}/METADATA"] = METADATA.encode()
+    wheel = "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+    members[f"{{info}}/WHEEL"] = wheel.encode()
+    record = [_line(p, d) for p, d in members.items()] + [f"{{info}}/RECORD,,"]
+    members[f"{{info}}/RECORD"] = ("\\n".join(record) + "\\n").encode()
+    name = f"{{NAME}}-{{VERSION}}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
+        for path, data in members.items():
+            zf.writestr(path, data)
+    return name
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    members = {{}}
+    for root, _, files in os.walk(NAME):
+        for f in files:
+            if f.endswith(".py"):
+                path = os.path.join(root, f)
+                with open(path, "rb") as fh:
+                    members[path.replace(os.sep, "/")] = fh.read()
+    return _wheel(wheel_directory, members)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    here = os.path.abspath(".") + "\\n"
+    return _wheel(wheel_directory, {{f"__editable__.{{NAME}}.pth": here.encode()}})
+"""
+
+
+def source_tree(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    requires: Sequence[str] = (),
+    files: Mapping[str, str] | None = None,
+    dynamic: bool = False,
+) -> Path:
+    """A project folder pip can build and install offline (an in-tree backend with no build
+    requirements, editable too). Its ``[project]`` table is static unless *dynamic*."""
+    dist = canonicalize_name(name).replace("-", "_")
+    directory.mkdir(parents=True, exist_ok=True)
+    deps = ", ".join(f'"{r}"' for r in requires)
+    table = (
+        f'name = "{name}"\nversion = "{version}"\ndynamic = ["dependencies"]\n'
+        if dynamic
+        else f'name = "{name}"\nversion = "{version}"\ndependencies = [{deps}]\n'
+    )
+    (directory / "pyproject.toml").write_text(
+        f"[project]\n{table}\n"
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+    )
+    metadata = _metadata(name, version, requires, None, {})
+    (directory / "backend.py").write_text(
+        TREE_BACKEND.format(dist=dist, version=version, metadata=metadata)
+    )
+    for path, text in (files or {f"{dist}/__init__.py": ""}).items():
+        (directory / path).parent.mkdir(parents=True, exist_ok=True)
+        (directory / path).write_text(text)
+    return directory

@@ -206,8 +206,10 @@ def test_requirements_file_syntax(project: Project, capsys, monkeypatch) -> None
     [
         ("a>=>1", "requirements.in:2: `>=>` is not a version operator: a>=>1"),
         ("flask>==2.0", "requirements.in:2: `>==` is not a version operator: flask>==2.0"),
-        ("-e ./src", "requirements.in:2: editable requirements are not supported"),
-        ("a @ https://example.com/a-1.0.tar.gz", "requirements.in:2: direct URL requirements"),
+        ("-e ./src", "requirements.in:2: no such folder `./src`"),
+        ("./a-1.0.tar.gz", "requirements.in:2: no such file or folder `./a-1.0.tar.gz`"),
+        ("-e ./a-1.0.tar.gz", "requirements.in:2: `-e` takes a project folder or a VCS URL"),
+        ("hg+https://127.0.0.1:9/a", "requirements.in:2: only git is supported"),
         ("--use-feature fast-deps", "requirements.in:2: unsupported option `--use-feature`"),
         ("-r missing.in", "requirements.in:2: no such file `missing.in`"),
     ],

@@ -3,8 +3,11 @@
 Supported in requirements files: comments, line continuations, ``${VAR}``,
 ``-r``/``--requirement``, ``-c``/``--constraint``, ``-i``/``--index-url``,
 ``--extra-index-url``, ``--pre``, ``--only-binary``, ``--no-binary``, markers, extras
-and specifiers. Anything else (editables, URLs, paths, other pip options) is an error
-naming the file and line: a silent skip would lock something other than what was asked.
+and specifiers; and direct references (:mod:`symres.index.direct`): ``-e PATH``,
+``name @ URL``, a path or URL to a wheel, an sdist or a project folder, ``git+URL@rev``.
+Relative paths are relative to the file that names them. Anything else (other pip
+options) is an error naming the file and line: a silent skip would lock something other
+than what was asked.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from symres.errors import InputError
+from symres.index.direct import DirectRef, path_url
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,6 +47,7 @@ class Inputs:
     constraints: list[RootRequirement] = field(default_factory=list)
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
+    direct: list[DirectRef] = field(default_factory=list)  # files, folders, git checkouts
     pre: bool = False
     # ``--only-binary`` / ``--no-binary`` lines, in file order: (option, value, where)
     formats: list[tuple[str, str, str]] = field(default_factory=list)
@@ -132,9 +137,81 @@ def _read_requirements(
         if line.startswith("-"):
             _option(line, where, path, inputs, base, constraint=constraint, seen=seen)
             continue
+        if _looks_direct(line) and not _named(line):
+            _add_direct(inputs, line, where, path.parent, origin=shown, constraint=constraint)
+            continue
         req = _parse_requirement(line, where)
+        if req.url:
+            _add_direct(
+                inputs, line, where, path.parent, origin=shown, constraint=constraint, req=req
+            )
+            continue
         target = inputs.constraints if constraint else inputs.requirements
         target.append(RootRequirement(req, where, shown))
+
+
+_DIRECT_PREFIXES = (".", "/", "~", "file:", "git+", "hg+", "svn+", "bzr+", "http://", "https://")
+
+
+def _looks_direct(line: str) -> bool:
+    """A path or URL written without a name (``./dist/x.whl``, ``git+https://…``)."""
+    head = line.split(";", 1)[0].strip()
+    return head.startswith(_DIRECT_PREFIXES) or head.endswith((".whl", ".tar.gz", ".zip"))
+
+
+def _named(line: str) -> bool:
+    try:
+        Requirement(line)
+    except InvalidRequirement:
+        return False
+    return True
+
+
+def _add_direct(
+    inputs: Inputs,
+    line: str,
+    where: str,
+    folder: Path,
+    *,
+    origin: str,
+    constraint: bool,
+    editable: bool = False,
+    req: Requirement | None = None,
+) -> None:
+    if constraint:
+        raise InputError(
+            f"{where}: a constraint names a version range, not a file: {line}",
+            hint="list the file or URL in the requirements, not in a constraints file",
+        )
+    marker = req.marker if req is not None else None
+    if req is None:
+        head, sep, tail = line.partition(";")
+        line = head.strip()
+        if sep:
+            try:
+                marker = Requirement(f"x; {tail.strip()}").marker
+            except InvalidRequirement as exc:
+                raise InputError(f"{where}: invalid marker `{tail.strip()}` ({exc})") from None
+    target = req.url if req is not None and req.url else line
+    assert target is not None
+    if "://" in target or target.startswith(("git+", "hg+", "svn+", "bzr+")):
+        url = target
+    elif target.startswith("file:"):
+        url = path_url(folder / target.removeprefix("file:"))
+    else:
+        url = path_url(folder / Path(target).expanduser())
+    inputs.direct.append(
+        DirectRef(
+            url=url,
+            shown=line if req is None else str(req.url),
+            where=where,
+            origin=origin,
+            editable=editable,
+            name=canonicalize_name(req.name) if req is not None else None,
+            extras=frozenset(canonicalize_name(e) for e in req.extras) if req else frozenset(),
+            marker=marker,
+        )
+    )
 
 
 def _option(
@@ -159,11 +236,17 @@ def _option(
         opt, value = opt[:2], opt[2:]
     elif rest:
         value = rest[0]
-    if opt in ("-e", "--editable"):
-        raise InputError(
-            f"{where}: editable requirements are not supported: {line}",
-            hint="list the project by name and version, or lock its pyproject.toml",
+    if opt in ("-e", "--editable") and value is not None:
+        if value.startswith(("http://", "https://")) or value.endswith((".whl", ".tar.gz")):
+            raise InputError(
+                f"{where}: `-e` takes a project folder or a VCS URL, not an archive: {line}",
+                hint="drop the `-e`: an archive is installed as it is",
+            )
+        shown = _display(path, base)
+        _add_direct(
+            inputs, value, where, path.parent, origin=shown, constraint=constraint, editable=True
         )
+        return
     if opt == "--pre":
         inputs.pre = True
         return
@@ -213,16 +296,11 @@ def _parse_requirement(line: str, where: str) -> Requirement:
             "://" in line or line.startswith((".", "/")) or line.endswith((".whl", ".tar.gz"))
         )
         hint = (
-            "URL and path requirements are not supported yet; name a project from the index"
+            "write a URL as `name @ URL`, a path as `./path` (relative to this file)"
             if looks_like_url
             else "write `name`, `name>=1.2`, `name[extra]==1.2` or `name; python_version < '3.12'`"
         )
         raise InputError(f"{where}: not a requirement: {line} ({exc})", hint=hint) from None
-    if req.url:
-        raise InputError(
-            f"{where}: direct URL requirements are not supported: {line}",
-            hint="name a project from the index instead",
-        )
     return req
 
 
@@ -255,4 +333,8 @@ def _read_pyproject(
             raise InputError(f"{shown}: no extra `{extra}` (known: {known})")
         lines += [(f"{shown} [project.optional-dependencies.{key}]", d) for d in optional[key]]
     for where, line in lines:
-        inputs.requirements.append(RootRequirement(_parse_requirement(line, where), where, shown))
+        req = _parse_requirement(line, where)
+        if req.url:
+            _add_direct(inputs, line, where, path.parent, origin=shown, constraint=False, req=req)
+        else:
+            inputs.requirements.append(RootRequirement(req, where, shown))

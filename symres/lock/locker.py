@@ -19,6 +19,7 @@ from symres.index.config import IndexConfig, IndexOptions, redact_url
 from symres.index.formats import FormatControl
 from symres.index.pages import DistFile
 from symres.index.uploads import parse_cutoff
+from symres.lock.direct import direct_roots
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.lockfile import read_pylock_pins, read_requirements_pins
 from symres.lock.txt import Header, render_requirements
@@ -265,20 +266,25 @@ def lock(
             formats.add(option, value)  # type: ignore[arg-type]
         except InputError as err:
             raise InputError(f"{where}: {err.message}", hint=err.hint) from None
-    with open_finder(target, index_options, http, formats=formats, exclude_newer=cutoff) as finder:
+    with (
+        open_finder(target, index_options, http, formats=formats, exclude_newer=cutoff) as finder,
+        direct_roots(inputs.direct, finder, target, progress.on_event) as direct,
+    ):
         finder.on_event = progress.on_event
         client = finder.client
         index = client.config
         roots, origins = _as_requirements(inputs.requirements, target)
-        if not roots:
-            raise InputError(
-                f"`{options.sources[0]}` lists no requirements for {target.describe()}",
-                hint="add a requirement, or check its markers",
-            )
+        roots += direct.roots
+        for identifier, named in direct.origins.items():
+            origins.setdefault(identifier, []).extend(named)
         constraints, constraint_origins = _constraints(inputs, options, target)
         output = options.output_path()
         preferred = _existing_pins(options, output)
-        symbols = SymbolSession(finder, options) if options.symbols != "off" else None
+        symbols = (
+            SymbolSession(finder, replace(options, src=(*options.src, *direct.code)))
+            if options.symbols != "off"
+            else None
+        )
         mined = (0, 0)
         learned: dict[tuple[NormalizedName, Version], list[Requirement]] = {}
         always: dict[NormalizedName, list[Requirement]] = {}
@@ -349,7 +355,8 @@ def lock(
     if options.format == "pylock":
         from symres.lock.pylock import render_pylock  # noqa: PLC0415  (packaging.pylock, tomli-w)
 
-        text = render_pylock(emitted, target, command)
+        base = Path.cwd() if options.to_stdout else output.parent.resolve()
+        text = render_pylock(emitted, target, command, base)
     else:
         explicit_index = options.index_url or inputs.index_url
         extras = options.extra_index_urls or tuple(inputs.extra_index_urls)
@@ -363,7 +370,8 @@ def lock(
             comment=options.header,
         )
         style = options.annotation_style if options.annotate else None
-        text = render_requirements(emitted, header, annotation=style)
+        base = Path.cwd() if options.to_stdout else output.parent.resolve()
+        text = render_requirements(emitted, header, annotation=style, base=base)
     stats = {
         "requests": client.stats.requests,
         "bytes": client.stats.bytes,
@@ -392,7 +400,7 @@ def _kept_pin_narrowings(
     """A pin kept from the existing lock hides why newer releases are refused. Probe the
     newest release each kept pin's requirements allow, so the lock says the same whether
     its pins were kept or chosen afresh."""
-    pins = {p.name: p.version for p in resolution.packages}
+    pins = symbols.pins(resolution)
     probe = dict(pins)
     for name, version in pins.items():
         if preferred.get(name) != version:

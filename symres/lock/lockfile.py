@@ -6,11 +6,19 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.markers import InvalidMarker, Marker
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import InvalidVersion, Version
 
 from symres.errors import InputError
@@ -38,10 +46,13 @@ class LockedEntry:
     marker: Marker | None = None
     via: list[str] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (specifier, why)
+    url: str | None = None  # an archive the lock names by URL or path (absolute here)
 
     def requirement_line(self) -> str:
         marker = f" ; {self.marker}" if self.marker is not None else ""
         hashes = "".join(f" --hash={h}" for h in self.hashes)
+        if self.url is not None:
+            return f"{self.name} @ {self.url}{marker}{hashes}"
         return f"{self.name}=={self.version}{marker}{hashes}"
 
 
@@ -138,9 +149,14 @@ def parse_requirements_lock(text: str, path: Path = Path("requirements.txt")) ->
                 lock.extra_index_urls.append(value.strip())
             continue
         body = _HASH.sub("", stripped.split(" #")[0]).strip()
+        hashes = [f"{h.group('algo')}:{h.group('digest')}" for h in _HASH.finditer(stripped)]
         m = _PIN.match(body)
         if m is None:
-            lock.unpinned.append((number, body))
+            current = _archive_entry(body, number, hashes, path.parent)
+            if current is None:
+                lock.unpinned.append((number, body))
+            else:
+                lock.entries[current.name] = current
             continue
         try:
             version = Version(m.group("version"))
@@ -152,11 +168,35 @@ def parse_requirements_lock(text: str, path: Path = Path("requirements.txt")) ->
             canonicalize_name(m.group("name")),
             version,
             line=number,
-            hashes=[f"{h.group('algo')}:{h.group('digest')}" for h in _HASH.finditer(stripped)],
+            hashes=hashes,
             marker=marker,
         )
         lock.entries[current.name] = current
     return lock
+
+
+def _archive_entry(body: str, number: int, hashes: list[str], folder: Path) -> LockedEntry | None:
+    """A hashed archive line (``name @ URL``, ``./wheels/x.whl``), its name and version
+    read from the file name; None for anything else (a folder, a VCS URL, no hash)."""
+    name, sep, url = body.partition(" @ ")
+    if not sep:
+        name, url = "", body
+    url = url.split(";", 1)[0].strip()
+    if not hashes or url.startswith(("git+", "-e")):
+        return None
+    if "://" not in url:
+        url = (folder / url.removeprefix("file:")).resolve().as_uri()
+    filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
+    try:
+        if filename.endswith(".whl"):
+            project, version, _, _ = parse_wheel_filename(filename)
+        else:
+            project, version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    if name and canonicalize_name(name) != project:
+        return None
+    return LockedEntry(project, version, line=number, hashes=hashes, url=url)
 
 
 def parse_pylock(text: str, path: Path = Path("pylock.toml")) -> LockFile:
@@ -177,14 +217,21 @@ def parse_pylock(text: str, path: Path = Path("pylock.toml")) -> LockFile:
             marker = Marker(pkg["marker"]) if pkg.get("marker") else None
         except (KeyError, TypeError, InvalidVersion, InvalidMarker) as exc:
             raise InputError(f"{where}: not a pinned package ({exc})") from None
+        if pkg.get("directory") or pkg.get("vcs"):
+            continue  # installed after the lock (no hash to check), as in requirements.txt
+        archive = pkg.get("archive") or {}
+        url = archive.get("url") or (
+            (path.parent / archive["path"]).resolve().as_uri() if archive.get("path") else None
+        )
         files = [*(pkg.get("wheels") or []), *([pkg["sdist"]] if pkg.get("sdist") else [])]
+        files += [archive] if archive else []
         hashes = sorted(
             {f"{algo}:{digest}" for f in files for algo, digest in f.get("hashes", {}).items()}
         )
         tool = pkg.get("tool", {}).get("symres", {})
         notes = [(n.partition(" — ")[0], n.partition(" — ")[2]) for n in tool.get("narrowed", [])]
         lock.entries[name] = LockedEntry(
-            name, version, line=i, hashes=hashes, marker=marker, notes=notes
+            name, version, line=i, hashes=hashes, marker=marker, notes=notes, url=url
         )
     return lock
 

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 import tomli_w
 from packaging.markers import Marker
-from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock
+from packaging.pylock import (
+    Package,
+    PackageArchive,
+    PackageDirectory,
+    PackageSdist,
+    PackageVcs,
+    PackageWheel,
+    Pylock,
+)
 from packaging.version import Version
 
 from symres import __version__
+from symres.index.config import redact_url
+from symres.index.direct import DirectSource, local_path, split_vcs_url
 from symres.index.pages import DistFile
+from symres.lock.txt import relative
 from symres.resolve.run import LockedPackage
 from symres.target import Target
 
@@ -37,9 +49,46 @@ def target_marker(target: Target) -> Marker:
     )
 
 
-def build_pylock(packages: Sequence[LockedPackage], target: Target, command: str) -> Pylock:
+def _direct(pkg: LockedPackage, origin: DirectSource, base: Path) -> Package:
+    """A file, folder or checkout the inputs named: PEP 751's archive, directory, vcs."""
+    local = origin.url.startswith("file:")
+    path = relative(local_path(origin.url), base) if local else None
+    if origin.kind == "archive":
+        assert origin.file is not None
+        archive = PackageArchive(
+            url=None if local else redact_url(origin.url),
+            path=path,
+            size=origin.file.size,
+            hashes=_hashes(origin.file),
+        )
+        return Package(name=pkg.name, version=pkg.version, archive=archive)
+    if origin.kind == "directory":
+        assert path is not None
+        folder = PackageDirectory(path=path, editable=origin.ref.editable or None)
+        return Package(name=pkg.name, version=pkg.version, directory=folder)
+    url, rev, subdirectory = split_vcs_url(origin.ref.url)
+    assert origin.commit is not None
+    repo = relative(local_path(url), base) if url.startswith("file:") else None
+    vcs = PackageVcs(
+        type="git",
+        url=None if repo else redact_url(url),
+        path=repo,
+        requested_revision=rev,
+        commit_id=origin.commit,
+        subdirectory=subdirectory,
+    )
+    return Package(name=pkg.name, version=pkg.version, vcs=vcs)
+
+
+def build_pylock(
+    packages: Sequence[LockedPackage], target: Target, command: str, base: Path | None = None
+) -> Pylock:
+    base = base or Path.cwd()
     out = []
     for pkg in packages:
+        if pkg.release.origin is not None:
+            out.append(_direct(pkg, pkg.release.origin, base))
+            continue
         kinds = {f.kind for f in pkg.release.files}  # what the file-kind policy allows
         files = [f for f in pkg.release.hashed if f.kind in kinds]
         wheels = [
@@ -81,5 +130,7 @@ def build_pylock(packages: Sequence[LockedPackage], target: Target, command: str
     return lock
 
 
-def render_pylock(packages: Sequence[LockedPackage], target: Target, command: str) -> str:
-    return tomli_w.dumps(dict(build_pylock(packages, target, command).to_dict()))
+def render_pylock(
+    packages: Sequence[LockedPackage], target: Target, command: str, base: Path | None = None
+) -> str:
+    return tomli_w.dumps(dict(build_pylock(packages, target, command, base).to_dict()))

@@ -1,14 +1,25 @@
 """requirements.txt in the layout pip-compile writes: header, ``name==version \\``, one
 ``--hash`` line per file of the locked version (an installer elsewhere may pick any of
-them), and ``# via`` annotations."""
+them), and ``# via`` annotations.
+
+Direct references: an archive is written as it is installed, with its hash (``name @ URL``,
+or a path relative to the lock's folder). pip checks no hash of a folder or a git checkout,
+and refuses them in a file with hashes; so they are not pin lines but a comment block with
+the command that installs them after the lock, without dependencies (the lock holds those).
+"""
 
 from __future__ import annotations
 
+import os
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from symres import __version__
+from symres.index.config import redact_url
+from symres.index.direct import DirectSource, local_path
 from symres.resolve.run import LockedPackage
 
 
@@ -26,8 +37,11 @@ def render_requirements(
     header: Header,
     *,
     annotation: Literal["split", "line"] | None = "split",
+    base: Path | None = None,
 ) -> str:
-    """*annotation*: ``# via`` one source a line (split), all on one line, or none."""
+    """*annotation*: ``# via`` one source a line (split), all on one line, or none; *base*:
+    the lock's folder, which local paths are written relative to."""
+    base = base or Path.cwd()
     lines = []
     if header.comment:
         lines += [
@@ -38,13 +52,25 @@ def render_requirements(
             f"#    {header.command}",
             "#",
         ]
+    after = [p for p in packages if p.release.origin and not p.release.origin.hashable]
+    if after:
+        lines += [
+            "# Not pinned here: pip checks no hash of a folder or a git checkout, and refuses",
+            "# them beside hashes. Install them after this lock, without dependencies (the",
+            "# lock pins those):",
+        ]
+        lines += [f"#    {install_after(o, base)}" for p in after if (o := p.release.origin)]
+        lines.append("#")
     flags = [f"--index-url {header.index_url}"] if header.index_url else []
     flags += [f"--extra-index-url {u}" for u in header.extra_index_urls]
     if flags:  # as pip-compile: a blank line after the flags, none after the comment
         lines += [*flags, ""]
     for pkg in packages:
+        if pkg in after:
+            continue
         hashes = sorted({f.sha256 for f in pkg.release.hashed if f.sha256})
-        pin = f"{pkg.name}=={pkg.version}"
+        origin = pkg.release.origin
+        pin = f"{pkg.name}=={pkg.version}" if origin is None else written(origin, base)
         if hashes:
             lines.append(pin + " \\")
             for i, h in enumerate(hashes):
@@ -60,3 +86,34 @@ def render_requirements(
             lines += [f"    #   {v}" for v in pkg.via]
         lines += [f"    # symres: {note}" for note in pkg.notes]
     return "\n".join(lines) + "\n"
+
+
+def relative(path: Path, base: Path) -> str:
+    """*path* as a requirement line writes it: ``./x`` or ``../x`` from *base*."""
+    try:
+        rel = Path(os.path.relpath(path, base)).as_posix()
+    except ValueError:  # another drive
+        return path.as_posix()
+    return rel if rel.startswith("../") else f"./{rel}" if rel != "." else "."
+
+
+def written(origin: DirectSource, base: Path) -> str:
+    """The requirement a lock writes for a direct reference (without hashes)."""
+    if origin.url.startswith("file:"):
+        shown = relative(local_path(origin.url), base)
+    else:
+        shown = redact_url(origin.url)
+    if origin.kind == "directory" and origin.ref.editable:
+        return f"-e {shown}"
+    if origin.url.startswith("file:"):
+        return shown
+    if shown.startswith("git+file:///"):  # the same place; pip before 24 refuses no host
+        shown = "git+file://localhost/" + shown[len("git+file:///") :]
+    return f"{origin.name} @ {shown}"
+
+
+def install_after(origin: DirectSource, base: Path) -> str:
+    line = written(origin, base)
+    if line.startswith("-e "):
+        return f"pip install --no-deps -e {shlex.quote(line[3:])}"
+    return f"pip install --no-deps {shlex.quote(line)}"

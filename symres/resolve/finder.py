@@ -30,6 +30,7 @@ from packaging.version import InvalidVersion, Version
 
 from symres.errors import MetadataError
 from symres.index.client import IndexClient
+from symres.index.direct import DirectSource
 from symres.index.formats import FormatControl
 from symres.index.metadata import CoreMetadata, MetadataFetcher
 from symres.index.pages import (
@@ -280,6 +281,20 @@ class Finder:
         if f.kind == "sdist":
             return (len(self._rank) + 1, f.filename)
         return (min(self._rank.get(t, len(self._rank)) for t in f.tags), f.filename)
+
+    def add_direct(self, meta: CoreMetadata, source: DirectSource) -> Release:
+        """A project the inputs name by file, folder or git URL: its one release, with
+        the metadata read from it, replaces whatever an index lists."""
+        files = (source.file,) if source.file is not None else ()
+        release = Release(meta.name, meta.version, files, origin=source)
+        project: Future[Project | None] = Future()
+        project.set_result(Project(meta.name, {meta.version: release}))
+        metadata: Future[CoreMetadata] = Future()
+        metadata.set_result(meta)
+        with self._lock:
+            self._projects[meta.name] = project
+            self._metadata[(meta.name, meta.version)] = metadata
+        return release
 
     # -- metadata -------------------------------------------------------------------------
 

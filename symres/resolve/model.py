@@ -16,6 +16,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from symres.index.direct import DirectSource
 from symres.index.pages import DistFile, decode_foreign
 
 
@@ -77,6 +78,7 @@ class Release:
     yanked_reason: str | None = None
     others: tuple[DistFile, ...] = ()  # files of the version this target cannot use
     foreign: bytes = field(default=b"", repr=False)  # wheels for other targets, unparsed
+    origin: DirectSource | None = None  # a file, folder or checkout the inputs named
 
     @property
     def wheels(self) -> tuple[DistFile, ...]:

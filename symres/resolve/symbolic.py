@@ -377,7 +377,7 @@ def project_uses(directories: Sequence[Path], facts: TargetFacts) -> list[Use]:
             raise InputError(
                 f"`--src {root}` is not a folder", hint="point it at your package's root"
             )
-        files = sorted(root.rglob("*.py"))
+        files = sorted(p for p in root.rglob("*.py") if not _outside_code(p.relative_to(root)))
         own |= {f.relative_to(root).parts[0].removesuffix(".py") for f in files}
         for path in files:
             rel = path.relative_to(root)
@@ -391,6 +391,14 @@ def project_uses(directories: Sequence[Path], facts: TargetFacts) -> list[Use]:
                 module or rel.stem, str(path), tree, is_package=is_package, facts=facts
             ).uses
     return [u for u in found if u.module.split(".")[0] not in own]
+
+
+_NOT_CODE = frozenset({"site-packages", "node_modules", "__pycache__"})
+
+
+def _outside_code(relative: Path) -> bool:
+    """A file of a virtual environment, a hidden folder or a cache inside the project."""
+    return any(part.startswith(".") or part in _NOT_CODE for part in relative.parts[:-1])
 
 
 class SymbolSession:
@@ -414,8 +422,18 @@ class SymbolSession:
         self.ignore = frozenset(options.ignore_symbols) | pyproject_ignores(options.sources)
         self.project = project_uses(list(options.src), facts) if options.src else []
 
+    @staticmethod
+    def pins(resolution: Any) -> dict[NormalizedName, Version]:
+        """The pins whose files are read for symbols: a folder or a git checkout the inputs
+        name is read as the project's own code instead (``--src``)."""
+        return {
+            p.name: p.version
+            for p in resolution.packages
+            if p.release.origin is None or p.release.origin.tree is None
+        }
+
     def breaks(self, resolution: Any) -> tuple[list[Break], int]:
-        pins = {p.name: p.version for p in resolution.packages}
+        pins = self.pins(resolution)
         return find_breaks(
             self.oracle, pins, self.stdlib, ignore=self.ignore, project_uses=self.project
         )
