@@ -21,6 +21,11 @@ _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2
 _MUSLLINUX = re.compile(r"^musllinux_(\d+)_(\d+)_(\w+)$")
 _MACOS = re.compile(r"^macosx_(\d+)_(\d+)_(\w+)$")
 _WINDOWS = {"win_amd64": "AMD64", "win32": "x86", "win_arm64": "ARM64"}
+# the machines Linux wheels are built for (PEP 600's and auditwheel's architectures)
+_LINUX_ARCHES = frozenset(
+    {"x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64"}
+    | {"loongarch64"}
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,11 @@ def _platforms(tag: str) -> tuple[list[str], dict[str, str]]:
 
 
 def _linux_env(arch: str) -> dict[str, str]:
+    if arch not in _LINUX_ARCHES:
+        raise InputError(
+            f"unknown --platform machine {arch!r}",
+            hint=f"Linux wheels are built for {', '.join(sorted(_LINUX_ARCHES))}",
+        )
     return {
         "sys_platform": "linux",
         "platform_system": "Linux",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,8 @@ from symres.cli.verify import run_verify, verify_options
 from symres.errors import CheckFailed, InputError
 from symres.fsutil import atomic_write
 from symres.lock.lockfile import lock_difference
+
+_PYLOCK_NAME = re.compile(r"pylock\.toml|pylock\.[^.]+\.toml")
 
 
 def lock_options(args: argparse.Namespace) -> Any:
@@ -38,6 +41,13 @@ def lock_options(args: argparse.Namespace) -> Any:
     to_stdout = args.output_file is not None and str(args.output_file) == "-"
     if to_stdout and args.check:
         raise InputError("`--check` needs a lock file, not `-o -`", hint="name the lock with -o")
+    output = None if to_stdout else args.output_file
+    pylock = output is not None and (args.format == "pylock" or output.suffix == ".toml")
+    if pylock and output is not None and not _PYLOCK_NAME.fullmatch(output.name):
+        raise InputError(
+            f"`{output}` is not a name PEP 751 allows for a lock",
+            hint="name it `pylock.toml` or `pylock.NAME.toml` (e.g. `pylock.py310.toml`)",
+        )
     formats = list(args.formats)
     if args.no_build:
         formats.append(("--only-binary", ":all:"))
@@ -74,6 +84,8 @@ def lock_options(args: argparse.Namespace) -> Any:
         max_rounds=args.max_rounds,
         resolution=args.resolution,
         exclude_newer=args.exclude_newer,
+        groups=tuple(args.group),
+        override_files=tuple(args.overrides),
     )
 
 

@@ -65,8 +65,6 @@ REFUSED: dict[str, tuple[bool, str]] = {
     "--torch-backend": (True, "name the PyTorch index with --extra-index-url"),
     # not yet (the drop-in issue): refused rather than ignored, so no lock is silently wrong
     "--offline": (False, "not yet; a lock within 10 minutes of the last one reads only the cache"),
-    "--group": (True, "not yet; list the group's requirements in a requirements file"),
-    "--overrides": (True, "not yet; a constraints file (-c) narrows without overriding"),
 }
 
 # option -> (the one value that is what symres does, what to do instead of the others)
@@ -197,6 +195,22 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         help="an optional-dependencies extra of pyproject.toml (repeat)",
     )
     what.add_argument("--all-extras", action="store_true", help="every optional-dependencies extra")
+    what.add_argument(
+        "--overrides",
+        "--override",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="requirements that replace every requirement on their projects (as uv)",
+    )
+    what.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="[PATH:]NAME",
+        help="a PEP 735 dependency group of pyproject.toml (repeat)",
+    )
     what.add_argument(
         "-c",
         "--constraint",

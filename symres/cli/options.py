@@ -6,11 +6,34 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from symres.errors import SymresError
+from symres.errors import InputError, SymresError
+
+
+def python_version(text: str) -> str:
+    """A --python-version the stdlib table covers: outside it, no import could be judged."""
+    from symres.symbols.stdlib import python_versions  # noqa: PLC0415
+    from symres.target import parse_python_version  # noqa: PLC0415
+
+    try:
+        (major, minor), _ = parse_python_version(text)
+    except InputError as err:
+        raise argparse.ArgumentTypeError(err.message) from None
+    known = python_versions()
+    if f"{major}.{minor}" not in known:
+        raise argparse.ArgumentTypeError(
+            f"Python {major}.{minor} is outside the Pythons symres knows ({known[0]} to "
+            f"{known[-1]}); lock for one of them"
+        )
+    return text
 
 
 def add_target_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--python-version", metavar="X.Y", help="target Python (default: this one)")
+    p.add_argument(
+        "--python-version",
+        type=python_version,
+        metavar="X.Y",
+        help="target Python (default: this one)",
+    )
     p.add_argument(
         "--platform",
         metavar="TAG",

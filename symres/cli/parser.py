@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import NoReturn
 
 from symres import __version__
 from symres.cli.lock_args import add_lock_parser
@@ -16,8 +17,15 @@ from symres.cli.options import (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line and a pointer to --help, not the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\nhint: see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="symres",
         description="Lock Python dependencies so that the lock imports.",
         allow_abbrev=False,  # `--index URL` must never be taken for another option

@@ -86,8 +86,11 @@ def read_inputs(
     extras: list[str] | None = None,
     all_extras: bool = False,
     constraints: list[Path] | None = None,
+    groups: list[str] | None = None,
 ) -> Inputs:
-    """*constraints*: ``-c FILE`` of the command line, read as the files' own ``-c`` lines."""
+    """*constraints*: ``-c FILE`` of the command line, read as the files' own ``-c`` lines;
+    *groups*: PEP 735 dependency groups, ``NAME`` (of the pyproject.toml among *paths*, or
+    the one in the current folder) or ``PATH:NAME``."""
     inputs = Inputs()
     base = Path.cwd()
     seen: set[Path] = set()
@@ -104,7 +107,51 @@ def read_inputs(
             _read_requirements(path, inputs, base, constraint=False, seen=seen)
     for path in constraints or ():
         _read_requirements(path, inputs, base, constraint=True, seen=seen, origin="--constraint")
+    for group in groups or ():
+        file, sep, name = group.rpartition(":")
+        pyproject = (
+            Path(file)
+            if sep
+            else next((p for p in paths if p.name == "pyproject.toml"), Path("pyproject.toml"))
+        )
+        _read_group(pyproject, name, inputs, base)
     return inputs
+
+
+def _read_group(path: Path, group: str, inputs: Inputs, base: Path) -> None:
+    """A PEP 735 dependency group, with the groups it includes."""
+    shown = _display(path, base)
+    try:
+        data = tomllib.loads(_read_text(path, "--group"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{shown}: invalid TOML ({exc})") from None
+    table = data.get("dependency-groups")
+    if not isinstance(table, dict):
+        raise InputError(f"{shown}: no [dependency-groups] table", hint="PEP 735 defines it")
+    groups = {canonicalize_name(k): v for k, v in table.items()}
+
+    def expand(name: str, trail: tuple[str, ...]) -> None:
+        key = canonicalize_name(name)
+        if key in trail:
+            cycle = " → ".join((*trail, key))
+            raise InputError(f"{shown}: dependency groups include each other ({cycle})")
+        if key not in groups:
+            known = ", ".join(sorted(groups)) or "none"
+            raise InputError(f"{shown}: no dependency group `{name}` (known: {known})")
+        for item in groups[key]:
+            if isinstance(item, dict) and "include-group" in item:
+                expand(str(item["include-group"]), (*trail, key))
+                continue
+            where = f"{shown} [dependency-groups.{key}]"
+            req = _parse_requirement(str(item), where)
+            if req.url:
+                _add_direct(
+                    inputs, str(item), where, path.parent, origin=shown, constraint=False, req=req
+                )
+            else:
+                inputs.requirements.append(RootRequirement(req, where, shown))
+
+    expand(group, ())
 
 
 def _read_text(path: Path, origin: str | None = None) -> str:

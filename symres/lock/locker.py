@@ -70,6 +70,8 @@ class LockOptions:
     custom_command: str | None = None  # what the header says regenerates the lock
     no_emit: tuple[str, ...] = ()  # resolved, left out of the lock
     exclude_newer: str | None = None  # as given: a date, a timestamp or a cooldown (7d)
+    groups: tuple[str, ...] = ()  # PEP 735 dependency groups: NAME or PATH:NAME
+    override_files: tuple[Path, ...] = ()  # uv's --overrides
 
     def output_path(self) -> Path:
         if self.to_stdout:
@@ -92,8 +94,12 @@ class LockOptions:
             words += ["--extra", extra]
         if self.all_extras:
             words.append("--all-extras")
+        for group in self.groups:
+            words += ["--group", group]
         for path in self.constraint_files:
             words += ["-c", str(path)]
+        for path in self.override_files:
+            words += ["--overrides", str(path)]
         for name in self.no_emit:
             words += ["--no-emit-package", name]
         if not self.annotate:
@@ -180,6 +186,24 @@ def _as_requirements(
     return reqs, origins
 
 
+def _overrides(options: LockOptions, target: Target) -> dict[NormalizedName, list[Requirement]]:
+    """``--overrides FILE``: requirements that replace every requirement on their project."""
+    if not options.override_files:
+        return {}
+    read = read_inputs(list(options.override_files))
+    if read.direct:
+        ref = read.direct[0]
+        raise InputError(
+            f"{ref.where}: an override names a version range, not a file: {ref.shown}",
+            hint="list the file or URL in the requirements instead",
+        )
+    reqs, _ = _as_requirements(read.requirements, target)
+    out: dict[NormalizedName, list[Requirement]] = {}
+    for req in reqs:
+        out.setdefault(req.name, []).append(replace(req, extras=frozenset()))
+    return out
+
+
 def _constraints(
     inputs: Inputs, options: LockOptions, target: Target
 ) -> tuple[dict[NormalizedName, list[Requirement]], dict[NormalizedName, list[str]]]:
@@ -245,6 +269,7 @@ def lock(
         extras=list(options.extras),
         all_extras=options.all_extras,
         constraints=list(options.constraint_files),
+        groups=list(options.groups),
     )
     # Asking for an upgrade is asking for what the index has now, not what the cache saw.
     refresh: bool | frozenset[str] = options.refresh or options.upgrade
@@ -278,6 +303,7 @@ def lock(
         for identifier, named in direct.origins.items():
             origins.setdefault(identifier, []).extend(named)
         constraints, constraint_origins = _constraints(inputs, options, target)
+        overrides = _overrides(options, target)
         output = options.output_path()
         preferred = _existing_pins(options, output)
         symbols = (
@@ -308,6 +334,7 @@ def lock(
                 pre=options.pre or inputs.pre,
                 max_rounds=options.max_rounds,
                 resolution=options.resolution,
+                overrides=overrides,
             )
             resolutions += 1
             for key, value in vars(resolution.counts).items():

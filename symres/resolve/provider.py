@@ -51,8 +51,11 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         learned: Mapping[tuple[NormalizedName, Version], Sequence[Requirement]] | None = None,
         pre: bool = False,
         resolution: str = "highest",
+        overrides: Mapping[NormalizedName, Sequence[Requirement]] | None = None,
     ) -> None:
         self.finder = finder
+        # uv's --overrides: each replaces every requirement on its project, roots' too
+        self.overrides = dict(overrides or {})
         self.resolution = resolution  # highest | lowest | lowest-direct (uv's --resolution)
         self.env = finder.target.env
         roots = list(roots)
@@ -329,10 +332,27 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
                 self.introduced_by.setdefault(dep.name, dep)
         if not candidate.extras:
             deps += self.learned.get((candidate.name, candidate.version), ())
+        # (an extra's own release pin stays: `a[x]` is `a` of the same version)
+        deps = [d if d.name == candidate.name else self.overridden(d) for d in deps]
         for dep in deps:
             self._dependents.setdefault(dep.name, []).append((candidate, dep))
         self.finder.prefetch((d.name, d.specifier) for d in deps)
         return deps
+
+    def overridden(self, req: Requirement) -> Requirement:
+        """*req*, its range replaced by the overrides on its project (all of them hold)."""
+        found = self.overrides.get(req.name)
+        if not found:
+            return req
+        spec = SpecifierSet(",".join(str(o.specifier) for o in found if o.specifier))
+        where = ", ".join(o.source for o in found)
+        return Requirement(
+            req.name,
+            spec,
+            req.extras,
+            source=req.source,
+            why=f"its own range `{req.specifier or 'any'}` overridden by {where}",
+        )
 
     def _requirement(self, r: PackagingRequirement, source: str) -> Requirement | None:
         if r.url:

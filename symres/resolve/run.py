@@ -108,6 +108,7 @@ def resolve(
     pre: bool = False,
     max_rounds: int = 200_000,
     resolution: str = "highest",
+    overrides: Mapping[NormalizedName, Sequence[Requirement]] | None = None,
 ) -> Resolution:
     """Resolve *roots* for the finder's target. ``root_origins`` maps an identifier to the
     input files that asked for it (for ``# via -r FILE``)."""
@@ -119,7 +120,9 @@ def resolve(
         learned=learned,
         pre=pre,
         resolution=resolution,
+        overrides=overrides,
     )
+    roots = [provider.overridden(r) for r in roots]
     for root in roots:
         provider.introduced_by.setdefault(root.name, root)
     finder.prefetch((r.name, r.specifier) for r in roots)

@@ -28,6 +28,12 @@ def _top_levels() -> frozenset[str]:
     return frozenset(m.split(".")[0] for m in modules)
 
 
+def python_versions() -> list[str]:
+    """The Python versions the table covers, oldest first."""
+    versions: list[str] = _data()["versions"]  # type: ignore[assignment]
+    return list(versions)
+
+
 def _versions(span: str, all_versions: list[str]) -> list[str]:
     return list(all_versions) if span == "" else [all_versions[int(i)] for i in span.split(",")]
 
