@@ -29,7 +29,11 @@ def open_finder(
     exclude_newer: datetime | None = None,
 ) -> Iterator[Finder]:
     config = load_index_config(
-        index_url=options.index_url, extra_index_urls=options.extra_index_urls, cert=options.cert
+        index_url=options.index_url,
+        extra_index_urls=options.extra_index_urls,
+        cert=options.cert,
+        find_links=options.find_links,
+        no_index=options.no_index,
     )
     cache = Cache(None if options.no_cache else (options.cache_dir or default_cache_dir()))
     client = IndexClient(

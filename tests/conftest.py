@@ -50,7 +50,13 @@ def no_temporary_folder_left() -> Iterator[None]:
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the machine's pip configuration or the user's cache."""
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CERT"):
+    for var in (
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "PIP_CERT",
+        "PIP_FIND_LINKS",
+        "PIP_NO_INDEX",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SYMRES_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_COLOR", "1")

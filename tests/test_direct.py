@@ -187,6 +187,9 @@ def test_pip_installs_every_kind_by_the_documented_policy(
     project.wheel("util", "1.0", files=files)
     served = project.wheel("served", "1.0", files={"served/__init__.py": ""})
     build_wheel(_wheels(project), "local", "1.0", files={"local/__init__.py": ""})
+    linked = project.root / "linked"
+    linked.mkdir()
+    build_wheel(linked, "linkedlib", "1.0", files={"linkedlib/__init__.py": ""})
     repo = tmp_path / "repo"
     _repository(repo)
     source_tree(
@@ -200,7 +203,7 @@ def test_pip_installs_every_kind_by_the_documented_policy(
     project.write(
         "requirements.in",
         f"-e ./myapp\nserved @ {url}\n./wheels/local-1.0-py3-none-any.whl\n"
-        f"gitlib @ git+{repo.as_uri()}@v1\n",
+        f"gitlib @ git+{repo.as_uri()}@v1\n-f ./linked\nlinkedlib\n",
     )
     code, _, err = project.lock("requirements.in", capsys=capsys)
     assert code == 0, err
@@ -227,7 +230,7 @@ def test_pip_installs_every_kind_by_the_documented_policy(
     for line in after:
         pip(*shlex.split(line))
     done = subprocess.run(
-        [python, "-c", "import myapp, served, local, gitlib, util; print(myapp.VALUE)"],
+        [python, "-c", "import myapp, served, local, gitlib, linkedlib; print(myapp.VALUE)"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

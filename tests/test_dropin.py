@@ -11,6 +11,7 @@ import pytest
 
 from symres.cli import main
 from symres.cli.lock_args import NO_EFFECT, ONE_VALUE, REFUSED
+from tests.builders import build_wheel, sha256
 from tests.conftest import Project
 from tests.test_lock import pins
 
@@ -318,6 +319,34 @@ def test_a_pylock_name_pep_751_does_not_allow_is_refused(app: Project, capsys) -
         "--format", "pylock", "-o", "pylock.py310.toml", "requirements.in", capsys=capsys
     )
     assert code == 0, err
+
+
+def test_find_links_folders_serve_files_beside_the_index(project: Project, capsys) -> None:
+    project.wheel("app", "1.0", requires=["local"])
+    folder = project.root / "wheels"
+    folder.mkdir()
+    wheel = build_wheel(folder, "local", "1.0")
+    build_wheel(folder, "unrelated", "1.0")
+    project.write("requirements.in", "app\n")
+    code, _, err = project.lock("-f", "wheels", "requirements.in", capsys=capsys)
+    assert code == 0, err
+    text = project.read()
+    assert pins(text) == {"app": "1.0", "local": "1.0"}
+    assert "--find-links ./wheels\n" in text and f"--hash=sha256:{sha256(wheel)}" in text
+    code, _, err = project.lock(
+        "--no-emit-find-links", "-f", "wheels", "requirements.in", capsys=capsys
+    )
+    assert code == 0 and "--find-links" not in project.read()
+    # a requirements file's own -f (relative to it) and --no-index: only the folder is read
+    project.write("requirements.in", "--no-index\n-f ./wheels\nlocal\n")
+    project.index.log.clear()
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert "--no-index\n--find-links ./wheels\n" in project.read()
+    assert not project.index.requests("/simple/local/")
+    project.write("requirements.in", "--no-index\n-f ./wheels\napp\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 1 and "no index knows a project named `app`" in err
 
 
 def test_max_rounds(app: Project, capsys) -> None:

@@ -29,8 +29,6 @@ NO_EFFECT: dict[str, tuple[bool, str]] = {
     "--emit-trusted-host": (False, "symres writes no --trusted-host lines"),
     "--no-emit-trusted-host": (False, "symres writes no --trusted-host lines"),
     "--build-isolation": (False, "sdist metadata builds are always isolated"),
-    "--emit-find-links": (False, "symres writes no --find-links lines"),
-    "--no-emit-find-links": (False, "symres writes no --find-links lines"),
     "--no-strip-markers": (False, "a lock is for one target: its pins carry no markers"),
     "--trusted-host": (
         True,
@@ -59,9 +57,6 @@ REFUSED: dict[str, tuple[bool, str]] = {
     "--only-build-deps": (False, "symres locks runtime dependencies only"),
     "--all-build-deps": (False, "symres locks runtime dependencies only"),
     "--build-deps-for": (True, "symres locks runtime dependencies only"),
-    "--find-links": (True, "list the index that serves these files with --extra-index-url"),
-    "-f": (True, "list the index that serves these files with --extra-index-url"),
-    "--no-index": (False, "point -i at a local index instead"),
     "--torch-backend": (True, "name the PyTorch index with --extra-index-url"),
     # not yet (the drop-in issue): refused rather than ignored, so no lock is silently wrong
     "--offline": (False, "not yet; a lock within 10 minutes of the last one reads only the cache"),
@@ -151,6 +146,13 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         help="leave --index-url lines out of requirements.txt",
     )
     out.add_argument("--emit-index-url", dest="emit_index_url", action="store_true")
+    out.add_argument(
+        "--no-emit-find-links",
+        dest="emit_find_links",
+        action="store_false",
+        help="leave --find-links and --no-index lines out of requirements.txt",
+    )
+    out.add_argument("--emit-find-links", dest="emit_find_links", action="store_true")
     out.add_argument(
         "--no-header", dest="header", action="store_false", help="write no comment header"
     )

@@ -45,6 +45,15 @@ def add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-i", "--index-url", help="base URL of the index (default: pip's)")
     p.add_argument("--extra-index-url", action="append", default=[], help="more indexes (repeat)")
     p.add_argument("--cert", help="CA bundle for the index (default: pip's `cert`)")
+    p.add_argument(
+        "-f",
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="PATH_OR_URL",
+        help="a folder of wheels and sdists, or a page of links to them (repeat)",
+    )
+    p.add_argument("--no-index", action="store_true", help="read only the --find-links locations")
     p.add_argument("--no-cache", action="store_true", help="read and write no cache")
     p.add_argument("--refresh", action="store_true", help="revalidate cached index pages")
 
@@ -138,6 +147,8 @@ def index_options(args: argparse.Namespace) -> Any:
         index_url=args.index_url,
         extra_index_urls=tuple(args.extra_index_url),
         cert=args.cert,
+        find_links=tuple(args.find_links),
+        no_index=args.no_index,
         no_cache=args.no_cache,
         refresh=args.refresh,
     )

@@ -24,6 +24,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from symres.cache import Cache
 from symres.errors import IndexUnreachable, InputError
 from symres.index.config import IndexConfig
+from symres.index.findlinks import FindLinks
 from symres.index.pages import (
     ACCEPT,
     PageFiles,
@@ -31,6 +32,7 @@ from symres.index.pages import (
     page_files,
     parse_page,
     read_page,
+    split_records,
 )
 from symres.index.remote import RangeFile
 
@@ -106,6 +108,7 @@ class IndexClient:
         self.page_ttl = page_ttl
         self.stats = Stats()
         self._lock = threading.Lock()
+        self.find_links = FindLinks(config.find_links, self.get_bytes)
 
     def http(self) -> httpx.Client:
         with self._lock:
@@ -192,6 +195,10 @@ class IndexClient:
             page = self._page(base, name, wheels)
             if page is not None:
                 found.append(page)
+        if self.config.find_links and (linked := self.find_links.records(name)):
+            linked_kept, grouped = split_records(linked, wheels)
+            blobs = {v: marshal.dumps(rs) for v, rs in grouped.items()}
+            found.append(page_files(name, linked_kept, blobs))
         if not found:
             return None
         if len(found) == 1:

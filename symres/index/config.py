@@ -26,10 +26,12 @@ class IndexConfig:
     extra_index_urls: tuple[str, ...] = ()
     cert: str | None = None
     index_is_default: bool = False
+    find_links: tuple[str, ...] = ()  # folders or pages of links, beside the indexes
+    no_index: bool = False  # only the find-links locations
 
     @property
     def urls(self) -> tuple[str, ...]:
-        return (self.index_url, *self.extra_index_urls)
+        return () if self.no_index else (self.index_url, *self.extra_index_urls)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class IndexOptions:
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     cert: str | None = None
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
     no_cache: bool = False
     refresh: bool | frozenset[str] = False
     cache_dir: Path | None = None
@@ -93,7 +97,7 @@ def _from_files(files: Sequence[Path]) -> dict[str, str]:
             ) from exc
         for section in _SECTIONS:
             if parser.has_section(section):
-                for key in ("index-url", "extra-index-url", "cert"):
+                for key in ("index-url", "extra-index-url", "cert", "find-links", "no-index"):
                     if parser.has_option(section, key):
                         values[key] = parser.get(section, key)
     return values
@@ -104,13 +108,15 @@ def load_index_config(
     index_url: str | None = None,
     extra_index_urls: Sequence[str] = (),
     cert: str | None = None,
+    find_links: Sequence[str] = (),
+    no_index: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> IndexConfig:
     """Merge command-line values over pip's environment variables and configuration files."""
     env = os.environ if env is None else env
     files = _config_files(env)
     values = _from_files(files) if files is not None else {}
-    for key in ("index-url", "extra-index-url", "cert"):
+    for key in ("index-url", "extra-index-url", "cert", "find-links", "no-index"):
         var = "PIP_" + key.upper().replace("-", "_")
         if env.get(var):
             values[key] = env[var]
@@ -120,6 +126,8 @@ def load_index_config(
         values["extra-index-url"] = " ".join(extra_index_urls)
     if cert is not None:
         values["cert"] = cert
+    if find_links:
+        values["find-links"] = " ".join(find_links)
     configured = values.get("index-url", "").strip()
     default = not configured
     primary = pip_default_index() if default else configured
@@ -129,7 +137,14 @@ def load_index_config(
         extra_index_urls=tuple(u.rstrip("/") for u in extras),
         cert=values.get("cert") or None,
         index_is_default=default,
+        find_links=tuple(values.get("find-links", "").split()),
+        no_index=no_index or _true(values.get("no-index", "")),
     )
+
+
+def _true(value: str) -> bool:
+    """pip's reading of a boolean setting (`no-index = yes`, `PIP_NO_INDEX=1`)."""
+    return value.strip().lower() in ("1", "yes", "true", "on")
 
 
 def redact_url(url: str) -> str:

@@ -2,12 +2,12 @@
 
 Supported in requirements files: comments, line continuations, ``${VAR}``,
 ``-r``/``--requirement``, ``-c``/``--constraint``, ``-i``/``--index-url``,
-``--extra-index-url``, ``--pre``, ``--only-binary``, ``--no-binary``, markers, extras
-and specifiers; and direct references (:mod:`symres.index.direct`): ``-e PATH``,
-``name @ URL``, a path or URL to a wheel, an sdist or a project folder, ``git+URL@rev``.
-Relative paths are relative to the file that names them. Anything else (other pip
-options) is an error naming the file and line: a silent skip would lock something other
-than what was asked.
+``--extra-index-url``, ``-f``/``--find-links``, ``--no-index``, ``--pre``,
+``--only-binary``, ``--no-binary``, markers, extras and specifiers; and direct
+references (:mod:`symres.index.direct`): ``-e PATH``, ``name @ URL``, a path or URL to
+a wheel, an sdist or a project folder, ``git+URL@rev``. Relative paths are relative to
+the file that names them. Anything else (other pip options) is an error naming the file
+and line: a silent skip would lock something other than what was asked.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class Inputs:
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
     direct: list[DirectRef] = field(default_factory=list)  # files, folders, git checkouts
+    find_links: list[str] = field(default_factory=list)
+    no_index: bool = False
     pre: bool = False
     # ``--only-binary`` / ``--no-binary`` lines, in file order: (option, value, where)
     formats: list[tuple[str, str, str]] = field(default_factory=list)
@@ -279,7 +281,7 @@ def _option(
     value: str | None = None
     if "=" in opt and opt.startswith("--"):
         opt, value = opt.split("=", 1)
-    elif len(opt) > 2 and opt[:2] in ("-r", "-c", "-i", "-e") and not opt.startswith("--"):
+    elif len(opt) > 2 and opt[:2] in ("-r", "-c", "-i", "-e", "-f") and not opt.startswith("--"):
         opt, value = opt[:2], opt[2:]
     elif rest:
         value = rest[0]
@@ -297,6 +299,9 @@ def _option(
     if opt == "--pre":
         inputs.pre = True
         return
+    if opt == "--no-index":
+        inputs.no_index = True
+        return
     if value is None:
         raise InputError(f"{where}: `{opt}` needs a value: {line}")
     if opt in ("-r", "--requirement", "-c", "--constraint"):
@@ -307,13 +312,17 @@ def _option(
         inputs.index_url = value
     elif opt == "--extra-index-url":
         inputs.extra_index_urls.append(value)
+    elif opt in ("-f", "--find-links"):
+        # as pip: a path is relative to this file when it exists there
+        beside = path.parent / value
+        inputs.find_links.append(str(beside) if "://" not in value and beside.exists() else value)
     elif opt in ("--only-binary", "--no-binary"):
         inputs.formats.append((opt, value, where))
     else:
         raise InputError(
             f"{where}: unsupported option `{opt}`: {line}",
-            hint="symres reads requirements, -r, -c, --index-url, --extra-index-url, --pre, "
-            "--only-binary and --no-binary",
+            hint="symres reads requirements, -r, -c, -e, -i/--index-url, --extra-index-url, "
+            "-f/--find-links, --no-index, --pre, --only-binary and --no-binary",
         )
 
 

@@ -16,13 +16,14 @@ from packaging.version import Version
 from symres.errors import InputError
 from symres.index.client import IndexClient
 from symres.index.config import IndexConfig, IndexOptions, redact_url
+from symres.index.findlinks import local_path_of
 from symres.index.formats import FormatControl
 from symres.index.pages import DistFile
 from symres.index.uploads import parse_cutoff
 from symres.lock.direct import direct_roots
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.lockfile import read_pylock_pins, read_requirements_pins
-from symres.lock.txt import Header, render_requirements
+from symres.lock.txt import Header, relative, render_requirements
 from symres.resolve.finder import Finder
 from symres.resolve.model import Candidate, Requirement
 from symres.resolve.run import Counts, LockedPackage, Resolution, resolve
@@ -46,6 +47,9 @@ class LockOptions:
     extras: tuple[str, ...] = ()
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    emit_find_links: bool = True
     cert: str | None = None
     upgrade: bool = False
     upgrade_packages: tuple[str, ...] = ()
@@ -186,6 +190,15 @@ def _as_requirements(
     return reqs, origins
 
 
+def _find_links(index: IndexConfig, base: Path) -> tuple[str, ...]:
+    """The --find-links lines of the lock: folders relative to it, URLs redacted."""
+    out = []
+    for location in index.find_links:
+        folder = local_path_of(location)
+        out.append(relative(folder.resolve(), base, location) if folder else redact_url(location))
+    return tuple(out)
+
+
 def _overrides(options: LockOptions, target: Target) -> dict[NormalizedName, list[Requirement]]:
     """``--overrides FILE``: requirements that replace every requirement on their project."""
     if not options.override_files:
@@ -278,6 +291,8 @@ def lock(
     index_options = IndexOptions(
         index_url=options.index_url or inputs.index_url,
         extra_index_urls=options.extra_index_urls or tuple(inputs.extra_index_urls),
+        find_links=options.find_links or tuple(inputs.find_links),
+        no_index=options.no_index or inputs.no_index,
         cert=options.cert,
         no_cache=options.no_cache,
         refresh=refresh,
@@ -385,6 +400,7 @@ def lock(
         base = Path.cwd() if options.to_stdout else output.parent.resolve()
         text = render_pylock(emitted, target, command, base)
     else:
+        base = Path.cwd() if options.to_stdout else output.parent.resolve()
         explicit_index = options.index_url or inputs.index_url
         extras = options.extra_index_urls or tuple(inputs.extra_index_urls)
         header = Header(
@@ -395,9 +411,10 @@ def lock(
             else None,
             extra_index_urls=tuple(redact_url(u) for u in extras) if options.emit_index_url else (),
             comment=options.header,
+            find_links=_find_links(index, base) if options.emit_find_links else (),
+            no_index=index.no_index and options.emit_find_links,
         )
         style = options.annotation_style if options.annotate else None
-        base = Path.cwd() if options.to_stdout else output.parent.resolve()
         text = render_requirements(emitted, header, annotation=style, base=base)
     stats = {
         "requests": client.stats.requests,

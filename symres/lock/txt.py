@@ -30,6 +30,8 @@ class Header:
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     comment: bool = True  # the comment block (`--no-header`: only the index lines)
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
 
 
 def render_requirements(
@@ -63,6 +65,8 @@ def render_requirements(
         lines.append("#")
     flags = [f"--index-url {header.index_url}"] if header.index_url else []
     flags += [f"--extra-index-url {u}" for u in header.extra_index_urls]
+    flags += ["--no-index"] if header.no_index else []
+    flags += [f"--find-links {u}" for u in header.find_links]
     if flags:  # as pip-compile: a blank line after the flags, none after the comment
         lines += [*flags, ""]
     for pkg in packages:
@@ -88,8 +92,11 @@ def render_requirements(
     return "\n".join(lines) + "\n"
 
 
-def relative(path: Path, base: Path) -> str:
-    """*path* as a requirement line writes it: ``./x`` or ``../x`` from *base*."""
+def relative(path: Path, base: Path, given: str = "") -> str:
+    """*path* as a requirement line writes it: ``./x`` or ``../x`` from *base*; absolute
+    when the user gave it so (*given*: ``/opt/wheels``, ``file:///opt/x.whl``)."""
+    if given.startswith(("/", "file:/", "~")) or Path(given).is_absolute():
+        return path.as_posix()
     try:
         rel = Path(os.path.relpath(path, base)).as_posix()
     except ValueError:  # another drive
@@ -100,7 +107,7 @@ def relative(path: Path, base: Path) -> str:
 def written(origin: DirectSource, base: Path) -> str:
     """The requirement a lock writes for a direct reference (without hashes)."""
     if origin.url.startswith("file:"):
-        shown = relative(local_path(origin.url), base)
+        shown = relative(local_path(origin.url), base, origin.ref.shown)
     else:
         shown = redact_url(origin.url)
     if origin.kind == "directory" and origin.ref.editable:
