@@ -165,6 +165,20 @@ def test_a_named_file_of_another_project_is_refused(project: Project, capsys) ->
     assert code == 2 and "requirements.in:1: no such file or folder" in err
 
 
+def test_a_wheel_for_another_target_is_refused(project: Project, capsys) -> None:
+    build_wheel(_wheels(project), "native", "1.0", tag="cp313-cp313-win_amd64")
+    project.write("requirements.in", "./wheels/native-1.0-cp313-cp313-win_amd64.whl\n")
+    code, _, err = project.lock("--python-version", "3.11", "requirements.in", capsys=capsys)
+    assert code == 2
+    assert "requirements.in:1: `native-1.0-cp313-cp313-win_amd64.whl` is not for Python 3.11" in err
+    project.write(
+        "requirements.in",
+        "./wheels/native-1.0-cp313-cp313-win_amd64.whl; sys_platform == 'win32'\n",
+    )
+    code, _, err = project.lock("--python-version", "3.11", "requirements.in", capsys=capsys)
+    assert code == 0, err
+
+
 def test_other_requirements_on_a_direct_project_must_admit_its_version(
     project: Project, capsys
 ) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 
+from symres.errors import InputError
 from symres.index.direct import DirectReader, DirectRef, DirectSource
 from symres.resolve.finder import Finder
 from symres.resolve.model import Requirement
@@ -45,6 +46,7 @@ def direct_roots(
     read for symbols after the resolution)."""
     out = DirectRoots()
     env = {**target.env, "extra": ""}
+    ranks = target.tag_rank()
     reader = DirectReader(finder.client, python_version=target.python_version, on_event=on_event)
     try:
         for ref in refs:
@@ -52,6 +54,12 @@ def direct_roots(
                 continue
             on_event("direct", ref.shown)
             meta, source = reader.read(ref)
+            wheel = source.file if source.file is not None and source.file.kind == "wheel" else None
+            if wheel is not None and not any(t in ranks for t in wheel.tags):
+                raise InputError(
+                    f"{ref.where}: `{wheel.filename}` is not for {target.describe()}",
+                    hint="give the wheel built for the target, or add a marker that skips it",
+                )
             finder.add_direct(meta, source)
             out.sources.append(source)
             req = Requirement(meta.name, SpecifierSet(), ref.extras, source=ref.where)
