@@ -266,6 +266,8 @@ def test_group_reads_pep_735_dependency_groups(project: Project, capsys) -> None
     assert code == 0, err
     assert pins(project.read()) == {"lib": "1.0", "pytest": "8.0", "cov": "1.0"}
     assert "--group test" in project.read()
+    assert "lib==1.0 \\\n    --hash" in project.read()
+    assert "    # via myapp (pyproject.toml)\n" in project.read()  # as pip-compile and uv write it
     project.write("requirements.in", "lib\n")
     code, _, err = project.lock(
         "--group", "pyproject.toml:cov", "-o", "dev.txt", "requirements.in", capsys=capsys
@@ -347,6 +349,39 @@ def test_find_links_folders_serve_files_beside_the_index(project: Project, capsy
     project.write("requirements.in", "--no-index\n-f ./wheels\napp\n")
     code, _, err = project.lock("requirements.in", capsys=capsys)
     assert code == 1 and "no index knows a project named `app`" in err
+
+
+def test_why_explains_a_release_held_back_by_another_pin(project: Project, capsys) -> None:
+    project.wheel("app", "1.0", requires=["c<2"])
+    project.wheel("b", "1.0")
+    project.wheel("b", "2.0", requires=["c>=2"])
+    project.wheel("b", "3.0", requires=["c>=2"], requires_python=">=3.99")
+    project.wheel("c", "1.0")
+    project.wheel("c", "2.0")
+    project.write("requirements.in", "app\nb\n")
+    code, _, err = project.lock("-o", "fresh.txt", "requirements.in", capsys=capsys)
+    assert code == 0 and pins(project.read("fresh.txt")) == {"app": "1.0", "b": "1.0", "c": "1.0"}
+    capsys.readouterr()
+    args = ["why", "b", "--lock", "fresh.txt", "--index-url", project.index.url]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "    2.0: needs c>=2, and the lock pins c 1.0 (via app)" in out
+    assert "    3.0: needs Python >=3.99" in out
+    assert "existing pin was kept" not in out
+    assert main([*args, "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["package"] == "b" and facts["version"] == "1.0"
+    assert facts["newer"][-1] == {
+        "versions": ["2.0"],
+        "reason": "needs c>=2, and the lock pins c 1.0 (via app)",
+    }
+
+
+def test_db_stats_json(project: Project, capsys) -> None:
+    capsys.readouterr()
+    assert main(["db", "stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["user_database"].endswith("symbols.sqlite") and "counts" in stats
 
 
 def test_max_rounds(app: Project, capsys) -> None:

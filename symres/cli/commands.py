@@ -80,20 +80,24 @@ def run_why(args: argparse.Namespace, console: Console) -> int:
     from packaging.utils import canonicalize_name  # noqa: PLC0415
 
     from symres.lock.lockfile import read_lockfile  # noqa: PLC0415
-    from symres.lock.why import explain  # noqa: PLC0415
+    from symres.lock.why import explain, explain_facts  # noqa: PLC0415
     from symres.session import open_finder  # noqa: PLC0415
     from symres.target import make_target  # noqa: PLC0415
 
-    entries = read_lockfile(args.lock).entries
+    lock = read_lockfile(args.lock)
+    entries = lock.entries
     name = canonicalize_name(args.package)
     if name not in entries:
         raise SymresError(
             f"`{args.package}` is not in `{args.lock}`",
             hint="name a package the lock pins, or pass `--lock FILE`",
         )
-    with open_finder(
-        make_target(args.python_version, args.platform), index_options(args)
-    ) as finder:
+    # the lock's own target unless told otherwise: its header says which it was made for
+    target = make_target(args.python_version or lock.python, args.platform or lock.platform)
+    with open_finder(target, index_options(args)) as finder:
+        if args.json:
+            print(json.dumps(explain_facts(entries[name], entries, finder), indent=2))
+            return 0
         for line in explain(entries[name], entries, finder):
             print(line)
     return 0
@@ -106,7 +110,9 @@ def run_db(args: argparse.Namespace, console: Console) -> int:
     path = default_cache_dir() / "symbols.sqlite"
     db = SymbolDB(path)
     try:
-        if args.db_command == "stats":
+        if args.db_command == "stats" and args.json:
+            print(json.dumps({"user_database": str(path), "counts": db.stats()}, indent=2))
+        elif args.db_command == "stats":
             print(f"user database: {path}")
             for where, counts in db.stats().items():
                 print(f"  {where}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

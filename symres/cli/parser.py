@@ -113,14 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the lock to read (default: requirements.txt)",
     )
+    why.add_argument("--json", action="store_true", help="the same facts as JSON")
     add_target_options(why)
     add_index_options(why)
 
     db = sub.add_parser("db", allow_abbrev=False, help="the symbol database: stats, export, import")
     dsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    dsub.add_parser(
+    stats = dsub.add_parser(
         "stats", allow_abbrev=False, help="what the user database and the shipped snapshot hold"
     )
+    stats.add_argument("--json", action="store_true", help="the same counts as JSON")
     exp = dsub.add_parser(
         "export", allow_abbrev=False, help="write a compact copy of the user database"
     )

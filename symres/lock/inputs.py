@@ -38,7 +38,9 @@ _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 class RootRequirement:
     requirement: Requirement
     source: str  # "path:line" or "pyproject.toml"
-    origin: str  # the file as it should be named in `# via -r ...`
+    # how `# via` names the input: a requirements file (written `-r FILE`), or a project
+    # and its pyproject.toml (`myapp (pyproject.toml)`, written as it is)
+    origin: str
 
 
 @dataclass
@@ -388,9 +390,11 @@ def _read_pyproject(
             known = ", ".join(sorted(optional)) or "none"
             raise InputError(f"{shown}: no extra `{extra}` (known: {known})")
         lines += [(f"{shown} [project.optional-dependencies.{key}]", d) for d in optional[key]]
+    # pip-compile's `# via myapp (pyproject.toml)`
+    via = f"{project['name']} ({shown})" if isinstance(project.get("name"), str) else shown
     for where, line in lines:
         req = _parse_requirement(line, where)
         if req.url:
-            _add_direct(inputs, line, where, path.parent, origin=shown, constraint=False, req=req)
+            _add_direct(inputs, line, where, path.parent, origin=via, constraint=False, req=req)
         else:
-            inputs.requirements.append(RootRequirement(req, where, shown))
+            inputs.requirements.append(RootRequirement(req, where, via))

@@ -143,7 +143,9 @@ def resolve(
         parents = via.setdefault(name, set())
         for parent in result.graph.iter_parents(identifier):
             if parent is None:
-                parents.update(f"-r {o}" for o in root_origins.get(identifier, ()))
+                parents.update(
+                    o if o.endswith(")") else f"-r {o}" for o in root_origins.get(identifier, ())
+                )
                 continue
             parent_name, _ = split_identifier(parent)
             if parent_name != name:
