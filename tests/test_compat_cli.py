@@ -95,6 +95,16 @@ def test_symbols_uses_and_exports(web: Project, capsys) -> None:
     assert code == 0 and "lib 2.0 `lib.urls` (py, closed): 1 names" in out and "unquote" in out
 
 
+def test_symbols_uses_says_when_it_cuts_a_list(project: Project, capsys) -> None:
+    body = "".join(f"from lib.m{i} import f\n" for i in range(8))
+    project.wheel("many", "1.0", files={"many/__init__.py": body})
+    code, out, _ = run(project, capsys, "symbols", "uses", "many==1.0")
+    assert code == 0
+    assert "  lib: 8 (top)" in out and "    … and 3 more (`-v` lists every use)" in out
+    code, out, _ = run(project, capsys, "symbols", "uses", "many==1.0", "-v")
+    assert code == 0 and "from lib.m7 import f" in out and "more" not in out
+
+
 def test_sdist_only_consumer_is_read_from_the_sdist(project: Project, capsys) -> None:
     project.wheel("lib", "1.0", files={"lib/__init__.py": "x = 1\n"})
     sdist = project.dists / "old_app-1.0.tar.gz"

@@ -384,6 +384,20 @@ def test_db_stats_json(project: Project, capsys) -> None:
     assert stats["user_database"].endswith("symbols.sqlite") and "counts" in stats
 
 
+def test_paths_are_shown_as_given(app: Project, capsys) -> None:
+    given = str(app.root / "requirements.in")
+    code, _, err = app.lock(given, capsys=capsys)
+    assert code == 0, err
+    assert f"    # via -r {given}\n" in app.read()
+    (app.root / "sub").mkdir()
+    app.write("sub/requirements.in", "-r base.in\n")
+    app.write("sub/base.in", "app\n")
+    code, _, err = app.lock("sub/requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert "    # via -r sub/base.in\n" in app.read("sub/requirements.txt")
+    assert "`sub/requirements.txt`" in err
+
+
 def test_max_rounds(app: Project, capsys) -> None:
     code, _, err = app.lock("--max-rounds", "1", "requirements.in", capsys=capsys)
     assert code == 1 and "gave up after 1 resolution rounds" in err

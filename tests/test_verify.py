@@ -415,6 +415,22 @@ def test_user_probes_run_in_the_gpu_tier_on_cpu(project: Project, capsys) -> Non
     assert gpu["probe broken"]["detail"].startswith("AttributeError:")
 
 
+def test_the_summary_counts_skipped_checks() -> None:
+    from symres.verify.report import summary
+    from symres.verify.tier import VerifyReport
+
+    results = [
+        {"status": "passed", "check": "import a", "dist": "a"},
+        {"status": "skipped", "check": "import b", "dist": "b", "detail": "not run here"},
+        {"status": "skipped", "check": "import c", "dist": "c", "detail": "not run here"},
+    ]
+    report = VerifyReport(Path("requirements.txt"), "3.11", None, None, [], results, [], 1.0)
+    assert (
+        "3 checks (3 modules, 0 uses), 1 passed, 0 failed, 0 warnings, 2 skipped"
+        in (summary(report)[0])
+    )
+
+
 def test_built_in_probes_follow_what_the_lock_holds() -> None:
     from symres.verify.probes import select
 

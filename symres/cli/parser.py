@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     uses.add_argument("release", metavar="NAME==V")
     uses.add_argument("--json", action="store_true")
+    uses.add_argument("-v", "--verbose", action="store_true", help="list every use")
     add_target_options(uses)
     add_index_options(uses)
     exports = ssub.add_parser(

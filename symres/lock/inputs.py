@@ -78,10 +78,9 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _display(path: Path, base: Path) -> str:
-    try:
-        return os.path.relpath(path, base)
-    except ValueError:
-        return str(path)
+    """*path* as the user gave it (an absolute path stays absolute, as pip-compile
+    writes it in `# via -r`), or as an include's folder makes it."""
+    return str(path)
 
 
 def read_inputs(

@@ -18,6 +18,8 @@ from symres.symbols.stdlib import Stdlib
 from symres.symbols.uses import Use
 from symres.target import make_target
 
+USES_SHOWN = 5  # uses listed per top-level module, unless -v
+
 
 def _use_json(use: Use) -> dict[str, Any]:
     out = asdict(use)
@@ -140,8 +142,11 @@ def run_uses(args: argparse.Namespace, index: IndexOptions, console: Console) ->
     for top, items in sorted(by_top.items()):
         guards = sorted({u.guard for u in items})
         print(f"  {top}: {len(items)} ({', '.join(guards)})")
-        for u in items[:5] if not getattr(args, "verbose", False) else items:
+        shown = items if args.verbose else items[:USES_SHOWN]
+        for u in shown:
             print(f"    {u.statement()}  {u.where}  {u.guard}")
+        if len(shown) < len(items):
+            print(f"    … and {len(items) - len(shown)} more (`-v` lists every use)")
     console.print(
         f"read in {elapsed:.2f}s ({uses.files / max(elapsed, 1e-9):.0f} files/s; "
         f"{uses.from_cache} files known by content hash), "

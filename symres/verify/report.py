@@ -63,6 +63,8 @@ def summary(report: VerifyReport) -> list[str]:
         f"({modules} modules, {uses} uses), {report.count('passed')} passed, {failed} failed, "
         f"{report.count('warning')} warnings",
     ]
+    if skipped := report.count("skipped"):
+        parts[0] += f", {skipped} skipped"
     if report.count("warning") and not report.failed:
         parts[0] += " (lazy or unreachable uses that fail here; `--all` lists them)"
     if report.install_failures:
