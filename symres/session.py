@@ -37,7 +37,11 @@ def open_finder(
     )
     cache = Cache(None if options.no_cache else (options.cache_dir or default_cache_dir()))
     client = IndexClient(
-        config, http or (lambda: make_http_client(config)), cache, refresh=options.refresh
+        config,
+        http or (lambda: make_http_client(config)),
+        cache,
+        refresh=options.refresh,
+        offline=options.offline,
     )
     finder = Finder(client, target, formats=formats, exclude_newer=exclude_newer)
     try:

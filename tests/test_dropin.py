@@ -398,6 +398,20 @@ def test_paths_are_shown_as_given(app: Project, capsys) -> None:
     assert "`sub/requirements.txt`" in err
 
 
+def test_offline_reads_only_the_cache(app: Project, capsys) -> None:
+    assert app.lock("requirements.in", capsys=capsys)[0] == 0
+    online = app.read()
+    app.index.log.clear()
+    code, _, err = app.lock("--offline", "-U", "-o", "again.txt", "requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert _without_command(app.read("again.txt")) == _without_command(online)
+    assert app.index.log == []  # nothing was asked of the index
+    app.write("requirements.in", "app\nnever-fetched\n")
+    code, _, err = app.lock("--offline", "requirements.in", capsys=capsys)
+    assert code == 2
+    assert "/simple/never-fetched/` is not in the cache, and `--offline` reads nothing" in err
+
+
 def test_max_rounds(app: Project, capsys) -> None:
     code, _, err = app.lock("--max-rounds", "1", "requirements.in", capsys=capsys)
     assert code == 1 and "gave up after 1 resolution rounds" in err

@@ -65,6 +65,7 @@ def lock_options(args: argparse.Namespace) -> Any:
         extra_index_urls=tuple(args.extra_index_url),
         find_links=tuple(args.find_links),
         no_index=args.no_index,
+        offline=args.offline,
         emit_find_links=args.emit_find_links,
         cert=args.cert,
         upgrade=args.upgrade,

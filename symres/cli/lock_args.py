@@ -58,8 +58,6 @@ REFUSED: dict[str, tuple[bool, str]] = {
     "--all-build-deps": (False, "symres locks runtime dependencies only"),
     "--build-deps-for": (True, "symres locks runtime dependencies only"),
     "--torch-backend": (True, "name the PyTorch index with --extra-index-url"),
-    # not yet (the drop-in issue): refused rather than ignored, so no lock is silently wrong
-    "--offline": (False, "not yet; a lock within 10 minutes of the last one reads only the cache"),
 }
 
 # option -> (the one value that is what symres does, what to do instead of the others)
@@ -318,6 +316,11 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
     )
     lock.add_argument(
         "--rebuild", dest="refresh", action="store_true", help="pip-compile's --refresh"
+    )
+    lock.add_argument(
+        "--offline",
+        action="store_true",
+        help="read only the cache, however old (as uv); what it lacks is an error",
     )
 
     compat = lock.add_argument_group(

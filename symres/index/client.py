@@ -23,7 +23,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from symres.cache import Cache
 from symres.errors import IndexUnreachable, InputError
-from symres.index.config import IndexConfig
+from symres.index.config import IndexConfig, redact_url
 from symres.index.findlinks import FindLinks
 from symres.index.pages import (
     ACCEPT,
@@ -92,6 +92,7 @@ class IndexClient:
         *,
         refresh: bool | frozenset[str] = False,
         page_ttl: float = PAGE_TTL,
+        offline: bool = False,
     ) -> None:
         """*refresh*: revalidate every cached page (True) or those of these projects."""
         self.config = config
@@ -106,6 +107,7 @@ class IndexClient:
         self.cache = cache
         self.refresh = refresh
         self.page_ttl = page_ttl
+        self.offline = offline  # only what the cache holds, however old
         self.stats = Stats()
         self._lock = threading.Lock()
         self.find_links = FindLinks(config.find_links, self.get_bytes)
@@ -143,6 +145,12 @@ class IndexClient:
         )
 
     def _get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        if self.offline:
+            raise IndexUnreachable(
+                f"`{redact_url(url)}` is not in the cache, and `--offline` reads nothing else",
+                hint="lock once online (or without --offline) to fill the cache",
+            )
+
         def call() -> httpx.Response:
             response = self.http().get(url, headers=headers)
             if response.status_code >= 500 or response.status_code == 429:
@@ -228,7 +236,8 @@ class IndexClient:
         if cached is not None:
             meta, body = cached
             stale = self.refresh is True or (self.refresh and name in self.refresh)
-            if not stale and time.time() - meta["fetched"] < self.page_ttl:
+            fresh = time.time() - meta["fetched"] < self.page_ttl
+            if self.offline or (not stale and fresh):
                 with self._lock:
                     self.stats.pages_from_cache += 1
                 return self._parsed(name, meta, body, wheels)

@@ -43,6 +43,7 @@ class IndexOptions:
     cert: str | None = None
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    offline: bool = False  # read only the cache
     no_cache: bool = False
     refresh: bool | frozenset[str] = False
     cache_dir: Path | None = None

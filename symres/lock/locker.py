@@ -49,6 +49,7 @@ class LockOptions:
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    offline: bool = False
     emit_find_links: bool = True
     cert: str | None = None
     upgrade: bool = False
@@ -293,6 +294,7 @@ def lock(
         extra_index_urls=options.extra_index_urls or tuple(inputs.extra_index_urls),
         find_links=options.find_links or tuple(inputs.find_links),
         no_index=options.no_index or inputs.no_index,
+        offline=options.offline,
         cert=options.cert,
         no_cache=options.no_cache,
         refresh=refresh,
