@@ -16,7 +16,8 @@ from rich.console import Console
 from symres.cli.commands import run_check, run_db, run_why
 from symres.cli.lock import run_lock
 from symres.cli.options import index_options
-from symres.cli.parser import build_parser
+from symres.cli.parser import build_parser, lock_parser
+from symres.cli.pip_tools import settings_flags
 from symres.cli.verify import run_verify_command
 from symres.errors import SymresError
 
@@ -36,8 +37,15 @@ def render_error(console: Console, err: SymresError) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     console = _console()
+    if argv[:1] == ["lock"]:
+        try:
+            argv = ["lock", *settings_flags(argv[1:], lock_parser(parser)), *argv[1:]]
+        except SymresError as err:
+            render_error(console, err)
+            return err.exit_code
+    args = parser.parse_args(argv)
     try:
         if args.command == "lock":
             return run_lock(args, console)

@@ -318,6 +318,14 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         "--rebuild", dest="refresh", action="store_true", help="pip-compile's --refresh"
     )
     lock.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="read [tool.pip-tools] settings from FILE (default: ./.pip-tools.toml, "
+        "./pyproject.toml)",
+    )
+    lock.add_argument("--no-config", action="store_true", help="ignore [tool.pip-tools] settings")
+    lock.add_argument(
         "--offline",
         action="store_true",
         help="read only the cache, however old (as uv); what it lacks is an error",

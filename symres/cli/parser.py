@@ -24,6 +24,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\nhint: see `{self.prog} --help`\n")
 
 
+def lock_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The `lock` subcommand's parser, to look its options up."""
+    for action in parser._actions:  # noqa: SLF001  (argparse has no public lookup)
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            found: argparse.ArgumentParser = action.choices["lock"]
+            return found
+    raise LookupError("no lock command")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="symres",
