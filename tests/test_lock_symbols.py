@@ -170,6 +170,29 @@ def test_src_makes_the_project_a_consumer(project: Project, capsys) -> None:
     assert "your code imports `quote` from `lib.urls`" in project.read()
 
 
+def test_an_editable_project_is_a_consumer_like_src(project: Project, capsys) -> None:
+    from tests.builders import source_tree
+
+    web_stack(project)
+    source_tree(
+        project.root / "myapp",
+        "myapp",
+        "0.1",
+        requires=["lib"],
+        files={
+            "src/myapp/__init__.py": "from lib.urls import quote\n",
+            ".venv/x.py": "import nope\n",
+        },
+    )
+    project.write("requirements.in", "-e ./myapp\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"lib": "2.0"}
+    assert "your code imports `quote` from `lib.urls`" in project.read()
+
+
 def test_export_overrides_and_json(project: Project, capsys) -> None:
     web_stack(project)
     project.write("requirements.in", "app\n")

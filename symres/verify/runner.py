@@ -373,87 +373,91 @@ def _run_workers(
     """Each check's result (None where none came back), the workers started one after
     another, each going on from where the last one stopped."""
     work = tempfile.mkdtemp(prefix="symres-verify-")
-    plan_path = os.path.join(work, "checks.json")
-    with open(plan_path, "w") as f:
-        json.dump(checks, f)
-    results: list[dict[str, Any] | None] = [None] * len(checks)
-    isolated = ["-I"] if sys.flags.isolated else []  # as the parent: no PYTHONPATH, no user site
-    i = 0
-    spawned = 0
-    while i < len(checks):
-        spawned += 1
-        log_path = os.path.join(work, f"worker-{spawned}.log")
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    *isolated,
-                    os.path.abspath(__file__),
-                    "--worker",
-                    plan_path,
-                    str(i),
-                    device,
-                ],
-                stdout=subprocess.PIPE,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                cwd=work,
-            )
-        lines: queue.Queue[bytes | None] = queue.Queue()
-
-        def pump(stream: Any = proc.stdout, lines: queue.Queue[bytes | None] = lines) -> None:
-            for raw in stream:
-                lines.put(raw)
-            lines.put(None)
-
-        threading.Thread(target=pump, daemon=True).start()
-        current: int | None = None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                raw = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                proc.kill()
-                proc.wait()
-                if current is None:
-                    raise RuntimeError(  # noqa: B904 -- not caused by the empty queue
-                        f"the worker did not start within {STARTUP_TIMEOUT:.0f}s"
-                    )
-                limit = checks[current].get("timeout", timeout)
-                status = "failed" if checks[current].get("enforced", True) else "warning"
-                results[current] = _result(
-                    checks[current],
-                    _label(checks[current]),
-                    status,
-                    f"timed out after {limit}s",
+    try:
+        plan_path = os.path.join(work, "checks.json")
+        with open(plan_path, "w") as f:
+            json.dump(checks, f)
+        results: list[dict[str, Any] | None] = [None] * len(checks)
+        # as the parent: no PYTHONPATH, no user site
+        isolated = ["-I"] if sys.flags.isolated else []
+        i = 0
+        spawned = 0
+        while i < len(checks):
+            spawned += 1
+            log_path = os.path.join(work, f"worker-{spawned}.log")
+            with open(log_path, "wb") as log:
+                proc = subprocess.Popen(
+                    [
+                        sys.executable,
+                        *isolated,
+                        os.path.abspath(__file__),
+                        "--worker",
+                        plan_path,
+                        str(i),
+                        device,
+                    ],
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                    cwd=work,
                 )
-                i = current + 1
-                break
-            if raw is None:
-                code = proc.wait()
-                if current is not None and results[current] is None:
-                    check = checks[current]
-                    status = "failed" if check.get("enforced", True) else "warning"
+            lines: queue.Queue[bytes | None] = queue.Queue()
+
+            def pump(stream: Any = proc.stdout, lines: queue.Queue[bytes | None] = lines) -> None:
+                for raw in stream:
+                    lines.put(raw)
+                lines.put(None)
+
+            threading.Thread(target=pump, daemon=True).start()
+            current: int | None = None
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while True:
+                try:
+                    raw = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    proc.kill()
+                    proc.wait()
+                    if current is None:
+                        raise RuntimeError(  # noqa: B904 -- not caused by the empty queue
+                            f"the worker did not start within {STARTUP_TIMEOUT:.0f}s"
+                        )
+                    limit = checks[current].get("timeout", timeout)
+                    status = "failed" if checks[current].get("enforced", True) else "warning"
                     results[current] = _result(
-                        check, _label(check), status, _log_reason(log_path, code)
+                        checks[current],
+                        _label(checks[current]),
+                        status,
+                        f"timed out after {limit}s",
                     )
                     i = current + 1
-                elif current is None:
-                    raise RuntimeError("the worker failed to start: " + _log_reason(log_path, code))
+                    break
+                if raw is None:
+                    code = proc.wait()
+                    if current is not None and results[current] is None:
+                        check = checks[current]
+                        status = "failed" if check.get("enforced", True) else "warning"
+                        results[current] = _result(
+                            check, _label(check), status, _log_reason(log_path, code)
+                        )
+                        i = current + 1
+                    elif current is None:
+                        reason = _log_reason(log_path, code)
+                        raise RuntimeError("the worker failed to start: " + reason)
+                    else:
+                        i = current + 1
+                    break
+                message = json.loads(raw)
+                if "start" in message:
+                    current = message["start"]
+                    deadline = time.monotonic() + checks[current].get("timeout", timeout)
+                    if on_event:
+                        on_event(current, len(checks), _label(checks[current]))
                 else:
-                    i = current + 1
-                break
-            message = json.loads(raw)
-            if "start" in message:
-                current = message["start"]
-                deadline = time.monotonic() + checks[current].get("timeout", timeout)
-                if on_event:
-                    on_event(current, len(checks), _label(checks[current]))
-            else:
-                results[message["done"]] = message["result"]
-    shutil.rmtree(work, ignore_errors=True)  # the workers' logs: read above, as they ended
-    return results
+                    results[message["done"]] = message["result"]
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # the workers' logs: read above, as they ended
 
 
 def run_plan(
