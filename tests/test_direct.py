@@ -112,7 +112,8 @@ def test_direct_wheel_url_on_the_index_is_hashed(project: Project, capsys) -> No
     _check(project, capsys)
 
 
-def test_local_wheel_path_is_written_relative_to_the_lock(project: Project, capsys) -> None:
+def test_local_wheel_path_is_written_as_given(project: Project, capsys) -> None:
+    """As pip and uv read them: from the current folder, wherever the file naming them is."""
     project.wheel("util", "1.0")
     wheel = build_wheel(_wheels(project), "app", "1.0", requires=["util"])
     project.write("requirements.in", "./wheels/app-1.0-py3-none-any.whl\n")
@@ -121,10 +122,12 @@ def test_local_wheel_path_is_written_relative_to_the_lock(project: Project, caps
     text = project.read()
     assert f"./wheels/app-1.0-py3-none-any.whl \\\n    --hash=sha256:{sha256(wheel)}" in text
     _check(project, capsys)
-    (project.root / "locks").mkdir()
-    code, _, err = project.lock("-o", "locks/requirements.txt", "requirements.in", capsys=capsys)
+    (project.root / "requirements").mkdir()
+    project.write("requirements/dev.in", "./wheels/app-1.0-py3-none-any.whl[extra]\n")
+    code, _, err = project.lock("-o", "requirements/dev.txt", "requirements/dev.in", capsys=capsys)
     assert code == 0, err
-    assert "../wheels/app-1.0-py3-none-any.whl \\" in project.read("locks/requirements.txt")
+    assert "./wheels/app-1.0-py3-none-any.whl \\" in project.read("requirements/dev.txt")
+    assert "# via -r requirements/dev.in" in project.read("requirements/dev.txt")
 
 
 def test_pylock_names_archives_folders_and_checkouts(
@@ -251,3 +254,96 @@ def test_pip_installs_every_kind_by_the_documented_policy(
     )
     assert done.stdout.strip() == "1", done.stderr
     _check(project, capsys)
+
+
+@pytest.mark.parametrize(
+    ("line", "url_end", "editable", "extras", "marker"),
+    [
+        ("-e ./pkg[dev]", "/pkg", True, {"dev"}, None),
+        ('-e ./pkg ; python_version < "3.0"', "/pkg", True, set(), 'python_version < "3.0"'),
+        ("app-1.0-py3-none-any.whl", "/app-1.0-py3-none-any.whl", False, set(), None),
+        ("./x-1.0.tar.gz --hash=sha256:abc", "/x-1.0.tar.gz", False, set(), None),
+        (
+            "lib @ file:./wheels/lib-1.0-py3-none-any.whl",
+            "/wheels/lib-1.0-py3-none-any.whl",
+            False,
+            set(),
+            None,
+        ),
+    ],
+)
+def test_direct_lines_are_read_as_pip_reads_them(
+    tmp_path: Path, monkeypatch, line, url_end, editable, extras, marker
+) -> None:
+    from symres.lock.inputs import read_inputs
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.in").write_text(line + "\n")
+    inputs = read_inputs([Path("requirements.in")])
+    assert not inputs.requirements
+    (ref,) = inputs.direct
+    assert ref.url == (tmp_path.resolve().as_uri() + url_end)  # from the current folder
+    assert (ref.editable, set(ref.extras)) == (editable, extras)
+    assert (str(ref.marker) if ref.marker else None) == marker
+
+
+def test_credentials_in_a_direct_url_are_never_shown(project: Project, capsys) -> None:
+    base = project.index.url.removesuffix("/simple").replace("http://", "http://user:SECRET@")
+    project.write("requirements.in", f"app @ {base}/files/app-1.0.tar.gz\n")
+    code, out, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 2 and "answered HTTP 404" in err
+    assert "SECRET" not in out + err and "user:****@" in err
+    token = project.index.url.removesuffix("/simple").replace("http://", "http://TOKEN123@")
+    wheel = project.wheel("app", "1.0")
+    project.write("requirements.in", f"app @ {token}/files/{wheel.name}\n")
+    code, out, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert "TOKEN123" not in out + err + project.read() and "app @ http://****@" in project.read()
+
+
+def test_a_build_backend_runs_without_credentials(
+    project: Project, capsys, tmp_path: Path, monkeypatch
+) -> None:
+    import json
+
+    seen = tmp_path / "backend-env.json"
+    project.wheel("lib", "1.0")
+    source_tree(project.root, "myapp", "0.1", requires=["lib"], dynamic=True)
+    backend = (project.root / "backend.py").read_text()
+    (project.root / "backend.py").write_text(
+        f"import json, os\njson.dump(dict(os.environ), open({str(seen)!r}, 'w'))\n" + backend
+    )
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "https://user:SECRET1@127.0.0.1:9/simple")
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "SECRET2")
+    monkeypatch.setenv("HARMLESS", "kept")
+    project.write("requirements.in", "-e .\n")
+    code, _, err = project.lock(
+        "--extra-index-url", project.index.url, "requirements.in", capsys=capsys
+    )
+    assert code == 0, err
+    env = json.loads(seen.read_text())
+    assert env["HARMLESS"] == "kept"
+    assert "SECRET1" not in json.dumps(env) and "SECRET2" not in json.dumps(env)
+
+
+def test_a_url_hash_that_does_not_match_the_file_is_refused(project: Project, capsys) -> None:
+    wheel = build_wheel(_wheels(project), "app", "1.0")
+    project.write("requirements.in", f"app @ {wheel.as_uri()}#sha256={'0' * 64}\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 2 and "does not match the sha256 its URL gives" in err
+    project.write("requirements.in", f"app @ {wheel.as_uri()}#sha256={sha256(wheel)}\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+
+
+@needs_git
+def test_git_urls_git_cannot_take_are_refused(project: Project, capsys, tmp_path: Path) -> None:
+    project.write("requirements.in", "lib @ git+git@127.0.0.1:o/r.git@v1\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 2 and "is not a URL git+ can name" in err and "git+ssh://" in err
+    project.wheel("util", "1.0")
+    repo = tmp_path / "repo"
+    _repository(repo)
+    for sub in ("missing", "../.."):
+        project.write("requirements.in", f"gitlib @ git+{repo.as_uri()}@v1#subdirectory={sub}\n")
+        code, _, err = project.lock("requirements.in", capsys=capsys)
+        assert code == 2 and f"the checkout has no folder `{sub}`" in err, sub

@@ -45,8 +45,12 @@ def settings_flags(argv: list[str], lock: argparse.ArgumentParser) -> list[str]:
     except FileNotFoundError:
         raise InputError(f"--config: no such file `{path}`", hint="check the path") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: cannot read it ({exc})") from None
-    table = data.get("tool", {}).get("pip-tools")
+        raise InputError(
+            f"{path}: cannot read its [tool.pip-tools] settings ({exc})",
+            hint="fix the file, or pass `--no-config`",
+        ) from None
+    tool = data.get("tool")
+    table = tool.get("pip-tools") if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         return []
     known = lock._option_string_actions  # noqa: SLF001  (argparse has no public lookup)
@@ -73,6 +77,8 @@ def settings_flags(argv: list[str], lock: argparse.ArgumentParser) -> list[str]:
                 f"{where}: `{option}` is not an option of symres lock",
                 hint="remove the key, or see the README's table of pip-compile options",
             )
+        if known[option].nargs == 0:  # an on/off flag given something else than true/false
+            raise InputError(f"{where}: `{option}` is on or off: write `true` or `false`")
         for item in value if isinstance(value, list) else [value]:
             flags += [option, str(item)]
     return flags

@@ -25,7 +25,7 @@ from typing import Any
 import pyproject_hooks
 
 from symres.errors import MetadataError, SymresError
-from symres.index.config import IndexConfig
+from symres.index.config import IndexConfig, without_credentials
 from symres.index.pythons import (
     InterpreterMissing,
     choose_installer,
@@ -232,7 +232,7 @@ class _Builder:
         cwd: str | None = None,
         extra_environ: Mapping[str, str] | None = None,
     ) -> None:
-        env = {**os.environ, **(extra_environ or {})}
+        env = {**without_credentials(os.environ), **(extra_environ or {})}
         try:
             done = subprocess.run(
                 list(cmd),

@@ -140,7 +140,7 @@ class IndexClient:
             time.sleep(0.2 * (2**attempt))
         reason = str(last) or last.__class__.__name__ if last else "no answer"
         raise IndexUnreachable(
-            f"`{url}` did not answer after {RETRIES} tries ({reason})",
+            f"`{redact_url(url)}` did not answer after {RETRIES} tries ({reason})",
             hint="check the network and the index URL (`--index-url`, `PIP_INDEX_URL`, pip.conf)",
         )
 
@@ -168,7 +168,7 @@ class IndexClient:
         response = self._get(url)
         if response.status_code != 200:
             raise IndexUnreachable(
-                f"`{url}` answered HTTP {response.status_code}",
+                f"`{redact_url(url)}` answered HTTP {response.status_code}",
                 hint="the index lists a file it does not serve; try `--refresh`",
             )
         return response.content
@@ -183,7 +183,7 @@ class IndexClient:
             response = self._get(url, headers={"Range": spec})
             if response.status_code not in (200, 206):
                 raise IndexUnreachable(
-                    f"`{url}` answered HTTP {response.status_code}",
+                    f"`{redact_url(url)}` answered HTTP {response.status_code}",
                     hint="the index lists a file it does not serve; try `--refresh`",
                 )
             return response.status_code, response.headers.get("content-range"), response.content
@@ -257,7 +257,7 @@ class IndexClient:
             return None
         if response.status_code != 200:
             raise IndexUnreachable(
-                f"`{url}` answered HTTP {response.status_code}",
+                f"`{redact_url(url)}` answered HTTP {response.status_code}",
                 hint="check the index URL and its credentials",
             )
         meta = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import sys
 import urllib.parse
 from collections.abc import Mapping, Sequence
@@ -150,10 +151,15 @@ def _true(value: str) -> bool:
 
 def redact_url(url: str) -> str:
     """*url* with its password hidden and its user name kept, as pip shows it
-    (``https://user:****@host/simple``)."""
+    (``https://user:****@host/simple``); a user name alone is a token, hidden too
+    (``https://****@host/repo``), except over ssh, where it is a login (``git@host``) and
+    the key is the secret."""
     parts = urllib.parse.urlsplit(url)
     if parts.password is None:
-        return url
+        if not parts.username or parts.scheme.endswith("ssh"):
+            return url
+        host = parts.netloc.rpartition("@")[2]
+        return urllib.parse.urlunsplit(parts._replace(netloc=f"****@{host}"))
     host = parts.hostname or ""
     if ":" in host:  # an IPv6 address
         host = f"[{host}]"
@@ -161,3 +167,27 @@ def redact_url(url: str) -> str:
         host += f":{parts.port}"
     user = urllib.parse.quote(urllib.parse.unquote(parts.username or ""), safe="")
     return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:****@{host}"))
+
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`<>]+")
+
+
+def redact_text(text: str) -> str:
+    """Every URL in *text* (a tool's error line) redacted as :func:`redact_url` does."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+
+
+_SECRET_NAMES = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_KEY|AUTH", re.I)
+_AUTH_IN_URL = re.compile(r"://[^/\s@]+@")
+
+
+def without_credentials(env: Mapping[str, str]) -> dict[str, str]:
+    """*env* for a process that runs package code (a build backend, the verify checks):
+    no index URL with credentials, no variable named like a token or password."""
+    return {
+        k: v
+        for k, v in env.items()
+        if not _SECRET_NAMES.search(k)
+        and not _AUTH_IN_URL.search(v)
+        and not k.startswith(("PIP_INDEX", "PIP_EXTRA_INDEX", "UV_INDEX", "UV_EXTRA_INDEX"))
+    }

@@ -31,7 +31,7 @@ from packaging.version import InvalidVersion, Version
 from symres.errors import InputError, MetadataError
 from symres.index.build import build_tree_metadata
 from symres.index.client import IndexClient
-from symres.index.config import redact_url
+from symres.index.config import redact_text
 from symres.index.metadata import CoreMetadata, MetadataFetcher, OnEvent, parse_metadata
 from symres.index.pages import DistFile, make_file
 
@@ -150,6 +150,13 @@ class DirectReader:
         except OSError as exc:
             raise InputError(f"{ref.where}: cannot read `{ref.shown}` ({exc})") from None
         digest = hashlib.sha256(data).hexdigest()
+        fragment = urllib.parse.parse_qs(ref.url.partition("#")[2])
+        if (given := fragment.get("sha256", [None])[0]) and given.lower() != digest:
+            raise InputError(
+                f"{ref.where}: `{filename}` does not match the sha256 its URL gives "
+                f"({given[:12]}…, the file is {digest[:12]}…)",
+                hint="the file changed since the URL was written; check where it comes from",
+            )
         name = _name_in_filename(filename)
         dist = make_file(name, filename, url, sha256=digest, size=len(data)) if name else None
         if dist is None:
@@ -166,24 +173,37 @@ class DirectReader:
         static = static_metadata(tree)
         if static is not None:
             return static
-        self.on_event("build-tree", redact_url(ref.shown))
+        self.on_event("build-tree", ref.shown)
         raw, _ = build_tree_metadata(
             tree,
             python_version=self.python_version,
             index=self.client.config,
-            shown=redact_url(ref.shown),
+            shown=ref.shown,
         )
         return parse_metadata(raw, ref.shown)
 
     def _vcs(self, ref: DirectRef) -> tuple[CoreMetadata, DirectSource]:
         url, rev, subdirectory = split_vcs_url(ref.url)
+        if "://" not in ref.url.removeprefix("git+"):
+            raise InputError(
+                f"{ref.where}: `{ref.shown}` is not a URL git+ can name",
+                hint="write it as `git+ssh://git@host/owner/repo.git@rev` (scp-like paths are not "
+                "URLs)",
+            )
         temp = Path(tempfile.mkdtemp(prefix="symres-git-"))
         self._temps.append(temp)
         checkout = temp / "checkout"
         _git(["clone", "--quiet", "--no-checkout", url, str(checkout)], ref)
+        # the checkout's own config forgets the credentials: its build backend runs in it
+        _git(["-C", str(checkout), "remote", "set-url", "origin", _without_auth(url)], ref)
         _git(["-C", str(checkout), "checkout", "--quiet", rev or "HEAD"], ref)
         commit = _git(["-C", str(checkout), "rev-parse", "HEAD"], ref).strip()
-        tree = checkout / subdirectory if subdirectory else checkout
+        tree = (checkout / subdirectory).resolve() if subdirectory else checkout
+        if not tree.is_dir() or not tree.is_relative_to(checkout.resolve()):
+            raise InputError(
+                f"{ref.where}: the checkout has no folder `{subdirectory}`",
+                hint="check `#subdirectory=` against the repository at that revision",
+            )
         meta = self._tree(tree, ref)
         pinned = f"git+{url}@{commit}"
         if subdirectory:
@@ -204,6 +224,13 @@ def split_vcs_url(url: str) -> tuple[str, str | None, str | None]:
     return f"{scheme}://{rest}", rev or None, subdirectory
 
 
+def _without_auth(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None or parts.scheme.endswith("ssh"):
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def _git(args: list[str], ref: DirectRef) -> str:
     # no prompt for credentials: a lock must not hang on a terminal it may not have
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
@@ -219,21 +246,18 @@ def _git(args: list[str], ref: DirectRef) -> str:
         )
     except FileNotFoundError:
         raise InputError(
-            f"{ref.where}: `{redact_url(ref.shown)}` needs git, which is not installed",
+            f"{ref.where}: `{ref.shown}` needs git, which is not installed",
             hint="install git, or use an archive URL of that revision",
         ) from None
     except subprocess.TimeoutExpired:
-        raise InputError(
-            f"{ref.where}: git ran past {GIT_TIMEOUT:.0f}s on `{redact_url(ref.shown)}`"
-        ) from None
+        raise InputError(f"{ref.where}: git ran past {GIT_TIMEOUT:.0f}s on `{ref.shown}`") from None
     if done.returncode != 0:
         said = next(
             (line for line in reversed(done.stderr.splitlines()) if line.strip()),
             f"exit {done.returncode}",
         )
         raise InputError(
-            f"{ref.where}: git could not fetch `{redact_url(ref.shown)}`: "
-            f"{redact_url(said.strip())}",
+            f"{ref.where}: git could not fetch `{ref.shown}`: {redact_text(said.strip())}",
             hint="check the URL and the revision after `@`",
         )
     return done.stdout

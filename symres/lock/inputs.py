@@ -5,8 +5,9 @@ Supported in requirements files: comments, line continuations, ``${VAR}``,
 ``--extra-index-url``, ``-f``/``--find-links``, ``--no-index``, ``--pre``,
 ``--only-binary``, ``--no-binary``, markers, extras and specifiers; and direct
 references (:mod:`symres.index.direct`): ``-e PATH``, ``name @ URL``, a path or URL to
-a wheel, an sdist or a project folder, ``git+URL@rev``. Relative paths are relative to
-the file that names them. Anything else (other pip options) is an error naming the file
+a wheel, an sdist or a project folder, ``git+URL@rev``. As pip reads them, paths to
+files and folders are relative to the current folder; ``-r``, ``-c`` and ``-f`` to the
+file that names them. Anything else (other pip options) is an error naming the file
 and line: a silent skip would lock something other than what was asked.
 """
 
@@ -23,6 +24,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from symres.errors import InputError
+from symres.index.config import redact_url
 from symres.index.direct import DirectRef, path_url
 
 if sys.version_info >= (3, 11):
@@ -149,7 +151,7 @@ def _read_group(path: Path, group: str, inputs: Inputs, base: Path) -> None:
             req = _parse_requirement(str(item), where)
             if req.url:
                 _add_direct(
-                    inputs, str(item), where, path.parent, origin=shown, constraint=False, req=req
+                    inputs, str(item), where, Path.cwd(), origin=shown, constraint=False, req=req
                 )
             else:
                 inputs.requirements.append(RootRequirement(req, where, shown))
@@ -188,12 +190,12 @@ def _read_requirements(
             _option(line, where, path, inputs, base, constraint=constraint, seen=seen)
             continue
         if _looks_direct(line) and not _named(line):
-            _add_direct(inputs, line, where, path.parent, origin=shown, constraint=constraint)
+            _add_direct(inputs, line, where, Path.cwd(), origin=shown, constraint=constraint)
             continue
         req = _parse_requirement(line, where)
         if req.url:
             _add_direct(
-                inputs, line, where, path.parent, origin=shown, constraint=constraint, req=req
+                inputs, line, where, Path.cwd(), origin=shown, constraint=constraint, req=req
             )
             continue
         target = inputs.constraints if constraint else inputs.requirements
@@ -203,18 +205,23 @@ def _read_requirements(
 _DIRECT_PREFIXES = (".", "/", "~", "file:", "git+", "hg+", "svn+", "bzr+", "http://", "https://")
 
 
+_ARCHIVES = (".whl", ".tar.gz", ".zip")
+_EXTRAS = re.compile(r"^(?P<target>.*?)\[(?P<extras>[A-Za-z0-9_.,\s-]*)\]$")
+
+
 def _looks_direct(line: str) -> bool:
-    """A path or URL written without a name (``./dist/x.whl``, ``git+https://…``)."""
-    head = line.split(";", 1)[0].strip()
-    return head.startswith(_DIRECT_PREFIXES) or head.endswith((".whl", ".tar.gz", ".zip"))
+    """A path or URL written without a name (``./dist/x.whl``, ``git+https://…``,
+    ``app-1.0-py3-none-any.whl``: pip reads a name ending as an archive as a file)."""
+    head = line.split(";", 1)[0].split(" --", 1)[0].strip()
+    return head.startswith(_DIRECT_PREFIXES) or head.endswith(_ARCHIVES)
 
 
 def _named(line: str) -> bool:
     try:
-        Requirement(line)
+        req = Requirement(line)
     except InvalidRequirement:
         return False
-    return True
+    return bool(req.url) or not req.name.endswith(_ARCHIVES)
 
 
 def _add_direct(
@@ -234,14 +241,19 @@ def _add_direct(
             hint="list the file or URL in the requirements, not in a constraints file",
         )
     marker = req.marker if req is not None else None
+    extras = frozenset(canonicalize_name(e) for e in req.extras) if req else frozenset()
     if req is None:
         head, sep, tail = line.partition(";")
-        line = head.strip()
+        # per-requirement options (`--hash=…`): the lock hashes what it reads itself
+        line = head.split(" --", 1)[0].strip()
         if sep:
             try:
                 marker = Requirement(f"x; {tail.strip()}").marker
             except InvalidRequirement as exc:
                 raise InputError(f"{where}: invalid marker `{tail.strip()}` ({exc})") from None
+        if (m := _EXTRAS.match(line)) and "://" not in line:  # `./pkg[dev]`, as pip reads it
+            line = m.group("target")
+            extras = frozenset(canonicalize_name(e) for e in m.group("extras").split(",") if e)
     target = req.url if req is not None and req.url else line
     assert target is not None
     if "://" in target or target.startswith(("git+", "hg+", "svn+", "bzr+")):
@@ -253,12 +265,12 @@ def _add_direct(
     inputs.direct.append(
         DirectRef(
             url=url,
-            shown=line if req is None else str(req.url),
+            shown=redact_url(line if req is None else str(req.url)),  # for messages and files
             where=where,
             origin=origin,
             editable=editable,
             name=canonicalize_name(req.name) if req is not None else None,
-            extras=frozenset(canonicalize_name(e) for e in req.extras) if req else frozenset(),
+            extras=extras,
             marker=marker,
         )
     )
@@ -287,14 +299,22 @@ def _option(
     elif rest:
         value = rest[0]
     if opt in ("-e", "--editable") and value is not None:
-        if value.startswith(("http://", "https://")) or value.endswith((".whl", ".tar.gz")):
+        if value.startswith(("http://", "https://")) or value.split(";")[0].endswith(_ARCHIVES):
             raise InputError(
                 f"{where}: `-e` takes a project folder or a VCS URL, not an archive: {line}",
                 hint="drop the `-e`: an archive is installed as it is",
             )
+        # the rest of the line: `-e ./pkg[dev] ; python_version < "3.12"`
+        rest_of_line = line.split(value, 1)[1] if value in line else ""
         shown = _display(path, base)
         _add_direct(
-            inputs, value, where, path.parent, origin=shown, constraint=constraint, editable=True
+            inputs,
+            value + rest_of_line,
+            where,
+            Path.cwd(),
+            origin=shown,
+            constraint=constraint,
+            editable=True,
         )
         return
     if opt == "--pre":
@@ -315,8 +335,9 @@ def _option(
         inputs.extra_index_urls.append(value)
     elif opt in ("-f", "--find-links"):
         # as pip: a path is relative to this file when it exists there
-        beside = path.parent / value
-        inputs.find_links.append(str(beside) if "://" not in value and beside.exists() else value)
+        local = value.removeprefix("file:") if not value.startswith("file:/") else value
+        beside = path.parent / local
+        inputs.find_links.append(str(beside) if "://" not in local and beside.exists() else value)
     elif opt in ("--only-binary", "--no-binary"):
         inputs.formats.append((opt, value, where))
     else:
@@ -394,6 +415,6 @@ def _read_pyproject(
     for where, line in lines:
         req = _parse_requirement(line, where)
         if req.url:
-            _add_direct(inputs, line, where, path.parent, origin=via, constraint=False, req=req)
+            _add_direct(inputs, line, where, Path.cwd(), origin=via, constraint=False, req=req)
         else:
             inputs.requirements.append(RootRequirement(req, where, via))

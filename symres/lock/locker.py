@@ -417,7 +417,7 @@ def lock(
             no_index=index.no_index and options.emit_find_links,
         )
         style = options.annotation_style if options.annotate else None
-        text = render_requirements(emitted, header, annotation=style, base=base)
+        text = render_requirements(emitted, header, annotation=style)
     stats = {
         "requests": client.stats.requests,
         "bytes": client.stats.bytes,

@@ -152,7 +152,7 @@ def parse_requirements_lock(text: str, path: Path = Path("requirements.txt")) ->
         hashes = [f"{h.group('algo')}:{h.group('digest')}" for h in _HASH.finditer(stripped)]
         m = _PIN.match(body)
         if m is None:
-            current = _archive_entry(body, number, hashes, path.parent)
+            current = _archive_entry(body, number, hashes)
             if current is None:
                 lock.unpinned.append((number, body))
             else:
@@ -175,7 +175,7 @@ def parse_requirements_lock(text: str, path: Path = Path("requirements.txt")) ->
     return lock
 
 
-def _archive_entry(body: str, number: int, hashes: list[str], folder: Path) -> LockedEntry | None:
+def _archive_entry(body: str, number: int, hashes: list[str]) -> LockedEntry | None:
     """A hashed archive line (``name @ URL``, ``./wheels/x.whl``), its name and version
     read from the file name; None for anything else (a folder, a VCS URL, no hash)."""
     name, sep, url = body.partition(" @ ")
@@ -184,8 +184,8 @@ def _archive_entry(body: str, number: int, hashes: list[str], folder: Path) -> L
     url = url.split(";", 1)[0].strip()
     if not hashes or url.startswith(("git+", "-e")):
         return None
-    if "://" not in url:
-        url = (folder / url.removeprefix("file:")).resolve().as_uri()
+    if "://" not in url:  # a path, from the current folder as pip reads it
+        url = (Path.cwd() / url.removeprefix("file:")).resolve().as_uri()
     filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
     try:
         if filename.endswith(".whl"):

@@ -3,9 +3,10 @@
 them), and ``# via`` annotations.
 
 Direct references: an archive is written as it is installed, with its hash (``name @ URL``,
-or a path relative to the lock's folder). pip checks no hash of a folder or a git checkout,
-and refuses them in a file with hashes; so they are not pin lines but a comment block with
-the command that installs them after the lock, without dependencies (the lock holds those).
+or the path as given: pip reads it from the current folder). pip checks no hash of a
+folder or a git checkout, and refuses them in a file with hashes; so they are not pin
+lines but a comment block with the command that installs them after the lock, without
+dependencies (the lock holds those).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Literal
 
 from symres import __version__
 from symres.index.config import redact_url
-from symres.index.direct import DirectSource, local_path
+from symres.index.direct import DirectSource
 from symres.resolve.run import LockedPackage
 
 
@@ -39,11 +40,8 @@ def render_requirements(
     header: Header,
     *,
     annotation: Literal["split", "line"] | None = "split",
-    base: Path | None = None,
 ) -> str:
-    """*annotation*: ``# via`` one source a line (split), all on one line, or none; *base*:
-    the lock's folder, which local paths are written relative to."""
-    base = base or Path.cwd()
+    """*annotation*: ``# via`` one source a line (split), all on one line, or none."""
     lines = []
     if header.comment:
         lines += [
@@ -61,7 +59,7 @@ def render_requirements(
             "# them beside hashes. Install them after this lock, without dependencies (the",
             "# lock pins those):",
         ]
-        lines += [f"#    {install_after(o, base)}" for p in after if (o := p.release.origin)]
+        lines += [f"#    {install_after(o)}" for p in after if (o := p.release.origin)]
         lines.append("#")
     flags = [f"--index-url {header.index_url}"] if header.index_url else []
     flags += [f"--extra-index-url {u}" for u in header.extra_index_urls]
@@ -74,7 +72,7 @@ def render_requirements(
             continue
         hashes = sorted({f.sha256 for f in pkg.release.hashed if f.sha256})
         origin = pkg.release.origin
-        pin = f"{pkg.name}=={pkg.version}" if origin is None else written(origin, base)
+        pin = f"{pkg.name}=={pkg.version}" if origin is None else written(origin)
         if hashes:
             lines.append(pin + " \\")
             for i, h in enumerate(hashes):
@@ -104,14 +102,18 @@ def relative(path: Path, base: Path, given: str = "") -> str:
     return rel if rel.startswith("../") else f"./{rel}" if rel != "." else "."
 
 
-def written(origin: DirectSource, base: Path) -> str:
-    """The requirement a lock writes for a direct reference (without hashes)."""
+def written(origin: DirectSource) -> str:
+    """The requirement a lock writes for a direct reference (without hashes). A path is
+    written as the user gave it: pip and uv read it from the current folder, as symres did."""
     if origin.url.startswith("file:"):
-        shown = relative(local_path(origin.url), base, origin.ref.shown)
+        given = origin.ref.shown
+        shown = given.removeprefix("file:") if not given.startswith("file:/") else given
     else:
         shown = redact_url(origin.url)
     if origin.kind == "directory" and origin.ref.editable:
         return f"-e {shown}"
+    if shown.startswith("file:"):
+        return f"{origin.name} @ {shown}"
     if origin.url.startswith("file:"):
         return shown
     if shown.startswith("git+file:///"):  # the same place; pip before 24 refuses no host
@@ -119,8 +121,8 @@ def written(origin: DirectSource, base: Path) -> str:
     return f"{origin.name} @ {shown}"
 
 
-def install_after(origin: DirectSource, base: Path) -> str:
-    line = written(origin, base)
+def install_after(origin: DirectSource) -> str:
+    line = written(origin)
     if line.startswith("-e "):
         return f"pip install --no-deps -e {shlex.quote(line[3:])}"
     return f"pip install --no-deps {shlex.quote(line)}"

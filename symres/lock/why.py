@@ -103,7 +103,10 @@ def _held_back(
     name: NormalizedName, release: Any, entries: dict[NormalizedName, LockedEntry], finder: Finder
 ) -> list[str]:
     """Why a release every declared range allows is not the pin: what it needs that the
-    lock's other pins (or the target) rule out."""
+    lock's other pins (or the target) rule out. A release with only an sdist is not
+    built for this (that runs its code): it is said so."""
+    if not release.wheels and not any(f.has_metadata for f in release.files):
+        return ["not checked: only an sdist, whose metadata needs a build"]
     try:
         meta = finder.metadata(release)
     except MetadataError as err:

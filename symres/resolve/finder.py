@@ -153,11 +153,9 @@ class Finder:
         records = page.records
         for version, (is_yanked, reason, usable, others, foreign) in list(specs.items()):
             kept = tuple(i for i in usable if uploaded_before(records[i][7], cutoff))
-            if len(kept) == len(usable):
-                continue
             if kept:
                 rest = tuple(i for i in others if uploaded_before(records[i][7], cutoff))
-                specs[version] = (is_yanked, reason, kept, rest, foreign)
+                specs[version] = (is_yanked, reason, kept, rest, _foreign_before(foreign, cutoff))
                 continue
             del specs[version]
             times = [t for i in usable if (t := records[i][7])]
@@ -477,6 +475,19 @@ class _Releases(Mapping[Version, Release]):
 
     def __len__(self) -> int:
         return len(self._specs)
+
+
+def _foreign_before(blob: bytes, cutoff: datetime) -> bytes:
+    """The wheels for other targets (hashed, not used) that were uploaded before *cutoff*."""
+    if not blob:
+        return blob
+    items = marshal.loads(blob)
+    kept = [
+        item
+        for item in items
+        if uploaded_before(item.get("upload-time") if isinstance(item, dict) else item[7], cutoff)
+    ]
+    return blob if len(kept) == len(items) else marshal.dumps(kept)
 
 
 @functools.lru_cache(maxsize=1 << 16)

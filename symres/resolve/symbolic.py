@@ -518,5 +518,7 @@ def pyproject_ignores(sources: Sequence[Path]) -> frozenset[str]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
         return frozenset()
-    value = data.get("tool", {}).get("symres", {}).get("ignore-symbols", [])
+    tool = data.get("tool")
+    table = tool.get("symres") if isinstance(tool, dict) else None
+    value = table.get("ignore-symbols", []) if isinstance(table, dict) else []
     return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()

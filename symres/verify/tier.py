@@ -9,6 +9,7 @@ back into the symbol database as evidence.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -23,7 +24,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.errors import SymresError
-from symres.index.config import IndexOptions, load_index_config
+from symres.index.config import IndexOptions, load_index_config, without_credentials
 from symres.index.pythons import Installer, choose_installer, find_interpreter
 from symres.lock.lockfile import LockFile, read_lockfile
 from symres.target import make_target
@@ -252,6 +253,7 @@ def _run_runner(
             cmd += ["--device", device]
         with subprocess.Popen(
             cmd,
+            env=without_credentials(os.environ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
