@@ -347,3 +347,31 @@ def test_git_urls_git_cannot_take_are_refused(project: Project, capsys, tmp_path
         project.write("requirements.in", f"gitlib @ git+{repo.as_uri()}@v1#subdirectory={sub}\n")
         code, _, err = project.lock("requirements.in", capsys=capsys)
         assert code == 2 and f"the checkout has no folder `{sub}`" in err, sub
+
+
+def test_find_links_travel_with_the_lock_to_installers(tmp_path: Path, monkeypatch) -> None:
+    """verify and sdist builds install from where the lock says, not from an index."""
+    from symres.index.config import IndexConfig
+    from symres.index.pythons import index_args
+    from symres.lock.lockfile import parse_requirements_lock
+
+    (tmp_path / "wheels").mkdir()
+    monkeypatch.chdir(tmp_path)
+    lock = parse_requirements_lock(
+        "--no-index\n--find-links ./wheels\nlib==1.0 \\\n    --hash=sha256:00\n",
+        tmp_path / "requirements.txt",
+    )
+    folder = str((tmp_path / "wheels").resolve())
+    assert lock.no_index and lock.find_links == [folder]
+    assert f"--no-index\n--find-links {folder}\nlib==1.0" in lock.requirements_text()
+    config = IndexConfig("http://127.0.0.1:9/simple", ("http://x/simple",), find_links=(folder,))
+    assert index_args(config, "pip") == [
+        "--index-url",
+        "http://127.0.0.1:9/simple",
+        "--extra-index-url",
+        "http://x/simple",
+        "--find-links",
+        folder,
+    ]
+    offline = IndexConfig("http://127.0.0.1:9/simple", find_links=(folder,), no_index=True)
+    assert index_args(offline, "uv") == ["--no-index", "--find-links", folder]

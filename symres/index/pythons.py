@@ -109,9 +109,12 @@ def create_venv(root: Path, interpreter: Path, installer: Installer) -> None:
 
 
 def index_args(index: IndexConfig, installer: Installer) -> list[str]:
-    args = ["--index-url", index.index_url]
-    for url in index.extra_index_urls:
+    """Where the installer finds packages: symres' indexes, find-links and --no-index."""
+    args = ["--no-index"] if index.no_index else ["--index-url", index.index_url]
+    for url in () if index.no_index else index.extra_index_urls:
         args += ["--extra-index-url", url]
+    for location in index.find_links:
+        args += ["--find-links", location]
     if index.cert and installer == "pip":
         args += ["--cert", index.cert]
     return args

@@ -64,6 +64,8 @@ class LockFile:
     platform: str | None = None  # a wheel platform tag, when a symres header names one
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
+    find_links: list[str] = field(default_factory=list)  # absolute: the lock is read anywhere
+    no_index: bool = False
     unpinned: list[tuple[int, str]] = field(default_factory=list)  # (line, text)
 
     def applicable(self, env: dict[str, str]) -> list[LockedEntry]:
@@ -76,6 +78,8 @@ class LockFile:
         if self.index_url:
             lines.append(f"--index-url {self.index_url}")
         lines += [f"--extra-index-url {u}" for u in self.extra_index_urls]
+        lines += ["--no-index"] if self.no_index else []
+        lines += [f"--find-links {u}" for u in self.find_links]
         lines += [e.requirement_line() for e in self.entries.values()]
         return "\n".join(lines) + "\n"
 
@@ -147,6 +151,10 @@ def parse_requirements_lock(text: str, path: Path = Path("requirements.txt")) ->
                 lock.index_url = value.strip()
             elif option == "--extra-index-url":
                 lock.extra_index_urls.append(value.strip())
+            elif option == "--no-index":
+                lock.no_index = True
+            elif option in ("-f", "--find-links"):
+                lock.find_links.append(_location(value.strip(), path.parent))
             continue
         body = _HASH.sub("", stripped.split(" #")[0]).strip()
         hashes = [f"{h.group('algo')}:{h.group('digest')}" for h in _HASH.finditer(stripped)]
@@ -173,6 +181,14 @@ def parse_requirements_lock(text: str, path: Path = Path("requirements.txt")) ->
         )
         lock.entries[current.name] = current
     return lock
+
+
+def _location(value: str, folder: Path) -> str:
+    """A --find-links value made absolute, as pip reads it: beside the lock when there."""
+    if "://" in value or Path(value).is_absolute():
+        return value
+    beside = folder / value
+    return str((beside if beside.exists() else Path.cwd() / value).resolve())
 
 
 def _archive_entry(body: str, number: int, hashes: list[str]) -> LockedEntry | None:
