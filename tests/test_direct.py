@@ -298,7 +298,10 @@ def test_credentials_in_a_direct_url_are_never_shown(project: Project, capsys) -
     project.write("requirements.in", f"app @ {token}/files/{wheel.name}\n")
     code, out, err = project.lock("requirements.in", capsys=capsys)
     assert code == 0, err
-    assert "TOKEN123" not in out + err + project.read() and "app @ http://****@" in project.read()
+    assert "TOKEN123" not in out + err + project.read()
+    assert (
+        f"app @ {project.index.url.removesuffix('/simple')}/files/{wheel.name} \\" in project.read()
+    )
 
 
 def test_a_build_backend_runs_without_credentials(

@@ -469,6 +469,28 @@ def test_pip_tools_settings_in_pyproject_are_honoured(app: Project, capsys) -> N
     )
 
 
+def test_index_credentials_reach_no_lock_and_no_output(app: Project, capsys) -> None:
+    secret = app.index.url.replace("http://", "http://user:s3cret@")
+    capsys.readouterr()
+    code = main(
+        [
+            "lock",
+            "-i",
+            secret,
+            "--format",
+            "pylock",
+            "-o",
+            "pylock.toml",
+            "--json",
+            "requirements.in",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "s3cret" not in out + err + app.read("pylock.toml")
+    assert 'url = "http://127.0.0.1:' in app.read("pylock.toml")
+
+
 def test_max_rounds(app: Project, capsys) -> None:
     code, _, err = app.lock("--max-rounds", "1", "requirements.in", capsys=capsys)
     assert code == 1 and "gave up after 1 resolution rounds" in err

@@ -17,6 +17,7 @@ from symres.cli.options import sources_of
 from symres.cli.verify import run_verify, verify_options
 from symres.errors import CheckFailed, InputError
 from symres.fsutil import atomic_write
+from symres.index.config import redact_url
 from symres.lock.lockfile import lock_difference
 
 _PYLOCK_NAME = re.compile(r"pylock\.toml|pylock\.[^.]+\.toml")
@@ -255,7 +256,7 @@ def _lock_json(result: Any, *, written: bool) -> dict[str, Any]:
                 "via": list(p.via),
                 "symres": list(p.notes),
                 "files": [
-                    {"filename": f.filename, "url": f.url, "sha256": f.sha256}
+                    {"filename": f.filename, "url": redact_url(f.url), "sha256": f.sha256}
                     for f in p.release.files
                 ],
             }

@@ -191,3 +191,12 @@ def without_credentials(env: Mapping[str, str]) -> dict[str, str]:
         and not _AUTH_IN_URL.search(v)
         and not k.startswith(("PIP_INDEX", "PIP_EXTRA_INDEX", "UV_INDEX", "UV_EXTRA_INDEX"))
     }
+
+
+def strip_auth(url: str) -> str:
+    """*url* without its user name and password: what a lock names a file by, for an
+    installer that brings its own credentials (netrc, keyring), as uv's locks do."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

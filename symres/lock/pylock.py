@@ -20,7 +20,7 @@ from packaging.pylock import (
 from packaging.version import Version
 
 from symres import __version__
-from symres.index.config import redact_url
+from symres.index.config import strip_auth
 from symres.index.direct import DirectSource, local_path, split_vcs_url
 from symres.index.pages import DistFile
 from symres.lock.txt import relative
@@ -56,7 +56,7 @@ def _direct(pkg: LockedPackage, origin: DirectSource, base: Path) -> Package:
     if origin.kind == "archive":
         assert origin.file is not None
         archive = PackageArchive(
-            url=None if local else redact_url(origin.url),
+            url=None if local else strip_auth(origin.url),
             path=path,
             size=origin.file.size,
             hashes=_hashes(origin.file),
@@ -71,7 +71,7 @@ def _direct(pkg: LockedPackage, origin: DirectSource, base: Path) -> Package:
     repo = relative(local_path(url), base) if url.startswith("file:") else None
     vcs = PackageVcs(
         type="git",
-        url=None if repo else redact_url(url),
+        url=None if repo else strip_auth(url),
         path=repo,
         requested_revision=rev,
         commit_id=origin.commit,
@@ -94,7 +94,7 @@ def build_pylock(
         wheels = [
             PackageWheel(
                 name=f.filename,
-                url=f.url,
+                url=strip_auth(f.url),
                 size=f.size,
                 upload_time=_time(f.upload_time),
                 hashes=_hashes(f),
@@ -108,7 +108,7 @@ def build_pylock(
             f = sdists[0]
             sdist = PackageSdist(
                 name=f.filename,
-                url=f.url,
+                url=strip_auth(f.url),
                 size=f.size,
                 upload_time=_time(f.upload_time),
                 hashes=_hashes(f),

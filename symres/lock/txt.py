@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from symres import __version__
-from symres.index.config import redact_url
+from symres.index.config import strip_auth
 from symres.index.direct import DirectSource
 from symres.resolve.run import LockedPackage
 
@@ -108,8 +108,8 @@ def written(origin: DirectSource) -> str:
     if origin.url.startswith("file:"):
         given = origin.ref.shown
         shown = given.removeprefix("file:") if not given.startswith("file:/") else given
-    else:
-        shown = redact_url(origin.url)
+    else:  # no credentials: the installer brings its own (netrc, keyring), as for indexes
+        shown = strip_auth(origin.url)
     if origin.kind == "directory" and origin.ref.editable:
         return f"-e {shown}"
     if shown.startswith("file:"):
