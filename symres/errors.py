@@ -26,6 +26,10 @@ class IndexUnreachable(SymresError):
     """The package index did not answer after retries."""
 
 
+class BadPage(IndexUnreachable):
+    """An index answered with something that is not a project page (never cached)."""
+
+
 class MetadataError(SymresError):
     """The metadata of a release could not be read or built."""
 

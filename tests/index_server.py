@@ -61,6 +61,8 @@ class IndexServer:
     metadata: bool = False
     status_override: int | None = None
     delay: float = 0.0  # seconds before each answer (a slow index)
+    page_override: tuple[bytes, str] | None = None  # (body, content type) of every page
+    redirect_loop: bool = False  # every page redirects to itself
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
 
@@ -148,6 +150,10 @@ class IndexServer:
         if self.status_override is not None:
             return self._send(h, self.status_override, b"", "text/plain")
         if m := re.fullmatch(r"/simple/([^/]+)/", h.path):
+            if self.redirect_loop:
+                return self._send(h, 302, b"", "text/plain", {"Location": h.path})
+            if self.page_override is not None:
+                return self._send(h, 200, *self.page_override)
             return self._page(h, m.group(1))
         if m := re.fullmatch(r"/files/(.+)\.metadata", h.path):
             f = self.files.get(m.group(1))

@@ -137,6 +137,12 @@ class IndexClient:
                 last = exc
             except _ServerError as exc:
                 last = exc
+            except httpx.RequestError as exc:  # a redirect loop, a bad encoding: no retry
+                said = str(exc) or type(exc).__name__
+                raise IndexUnreachable(
+                    f"`{redact_url(url)}` cannot be read ({type(exc).__name__}: {said[:160]})",
+                    hint="check the index URL (`--index-url`, `PIP_INDEX_URL`, pip.conf)",
+                ) from None
             time.sleep(0.2 * (2**attempt))
         reason = str(last) or last.__class__.__name__ if last else "no answer"
         raise IndexUnreachable(
@@ -267,8 +273,9 @@ class IndexClient:
             "last_modified": response.headers.get("last-modified"),
             "content_type": response.headers.get("content-type", "text/html"),
         }
-        self._store_page(url, meta, response.content)
-        return self._parsed(name, meta, _Body(response.content), wheels)
+        parsed = self._parsed(name, meta, _Body(response.content), wheels)  # raises BadPage
+        self._store_page(url, meta, response.content)  # only a page that parsed is kept
+        return parsed
 
     def _parsed(
         self, name: NormalizedName, meta: dict[str, Any], body: _Body, wheels: WheelFilter

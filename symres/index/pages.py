@@ -25,6 +25,9 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from symres.errors import BadPage
+from symres.index.config import redact_url
+
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
 ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -329,11 +332,32 @@ def read_page(
     """The records of the files *wheels* admits, and the wheels for other targets by the
     version in their file name, as the page gives them (JSON objects, made absolute, or
     HTML records): nothing is built for them until a lock needs their hashes."""
+    try:
+        return _read_page(body, content_type, page_url, wheels)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        kind = "JSON" if content_type.split(";")[0].strip() == JSON_TYPE else "HTML"
+        raise BadPage(
+            f"`{redact_url(page_url)}` is not a project page ({kind}: "
+            f"{type(exc).__name__}: {str(exc)[:120]})",
+            hint="the index answered with something else; check the URL (`--index-url`)",
+        ) from None
+
+
+def _read_page(
+    body: bytes, content_type: str, page_url: str, wheels: WheelFilter
+) -> tuple[list[FileRecord], dict[str, list[Any]]]:
     if content_type.split(";")[0].strip() != JSON_TYPE:
+        if b"<" not in body[:4096]:  # not HTML at all (PEP 503 pages are HTML5 documents)
+            raise ValueError("no HTML markup")
         return split_records(html_records(body, page_url), wheels)
     kept: list[FileRecord] = []
     foreign: dict[str, list[Any]] = {}
-    for f in json.loads(body).get("files", ()):
+    page = json.loads(body)
+    if not isinstance(page, dict) or not isinstance(page.get("files", []), list):
+        raise TypeError("expected an object with a list of files")
+    for f in page.get("files", ()):
+        if not isinstance(f, dict) or not isinstance(f.get("filename"), str):
+            raise TypeError(f"a file entry is not an object with a filename: {str(f)[:60]}")
         filename = f["filename"]
         if filename.endswith(".whl") and not wheels(filename):
             parts = filename.split("-", 2)
