@@ -20,7 +20,9 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None
     if path.parent not in _MADE:
         path.parent.mkdir(parents=True, exist_ok=True)
         _MADE.add(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
@@ -37,3 +39,25 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if durable:
+        _sweep_stale(path)
+
+
+def _sweep_stale(path: Path) -> None:
+    """Temporaries an earlier writer of *path* left when it was killed (its process is
+    gone); a live writer's (another run, now) are left alone."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = stale.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's), or we cannot tell: keep its file
+    return True

@@ -45,3 +45,40 @@ def test_a_redirect_loop_is_one_line(project: Project, capsys) -> None:
     assert code == 2
     assert f"error: `{project.index.url}/a/` cannot be read (TooManyRedirects" in err
     assert "Traceback" not in err
+
+
+def test_a_killed_writers_temporary_is_swept_a_live_ones_is_not(project: Project, capsys) -> None:
+    import os
+
+    project.wheel("a", "1.0")
+    project.write("requirements.in", "a\n")
+    dead = project.root / ".requirements.txt.999999999.x1.tmp"  # no such process
+    live = project.root / f".requirements.txt.{os.getppid()}.x2.tmp"  # pytest's parent
+    dead.write_text("half a lock")
+    live.write_text("being written")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert not dead.exists() and live.exists()
+    assert not [p for p in project.root.glob(".requirements.txt.*.tmp") if p not in (live,)]
+
+
+def test_a_corrupt_deflate_stream_in_a_consumer_is_no_traceback(project: Project, capsys) -> None:
+    import struct
+    import zipfile
+
+    body = "from lib import thing\n" + "x = 1\n" * 400  # long enough to be deflated
+    wheel = project.wheel("app", "1.0", requires=["lib"], files={"app/__init__.py": body})
+    project.wheel("lib", "1.0", files={"lib/__init__.py": "thing = 1\n"})
+    data = bytearray(wheel.read_bytes())
+    with zipfile.ZipFile(wheel) as zf:
+        info = zf.getinfo("app/__init__.py")
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    nlen, xlen = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + nlen + xlen
+    data[start : start + 8] = b"\xff" * 8  # an invalid deflate block
+    wheel.write_bytes(bytes(data))
+    project.write("requirements.in", "app\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert "Traceback" not in err and "zlib" not in err.split("\n")[0]
+    assert code == 0, err
+    assert pins(project.read()) == {"app": "1.0", "lib": "1.0"}

@@ -17,6 +17,7 @@ import tarfile
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +100,7 @@ def build_metadata(
         root = Path(tmp)
         try:
             extract_sdist(data, filename, root / "src")
-        except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
+        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise MetadataError(f"{filename}: unreadable sdist ({exc})") from exc
         tops = [p for p in (root / "src").iterdir() if p.is_dir()]
         if len(tops) != 1:

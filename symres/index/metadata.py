@@ -240,6 +240,6 @@ def _sdist_pkg_info(data: bytes, filename: str) -> bytes | None:
                 ):
                     f = tf.extractfile(member)
                     return f.read(MAX_METADATA) if f else None
-    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
         raise MetadataError(f"{filename}: unreadable sdist ({exc})") from exc
     return None

@@ -84,9 +84,10 @@ class Release:
     def wheels(self) -> tuple[DistFile, ...]:
         return tuple(f for f in self.files if f.kind == "wheel")
 
-    @property
+    @functools.cached_property
     def hashed(self) -> tuple[DistFile, ...]:
-        """The files a lock lists: every file of the version, usable ones first."""
+        """The files a lock lists: every file of the version, usable ones first (the
+        wheels for other targets are decoded once: a version of numpy has dozens)."""
         if not self.foreign:
             return (*self.files, *self.others)
         return (*self.files, *self.others, *decode_foreign(self.name, self.foreign))

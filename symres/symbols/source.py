@@ -15,6 +15,7 @@ import re
 import tarfile
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -169,10 +170,16 @@ class ReleaseSource:
         data = self.client.get_bytes(self.dist.url)
         self.bytes_fetched += len(data)
         members: dict[str, bytes] = {}
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in zf.infolist():
-                if _sane(info) and info.filename.endswith((".py", ".pyi", ".pth")):
-                    members[info.filename] = zf.read(info)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                for info in zf.infolist():
+                    if _sane(info) and info.filename.endswith((".py", ".pyi", ".pth")):
+                        try:
+                            members[info.filename] = zf.read(info)
+                        except (zipfile.BadZipFile, EOFError, ValueError, zlib.error):
+                            continue  # read alone later, and counted as unreadable then
+        except (zipfile.BadZipFile, OSError, EOFError):
+            return  # not a zip after all: each member is read (and refused) alone
         self._members = members
 
     def prefetch(self, members: list[str], *, gap: int = 256 * 1024) -> None:
@@ -272,7 +279,7 @@ class ReleaseSource:
                     raise UnreadableMember(f"{member}: {info.file_size} bytes, refused")
                 try:
                     data = zf.read(info)
-                except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
                     raise UnreadableMember(f"{member}: {exc}") from exc
         self._cache_write("member", f"{self.key}:{member}", data)
         return data
@@ -313,7 +320,7 @@ def _sdist_members(data: bytes, filename: str) -> dict[str, bytes]:
                         f = tf.extractfile(member)
                         if f is not None:
                             raw[member.name] = f.read()
-    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
         raise UnreadableMember(f"{filename}: unreadable archive ({exc})") from exc
     out: dict[str, bytes] = {}
     for name, content in raw.items():
