@@ -234,3 +234,71 @@ def source_tree(
         (directory / path).parent.mkdir(parents=True, exist_ok=True)
         (directory / path).write_text(text)
     return directory
+
+
+def lying_wheel(
+    directory: Path, name: str, version: str, *, inflates_to: int, claims: int = 1000
+) -> Path:
+    """A wheel whose ``<name>/__init__.py`` says (in both headers) it is *claims* bytes
+    and inflates to *inflates_to* zero bytes: a zip bomb that lies about its size."""
+    import struct
+    import zlib
+
+    dist = canonicalize_name(name).replace("-", "_")
+    info = f"{dist}-{version}.dist-info"
+    plain = {
+        f"{info}/METADATA": _metadata(name, version, (), None, {}).encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{info}/RECORD": b"",
+    }
+    entries: list[tuple[str, bytes, int, int]] = []  # name, compressed, crc, claimed size
+    for member, data in plain.items():
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        entries.append((member, c.compress(data) + c.flush(), zlib.crc32(data), len(data)))
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk, parts, left = b"\0" * (1 << 20), [], inflates_to
+    while left > 0:
+        parts.append(c.compress(chunk[: min(left, len(chunk))]))
+        left -= len(chunk)
+    parts.append(c.flush())
+    entries.append((f"{dist}/__init__.py", b"".join(parts), 0, claims))
+    out, central = bytearray(), bytearray()
+    for member, comp, crc, size in entries:
+        raw = member.encode()
+        offset = len(out)
+        out += (
+            struct.pack(
+                "<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(comp), size, len(raw), 0
+            )
+            + raw
+            + comp
+        )
+        central += (
+            struct.pack(
+                "<4sHHHHHHIIIHHHHHII",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                8,
+                0,
+                0,
+                crc,
+                len(comp),
+                size,
+                len(raw),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + raw
+        )
+    end = struct.pack(
+        "<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(central), len(out), 0
+    )
+    path = directory / wheel_name(name, version)
+    path.write_bytes(bytes(out + central + end))
+    return path

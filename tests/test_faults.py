@@ -82,3 +82,22 @@ def test_a_corrupt_deflate_stream_in_a_consumer_is_no_traceback(project: Project
     assert "Traceback" not in err and "zlib" not in err.split("\n")[0]
     assert code == 0, err
     assert pins(project.read()) == {"app": "1.0", "lib": "1.0"}
+
+
+def test_a_member_that_lies_about_its_size_is_unreadable_not_inflated(
+    project: Project, capsys
+) -> None:
+    """The figure (RSS on a 1.2 GiB bomb) is scripts/bench_bomb.py's; this is the outcome."""
+    from tests.builders import lying_wheel
+
+    project.index.add(lying_wheel(project.dists, "bomb", "1.0", inflates_to=64 << 20))
+    project.write("requirements.in", "bomb\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert pins(project.read()) == {"bomb": "1.0"}
+    assert "Traceback" not in err
+    capsys.readouterr()
+    from symres.cli import main
+
+    assert main(["symbols", "uses", "bomb==1.0", "--index-url", project.index.url]) == 0
+    assert "(1 unreadable)" in capsys.readouterr().out

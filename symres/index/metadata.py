@@ -222,7 +222,7 @@ def _read_dist_info_metadata(zf: zipfile.ZipFile, dist: DistFile) -> bytes:
         )
     if candidates[0].file_size > MAX_METADATA:
         raise MetadataError(f"{dist.filename}: METADATA is {candidates[0].file_size} bytes")
-    return zf.read(candidates[0])
+    return wheelzip.read_bounded(zf, candidates[0], MAX_METADATA)
 
 
 def _sdist_pkg_info(data: bytes, filename: str) -> bytes | None:
@@ -230,7 +230,7 @@ def _sdist_pkg_info(data: bytes, filename: str) -> bytes | None:
         if filename.endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
-                return zf.read(names[0]) if names else None
+                return wheelzip.read_bounded(zf, names[0], MAX_METADATA) if names else None
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
             for member in tf.getmembers():
                 if (
@@ -240,6 +240,6 @@ def _sdist_pkg_info(data: bytes, filename: str) -> bytes | None:
                 ):
                     f = tf.extractfile(member)
                     return f.read(MAX_METADATA) if f else None
-    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
         raise MetadataError(f"{filename}: unreadable sdist ({exc})") from exc
     return None

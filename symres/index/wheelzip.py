@@ -11,6 +11,7 @@ handle (zip64, encryption, other methods) raise :class:`NotSimple`, and the call
 from __future__ import annotations
 
 import struct
+import zipfile
 import zlib
 from typing import Protocol
 
@@ -104,3 +105,15 @@ def read_member(f: Seekable, entry: Entry, limit: int) -> bytes:
     if zlib.crc32(out) != crc:
         raise ValueError(f"{name}: bad CRC")
     return out
+
+
+def read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo | str, limit: int) -> bytes:
+    """A member's bytes, inflating at most *limit* + 1 of them whatever its headers say
+    (``ZipFile.read`` inflates a whole compressed member in one call: a member that claims
+    1,000 bytes may inflate to gigabytes). Past *limit*, or not its size: ValueError."""
+    with zf.open(info) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        name = info if isinstance(info, str) else info.filename
+        raise ValueError(f"{name} inflates past {limit} bytes")
+    return data

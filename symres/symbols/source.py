@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from symres.index.pages import DistFile
+from symres.index.wheelzip import read_bounded
 
 if TYPE_CHECKING:
     from symres.index.client import IndexClient
@@ -175,7 +176,7 @@ class ReleaseSource:
                 for info in zf.infolist():
                     if _sane(info) and info.filename.endswith((".py", ".pyi", ".pth")):
                         try:
-                            members[info.filename] = zf.read(info)
+                            members[info.filename] = read_bounded(zf, info, MAX_MEMBER)
                         except (zipfile.BadZipFile, EOFError, ValueError, zlib.error):
                             continue  # read alone later, and counted as unreadable then
         except (zipfile.BadZipFile, OSError, EOFError):
@@ -278,7 +279,7 @@ class ReleaseSource:
                 if not _sane(info):
                     raise UnreadableMember(f"{member}: {info.file_size} bytes, refused")
                 try:
-                    data = zf.read(info)
+                    data = read_bounded(zf, info, MAX_MEMBER)
                 except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
                     raise UnreadableMember(f"{member}: {exc}") from exc
         self._cache_write("member", f"{self.key}:{member}", data)
@@ -308,7 +309,7 @@ def _sdist_members(data: bytes, filename: str) -> dict[str, bytes]:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 for info in zf.infolist():
                     if info.filename.endswith((".py", ".pyi")) and _sane(info):
-                        raw[info.filename] = zf.read(info)
+                        raw[info.filename] = read_bounded(zf, info, MAX_MEMBER)
         else:
             with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
                 for member in tf:
@@ -320,7 +321,7 @@ def _sdist_members(data: bytes, filename: str) -> dict[str, bytes]:
                         f = tf.extractfile(member)
                         if f is not None:
                             raw[member.name] = f.read()
-    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
         raise UnreadableMember(f"{filename}: unreadable archive ({exc})") from exc
     out: dict[str, bytes] = {}
     for name, content in raw.items():
