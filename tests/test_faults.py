@@ -101,3 +101,21 @@ def test_a_member_that_lies_about_its_size_is_unreadable_not_inflated(
 
     assert main(["symbols", "uses", "bomb==1.0", "--index-url", project.index.url]) == 0
     assert "(1 unreadable)" in capsys.readouterr().out
+
+
+def test_a_corrupt_newest_wheel_is_a_warning_and_strict_makes_it_an_error(
+    project: Project, capsys
+) -> None:
+    project.wheel("a", "1.0")
+    broken = project.wheel("a", "2.0")
+    broken.write_bytes(broken.read_bytes()[:40])  # a truncated upload
+    project.write("requirements.in", "a\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert pins(project.read()) == {"a": "1.0"}
+    assert "warning: a 2.0 is unusable — a-2.0-py3-none-any.whl: cannot read METADATA" in err
+    assert "a 1.0 is locked instead" in err
+    (project.root / "requirements.txt").unlink()
+    code, _, err = project.lock("--strict", "-U", "requirements.in", capsys=capsys)
+    assert code == 1 and "1 newer release(s) could not be read: a 2.0 is unusable" in err
+    assert not (project.root / "requirements.txt").exists()

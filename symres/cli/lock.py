@@ -108,6 +108,15 @@ def run_lock(args: argparse.Namespace, console: Console) -> int:
     with LockProgress(console, show=show, quiet=args.quiet, verbose=args.verbose) as progress:
         result = lock(options, progress=Progress(on_pin=progress.on_pin(), on_event=progress.event))
     elapsed = time.perf_counter() - started
+    skipped = result.resolution.skipped_newer
+    if skipped and args.strict:
+        raise CheckFailed(
+            f"{len(skipped)} newer release(s) could not be read: {skipped[0]}",
+            hint="fix or yank the broken file, or drop `--strict` to lock what can be read",
+        )
+    if not args.quiet:
+        for line in skipped:
+            console.print(f"warning: {line}", markup=False)
     output = result.output
     n = len(result.resolution.packages)
     if not args.quiet:

@@ -294,6 +294,12 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         help="prove the lock in a fresh venv before writing it (see `symres verify`)",
     )
     add_verify_options(lock, for_lock=True)
+    lock.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1, nothing written) when a release newer than a pin is skipped "
+        "because its file or metadata cannot be read",
+    )
     lock.add_argument("-q", "--quiet", action="store_true")
     lock.add_argument("-v", "--verbose", action="store_true")
     add_target_options(lock)

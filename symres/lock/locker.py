@@ -392,7 +392,12 @@ def lock(
         # Breaks left standing are annotated only when asked for (`--symbols warn`); under
         # enforce they are the lazy or unreachable ones, reported on stderr and in --json.
         packages = _annotate(packages, narrowings, breaks if options.symbols == "warn" else [])
-        resolution = Resolution(tuple(packages), resolution.dropped, counts=counts)
+        resolution = Resolution(
+            tuple(packages),
+            resolution.dropped,
+            counts=counts,
+            skipped_newer=resolution.skipped_newer,
+        )
     command = options.custom_command or options.command()
     hidden = {canonicalize_name(n) for n in options.no_emit}
     emitted = [p for p in resolution.packages if p.name not in hidden]

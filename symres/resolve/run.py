@@ -47,6 +47,9 @@ class Resolution:
         default_factory=dict, compare=False
     )
     counts: Counts = field(default_factory=Counts, compare=False)
+    # releases newer than a pin that were skipped because their files or metadata could
+    # not be read: what a corrupt or truncated upload silently costs, unless said
+    skipped_newer: tuple[str, ...] = ()
 
 
 class _Reporter(BaseReporter):  # type: ignore[type-arg]
@@ -170,7 +173,15 @@ def resolve(
         name, _ = split_identifier(identifier)
         reqs = tuple(info.requirement for info in criterion.information)
         requirements[name] = requirements.get(name, ()) + reqs
-    return Resolution(tuple(packages), tuple(provider.dropped), requirements, reporter.counts)
+    pins = {p.name: p.version for p in packages}
+    skipped = tuple(
+        f"{name} {version} {why.reason}; {name} {pins[name]} is locked instead"
+        for (name, version), why in sorted(provider.excluded.items())
+        if why.kind in ("metadata", "invalid") and name in pins and version > pins[name]
+    )
+    return Resolution(
+        tuple(packages), tuple(provider.dropped), requirements, reporter.counts, skipped
+    )
 
 
 def _via_order(item: str) -> tuple[int, str]:
