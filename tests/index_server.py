@@ -4,6 +4,7 @@ switched on. It logs every request so tests can assert what was fetched."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import html
@@ -63,6 +64,7 @@ class IndexServer:
     delay: float = 0.0  # seconds before each answer (a slow index)
     page_override: tuple[bytes, str] | None = None  # (body, content type) of every page
     redirect_loop: bool = False  # every page redirects to itself
+    auth: tuple[str, str] | None = None  # (user, password) every request must send
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
 
@@ -149,6 +151,10 @@ class IndexServer:
             time.sleep(self.delay)
         if self.status_override is not None:
             return self._send(h, self.status_override, b"", "text/plain")
+        if self.auth is not None:
+            token = base64.b64encode(":".join(self.auth).encode()).decode()
+            if h.headers.get("Authorization") != f"Basic {token}":
+                return self._send(h, 401, b"", "text/plain", {"WWW-Authenticate": "Basic"})
         if m := re.fullmatch(r"/simple/([^/]+)/", h.path):
             if self.redirect_loop:
                 return self._send(h, 302, b"", "text/plain", {"Location": h.path})

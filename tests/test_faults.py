@@ -119,3 +119,47 @@ def test_a_corrupt_newest_wheel_is_a_warning_and_strict_makes_it_an_error(
     code, _, err = project.lock("--strict", "-U", "requirements.in", capsys=capsys)
     assert code == 1 and "1 newer release(s) could not be read: a 2.0 is unusable" in err
     assert not (project.root / "requirements.txt").exists()
+
+
+def _grep_tree(folder, needle: str) -> list[str]:
+    return [str(p) for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
+
+
+def test_index_credentials_authenticate_and_are_kept_nowhere(
+    project: Project, capsys, tmp_path
+) -> None:
+    import os
+
+    project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "1.0")
+    project.index.auth = ("user", "s3cret")
+    project.write("requirements.in", "a\n")
+    secret = project.index.url.replace("http://", "http://user:s3cret@")
+    capsys.readouterr()
+    from symres.cli import main
+
+    code = main(
+        ["lock", "-i", secret, "--format", "pylock", "-o", "pylock.toml", "requirements.in"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "s3cret" not in out + err
+    assert not _grep_tree(project.root, "s3cret")  # the lock
+    assert not _grep_tree(tmp_path / "cache", "s3cret")  # every cache file
+    # the same credentials from ~/.netrc, for an index URL that has none
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login user password s3cret\n")
+    os.chmod(netrc, 0o600)
+    os.environ["NETRC"] = str(netrc)
+    try:
+        code = main(
+            ["lock", "--no-cache", "-i", project.index.url, "-o", "again.txt", "requirements.in"]
+        )
+    finally:
+        del os.environ["NETRC"]
+    assert code == 0, capsys.readouterr().err
+    assert pins(project.read("again.txt")) == {"a": "1.0", "b": "1.0"}
+    project.index.auth = ("user", "other")
+    code = main(["lock", "--no-cache", "-i", project.index.url, "-o", "x.txt", "requirements.in"])
+    err = capsys.readouterr().err
+    assert code == 2 and "answered HTTP 401" in err and "s3cret" not in err

@@ -23,7 +23,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from symres.cache import Cache
 from symres.errors import IndexUnreachable, InputError
-from symres.index.config import IndexConfig, redact_url
+from symres.index.config import IndexConfig, redact_url, strip_auth
 from symres.index.findlinks import FindLinks
 from symres.index.pages import (
     ACCEPT,
@@ -68,7 +68,10 @@ def make_http_client(config: IndexConfig, *, timeout: float = 30.0) -> httpx.Cli
                 f"cannot use the CA bundle `{config.cert}` ({exc})",
                 hint="fix pip's `cert` setting, `PIP_CERT` or `--cert`",
             ) from exc
+    from symres.index.auth import IndexAuth  # noqa: PLC0415  (httpx: only when online)
+
     return httpx.Client(
+        auth=IndexAuth([config.index_url, *config.extra_index_urls, *config.find_links]),
         verify=verify,
         timeout=timeout,
         follow_redirects=True,
@@ -206,7 +209,8 @@ class IndexClient:
         wheels = wheels or WheelFilter()
         found: list[PageFiles] = []
         for base in self.config.urls:
-            page = self._page(base, name, wheels)
+            # no credentials in what is cached or kept: the client's auth adds them
+            page = self._page(strip_auth(base), name, wheels)
             if page is not None:
                 found.append(page)
         if self.config.find_links and (linked := self.find_links.records(name)):
