@@ -34,6 +34,7 @@ def open_finder(
         cert=options.cert,
         find_links=options.find_links,
         no_index=options.no_index,
+        strategy=options.strategy,
     )
     cache = Cache(None if options.no_cache else (options.cache_dir or default_cache_dir()))
     client = IndexClient(

@@ -163,3 +163,29 @@ def test_index_credentials_authenticate_and_are_kept_nowhere(
     code = main(["lock", "--no-cache", "-i", project.index.url, "-o", "x.txt", "requirements.in"])
     err = capsys.readouterr().err
     assert code == 2 and "answered HTTP 401" in err and "s3cret" not in err
+
+
+def test_a_public_index_cannot_shadow_a_private_project(project: Project, capsys) -> None:
+    """Dependency confusion: `corp-lib` on the private (extra) index, a higher version of
+    the same name on the default one. The first index that has it serves all of it."""
+    from symres.cli import main
+    from tests.builders import build_wheel
+    from tests.index_server import IndexServer
+
+    private = IndexServer()
+    private.add(build_wheel(project.dists, "corp-lib", "1.0", requires=["util"]))
+    private.start()
+    try:
+        (project.dists / "public").mkdir()
+        project.index.add(build_wheel(project.dists / "public", "corp-lib", "99.0"))
+        project.wheel("util", "1.0")  # only on the default index: still found there
+        project.write("requirements.in", "corp-lib\n")
+        capsys.readouterr()
+        args = ["lock", "-i", project.index.url, "--extra-index-url", private.url]
+        assert main([*args, "requirements.in"]) == 0, capsys.readouterr().err
+        assert pins(project.read()) == {"corp-lib": "1.0", "util": "1.0"}
+        assert main([*args, "--index-strategy", "unsafe-best-match", "-U", "requirements.in"]) == 0
+        assert pins(project.read()) == {"corp-lib": "99.0"}  # pip's way: the best of all
+        assert "--index-strategy unsafe-best-match" in project.read()
+    finally:
+        private.stop()

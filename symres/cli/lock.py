@@ -67,6 +67,7 @@ def lock_options(args: argparse.Namespace) -> Any:
         find_links=tuple(args.find_links),
         no_index=args.no_index,
         offline=args.offline,
+        index_strategy=args.index_strategy,
         emit_find_links=args.emit_find_links,
         cert=args.cert,
         upgrade=args.upgrade,

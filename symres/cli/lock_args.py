@@ -63,10 +63,6 @@ REFUSED: dict[str, tuple[bool, str]] = {
 # option -> (the one value that is what symres does, what to do instead of the others)
 ONE_VALUE: dict[str, tuple[str, str]] = {
     "--resolver": ("backtracking", "symres' resolver always backtracks; leave --resolver out"),
-    "--index-strategy": (
-        "unsafe-best-match",
-        "symres reads every index and takes the best match, as pip does; leave it out",
-    ),
 }
 
 
@@ -316,6 +312,14 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="uv's spelling of --extra-index-url (repeat)",
+    )
+    lock.add_argument(
+        "--index-strategy",
+        choices=["first-index", "unsafe-best-match"],
+        default="first-index",
+        help="first-index (default, as uv): the first index that has a project serves all "
+        "of it, extra indexes before the default one; unsafe-best-match: the best file of "
+        "every index (pip's way, open to dependency confusion)",
     )
     lock.add_argument(
         "--cache-dir", type=Path, metavar="DIR", help="the cache folder (default: symres')"

@@ -149,6 +149,7 @@ def index_options(args: argparse.Namespace) -> Any:
         cert=args.cert,
         find_links=tuple(args.find_links),
         no_index=args.no_index,
+        strategy=getattr(args, "index_strategy", "first-index"),
         no_cache=args.no_cache,
         refresh=args.refresh,
     )

@@ -208,11 +208,13 @@ class IndexClient:
         name = canonicalize_name(project)
         wheels = wheels or WheelFilter()
         found: list[PageFiles] = []
-        for base in self.config.urls:
+        for base in self.config.lookup_order:
             # no credentials in what is cached or kept: the client's auth adds them
             page = self._page(strip_auth(base), name, wheels)
             if page is not None:
                 found.append(page)
+                if self.config.strategy == "first-index":
+                    break  # the first index that has the project serves all of it
         if self.config.find_links and (linked := self.find_links.records(name)):
             linked_kept, grouped = split_records(linked, wheels)
             blobs = {v: marshal.dumps(rs) for v, rs in grouped.items()}

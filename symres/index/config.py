@@ -29,10 +29,21 @@ class IndexConfig:
     index_is_default: bool = False
     find_links: tuple[str, ...] = ()  # folders or pages of links, beside the indexes
     no_index: bool = False  # only the find-links locations
+    # first-index: the first index (extras, then the default) that has a project serves
+    # all of it, as uv; unsafe-best-match: every index's files merged, as pip
+    strategy: str = "first-index"
 
     @property
     def urls(self) -> tuple[str, ...]:
         return () if self.no_index else (self.index_url, *self.extra_index_urls)
+
+    @property
+    def lookup_order(self) -> tuple[str, ...]:
+        """The indexes in the order a project is looked for: under first-index the extra
+        indexes come before the default one (uv's order: the private index wins)."""
+        if self.no_index or self.strategy != "first-index":
+            return self.urls
+        return (*self.extra_index_urls, self.index_url)
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class IndexOptions:
     cert: str | None = None
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    strategy: str = "first-index"
     offline: bool = False  # read only the cache
     no_cache: bool = False
     refresh: bool | frozenset[str] = False
@@ -112,6 +124,7 @@ def load_index_config(
     cert: str | None = None,
     find_links: Sequence[str] = (),
     no_index: bool = False,
+    strategy: str = "first-index",
     env: Mapping[str, str] | None = None,
 ) -> IndexConfig:
     """Merge command-line values over pip's environment variables and configuration files."""
@@ -141,6 +154,7 @@ def load_index_config(
         index_is_default=default,
         find_links=tuple(values.get("find-links", "").split()),
         no_index=no_index or _true(values.get("no-index", "")),
+        strategy=strategy,
     )
 
 

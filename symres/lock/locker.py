@@ -49,6 +49,7 @@ class LockOptions:
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    index_strategy: str = "first-index"
     offline: bool = False
     emit_find_links: bool = True
     cert: str | None = None
@@ -113,6 +114,8 @@ class LockOptions:
             words += ["--annotation-style", self.annotation_style]
         if self.resolution != "highest":
             words += ["--resolution", self.resolution]
+        if self.index_strategy != "first-index":
+            words += ["--index-strategy", self.index_strategy]
         if self.exclude_newer:
             words += ["--exclude-newer", self.exclude_newer]
         if self.pre:
@@ -294,6 +297,7 @@ def lock(
         extra_index_urls=options.extra_index_urls or tuple(inputs.extra_index_urls),
         find_links=options.find_links or tuple(inputs.find_links),
         no_index=options.no_index or inputs.no_index,
+        strategy=options.index_strategy,
         offline=options.offline,
         cert=options.cert,
         no_cache=options.no_cache,
