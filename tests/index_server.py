@@ -65,6 +65,7 @@ class IndexServer:
     page_override: tuple[bytes, str] | None = None  # (body, content type) of every page
     redirect_loop: bool = False  # every page redirects to itself
     auth: tuple[str, str] | None = None  # (user, password) every request must send
+    trickle: float = 0.0  # seconds between the bytes of a page (a server that stalls)
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
 
@@ -143,7 +144,15 @@ class IndexServer:
         # its last answer must see it (keep-alive leaves no later moment)
         self.log.append(Logged(h.path, h.headers.get("Range"), status, len(body)))
         h.end_headers()
-        if h.command != "HEAD":
+        if h.command != "HEAD" and self.trickle and h.path.startswith("/simple/"):
+            for i in range(len(body)):
+                try:
+                    h.wfile.write(body[i : i + 1])
+                    h.wfile.flush()
+                except OSError:
+                    return  # the client gave up
+                time.sleep(self.trickle)
+        elif h.command != "HEAD":
             h.wfile.write(body)
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:

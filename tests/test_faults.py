@@ -189,3 +189,16 @@ def test_a_public_index_cannot_shadow_a_private_project(project: Project, capsys
         assert "--index-strategy unsafe-best-match" in project.read()
     finally:
         private.stop()
+
+
+def test_a_server_that_trickles_is_cut_at_the_deadline(
+    project: Project, capsys, monkeypatch
+) -> None:
+    project.wheel("a", "1.0")
+    project.write("requirements.in", "a\n")
+    project.index.trickle = 0.05  # 20 bytes/s: each read is quick, the whole never comes
+    monkeypatch.setenv("PIP_DEFAULT_TIMEOUT", "0.25")  # the deadline is 4x: 1 s
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 2
+    assert f"`{project.index.url}/a/` sent " in err and "too slow (the deadline is 1s" in err
+    assert "PIP_DEFAULT_TIMEOUT" in err and "Traceback" not in err

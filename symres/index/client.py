@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # httpx is imported at the first request: a lock from the cac
 
 PAGE_TTL = 600.0  # the index sends no Cache-Control: pages are fresh this many seconds
 RETRIES = 3
+MIN_RATE = 64 * 1024  # bytes/s: slower than this past the deadline, a request is cut
 _T = TypeVar("_T")
 
 
@@ -56,7 +57,7 @@ class Stats:
         self.bytes += nbytes
 
 
-def make_http_client(config: IndexConfig, *, timeout: float = 30.0) -> httpx.Client:
+def make_http_client(config: IndexConfig) -> httpx.Client:
     import httpx  # noqa: PLC0415
 
     verify: ssl.SSLContext | bool = True
@@ -71,9 +72,9 @@ def make_http_client(config: IndexConfig, *, timeout: float = 30.0) -> httpx.Cli
     from symres.index.auth import IndexAuth  # noqa: PLC0415  (httpx: only when online)
 
     return httpx.Client(
+        timeout=config.timeout,
         auth=IndexAuth([config.index_url, *config.extra_index_urls, *config.find_links]),
         verify=verify,
-        timeout=timeout,
         follow_redirects=True,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
         headers={"User-Agent": "symres"},
@@ -111,6 +112,7 @@ class IndexClient:
         self.refresh = refresh
         self.page_ttl = page_ttl
         self.offline = offline  # only what the cache holds, however old
+        self.deadline = 4 * config.timeout  # seconds a request may take below MIN_RATE
         self.stats = Stats()
         self._lock = threading.Lock()
         self.find_links = FindLinks(config.find_links, self.get_bytes)
@@ -161,11 +163,26 @@ class IndexClient:
             )
 
         def call() -> httpx.Response:
-            response = self.http().get(url, headers=headers)
-            if response.status_code >= 500 or response.status_code == 429:
-                raise _ServerError(f"HTTP {response.status_code}")
+            started = time.monotonic()
+            with self.http().stream("GET", url, headers=headers) as response:
+                if response.status_code >= 500 or response.status_code == 429:
+                    raise _ServerError(f"HTTP {response.status_code}")
+                chunks = []
+                got = 0
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    got += len(chunk)
+                    elapsed = time.monotonic() - started
+                    if elapsed > self.deadline and got < elapsed * MIN_RATE:
+                        raise IndexUnreachable(
+                            f"`{redact_url(url)}` sent {got} bytes in {elapsed:.0f}s: too slow "
+                            f"(the deadline is {self.deadline:.0f}s below "
+                            f"{MIN_RATE // 1024} KiB/s)",
+                            hint="raise pip's `timeout` (PIP_DEFAULT_TIMEOUT), or check the index",
+                        )
+                response._content = b"".join(chunks)  # read: as .read() would leave it
             with self._lock:
-                self.stats.add(len(response.content))
+                self.stats.add(got)
             return response
 
         return self._retry(url, call)

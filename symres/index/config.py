@@ -32,6 +32,7 @@ class IndexConfig:
     # first-index: the first index (extras, then the default) that has a project serves
     # all of it, as uv; unsafe-best-match: every index's files merged, as pip
     strategy: str = "first-index"
+    timeout: float = 30.0  # seconds a read may wait (pip's `timeout`, PIP_DEFAULT_TIMEOUT)
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -111,7 +112,14 @@ def _from_files(files: Sequence[Path]) -> dict[str, str]:
             ) from exc
         for section in _SECTIONS:
             if parser.has_section(section):
-                for key in ("index-url", "extra-index-url", "cert", "find-links", "no-index"):
+                for key in (
+                    "index-url",
+                    "extra-index-url",
+                    "cert",
+                    "find-links",
+                    "no-index",
+                    "timeout",
+                ):
                     if parser.has_option(section, key):
                         values[key] = parser.get(section, key)
     return values
@@ -131,7 +139,7 @@ def load_index_config(
     env = os.environ if env is None else env
     files = _config_files(env)
     values = _from_files(files) if files is not None else {}
-    for key in ("index-url", "extra-index-url", "cert", "find-links", "no-index"):
+    for key in ("index-url", "extra-index-url", "cert", "find-links", "no-index", "timeout"):
         var = "PIP_" + key.upper().replace("-", "_")
         if env.get(var):
             values[key] = env[var]
@@ -155,7 +163,21 @@ def load_index_config(
         find_links=tuple(values.get("find-links", "").split()),
         no_index=no_index or _true(values.get("no-index", "")),
         strategy=strategy,
+        timeout=_timeout(env.get("PIP_DEFAULT_TIMEOUT") or values.get("timeout")),
     )
+
+
+def _timeout(value: str | None) -> float:
+    if not value:
+        return 30.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise InputError(
+            f"pip's `timeout` is `{value}`, not a number of seconds",
+            hint="fix PIP_DEFAULT_TIMEOUT or pip.conf's `timeout`",
+        ) from None
+    return seconds if seconds > 0 else 30.0
 
 
 def _true(value: str) -> bool:
