@@ -202,3 +202,21 @@ def test_a_server_that_trickles_is_cut_at_the_deadline(
     assert code == 2
     assert f"`{project.index.url}/a/` sent " in err and "too slow (the deadline is 1s" in err
     assert "PIP_DEFAULT_TIMEOUT" in err and "Traceback" not in err
+
+
+def test_verify_installs_with_the_credentials_the_lock_hides(tmp_path) -> None:
+    """The install step gets them (from the user's configuration); the checks get none."""
+    from symres.index.config import IndexOptions
+    from symres.verify.tier import _install_text
+
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("--index-url http://user:****@127.0.0.1:9/simple\n\na==1.0\n")
+    from symres.lock.lockfile import read_lockfile
+
+    parsed = read_lockfile(lock)
+    given = IndexOptions(index_url="http://user:pw@127.0.0.1:9/simple")
+    assert _install_text(parsed, given).startswith(
+        "--index-url http://user:pw@127.0.0.1:9/simple\n"
+    )
+    other = IndexOptions(index_url="http://127.0.0.1:8/simple")
+    assert _install_text(parsed, other).startswith("--index-url http://127.0.0.1:9/simple\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -24,7 +25,13 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.errors import SymresError
-from symres.index.config import IndexOptions, load_index_config, without_credentials
+from symres.index.config import (
+    IndexOptions,
+    load_index_config,
+    redact_url,
+    strip_auth,
+    without_credentials,
+)
 from symres.index.pythons import Installer, choose_installer, find_interpreter
 from symres.lock.lockfile import LockFile, read_lockfile
 from symres.target import make_target
@@ -332,7 +339,11 @@ def verify(options: VerifyOptions, *, on_event: Event = lambda s: None) -> Verif
                 )
             assert installer is not None
             failures = install(
-                env, _install_text(lock), list(lock.entries.values()), index, installer
+                env,
+                _install_text(lock, options.index),
+                list(lock.entries.values()),
+                index,
+                installer,
             )
             if not failures:
                 mark_ready(env)
@@ -362,10 +373,25 @@ def _cache_dir(options: VerifyOptions) -> Path:
     return options.index.cache_dir or default_cache_dir()
 
 
-def _install_text(lock: LockFile) -> str:
-    if lock.path.suffix == ".toml":
-        return lock.requirements_text()
-    return lock.path.read_text(encoding="utf-8-sig")
+def _install_text(lock: LockFile, index: IndexOptions) -> str:
+    """What the installer reads. The lock names its indexes with the password hidden
+    (`user:****@`): the install step gets the credentials the user's configuration has for
+    that index, or none (pip and uv then try .netrc and keyrings)."""
+    text = (
+        lock.requirements_text()
+        if lock.path.suffix == ".toml"
+        else lock.path.read_text(encoding="utf-8-sig")
+    )
+    if "****@" not in text:
+        return text
+    config = load_index_config(
+        index_url=index.index_url, extra_index_urls=index.extra_index_urls, cert=index.cert
+    )
+    known = {redact_url(u): u for u in (config.index_url, *config.extra_index_urls)}
+    return _REDACTED.sub(lambda m: known.get(m.group(0), strip_auth(m.group(0))), text)
+
+
+_REDACTED = re.compile(r"\S+://[^\s/@]*:?\*\*\*\*@\S+")
 
 
 def _gpu_tier(
