@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 
 _MADE: set[Path] = set()  # folders this process made or found: no mkdir() per write
+STALE_AFTER = 60.0  # seconds: a lock is written in milliseconds
 
 
 def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None:
@@ -44,13 +47,21 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None
 
 
 def _sweep_stale(path: Path) -> None:
-    """Temporaries an earlier writer of *path* left when it was killed (its process is
-    gone); a live writer's (another run, now) are left alone."""
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        pid = stale.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+    """Temporaries an earlier writer of *path* left when it was killed: named as this
+    function names them, their process gone, and older than any write takes (a writer in
+    another PID namespace or on another host sharing the folder looks gone, not old)."""
+    if os.name == "nt":
+        return  # os.kill(pid, 0) is no liveness test there
+    ours = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[A-Za-z0-9_]{{8}}\.tmp")
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for stale in path.parent.iterdir():
+            m = ours.fullmatch(stale.name)
+            if m is None or _alive(int(m.group(1))):
+                continue
             with contextlib.suppress(OSError):
-                stale.unlink()
+                if now - stale.stat().st_mtime > STALE_AFTER:
+                    stale.unlink()
 
 
 def _alive(pid: int) -> bool:

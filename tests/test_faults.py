@@ -52,14 +52,18 @@ def test_a_killed_writers_temporary_is_swept_a_live_ones_is_not(project: Project
 
     project.wheel("a", "1.0")
     project.write("requirements.in", "a\n")
-    dead = project.root / ".requirements.txt.999999999.x1.tmp"  # no such process
-    live = project.root / f".requirements.txt.{os.getppid()}.x2.tmp"  # pytest's parent
-    dead.write_text("half a lock")
-    live.write_text("being written")
+    dead = project.root / ".requirements.txt.999999999.abcd1234.tmp"  # no such process
+    young = project.root / ".requirements.txt.999999998.abcd1234.tmp"  # gone, but just now
+    live = project.root / f".requirements.txt.{os.getppid()}.abcd1234.tmp"  # pytest's parent
+    other = project.root / ".requirements.txt.5.999999999.abcd1234.tmp"  # another file's
+    for path in (dead, young, live, other):
+        path.write_text("a temporary")
+    for path in (dead, live, other):
+        os.utime(path, (1e9, 1e9))
     code, _, err = project.lock("requirements.in", capsys=capsys)
     assert code == 0, err
-    assert not dead.exists() and live.exists()
-    assert not [p for p in project.root.glob(".requirements.txt.*.tmp") if p not in (live,)]
+    assert not dead.exists()
+    assert young.exists() and live.exists() and other.exists()
 
 
 def test_a_corrupt_deflate_stream_in_a_consumer_is_no_traceback(project: Project, capsys) -> None:
@@ -220,3 +224,35 @@ def test_verify_installs_with_the_credentials_the_lock_hides(tmp_path) -> None:
     )
     other = IndexOptions(index_url="http://127.0.0.1:8/simple")
     assert _install_text(parsed, other).startswith("--index-url http://127.0.0.1:9/simple\n")
+
+
+def test_credentials_go_to_their_own_index_only() -> None:
+    import httpx
+
+    from symres.index.auth import IndexAuth
+
+    auth = IndexAuth(
+        [
+            "https://u:p@host:443/simple",
+            "https://a:A@git.lab/api/projects/1/pypi/simple",
+            "https://b:B@git.lab/api/projects/2/pypi/simple",
+        ]
+    )
+
+    def creds(url: str) -> tuple[str, str] | None:
+        return auth.credentials(httpx.URL(url))
+
+    assert creds("https://host/simple/x/") == ("u", "p")  # :443 is https' own port
+    assert creds("https://host/files/x.whl") == ("u", "p")  # its files, beside its pages
+    assert creds("http://host/simple/x/") is None  # never in clear text
+    assert creds("https://git.lab/api/projects/2/pypi/simple/x/") == ("b", "B")
+    assert creds("https://git.lab/api/projects/1/pypi/files/x.whl") == ("a", "A")
+    assert creds("https://z:Z@elsewhere/x.whl") == ("z", "Z")  # a direct URL's own
+
+
+def test_an_empty_page_is_a_project_without_files(project: Project, capsys) -> None:
+    project.wheel("a", "1.0")
+    project.write("requirements.in", "a\n")
+    project.index.page_override = (b"", "text/html")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 1 and "not a project page" not in err

@@ -2,8 +2,12 @@
 (``user:password@``, or a token as the user name), else in ``~/.netrc`` (``NETRC``).
 
 They stay here: every URL symres keeps, caches, writes or shows is without them, and each
-request gets the credentials of its host as a header. A redirect to another host (a file
-host) carries none (httpx drops the header across origins).
+request gets the credentials of the index it belongs to as a header: of the indexes on
+the same scheme, host and port, the one whose URL shares the longest start with the
+request's (its pages, and its files beside them). A URL's own ``user:password@`` (a
+direct reference) wins. Never across schemes: what was given for ``https://host`` is not
+sent to ``http://host``. A redirect to another host (a file host) carries none (httpx
+drops the header across origins).
 """
 
 from __future__ import annotations
@@ -12,25 +16,31 @@ import base64
 import netrc
 import os
 import threading
-import urllib.parse
 from collections.abc import Generator, Iterable
 
 import httpx
 
+Origin = tuple[bytes, str, int | None]  # scheme, host, port (None: the scheme's default)
 
-def _host(netloc_host: str | None, port: int | None) -> str:
-    return f"{netloc_host or ''}:{port}" if port else (netloc_host or "")
+
+def _origin(url: httpx.URL) -> Origin:
+    return (url.raw_scheme, url.host, url.port)
 
 
 class IndexAuth(httpx.Auth):
     def __init__(self, urls: Iterable[str]) -> None:
-        self._by_host: dict[str, tuple[str, str]] = {}
-        for url in urls:
-            parts = urllib.parse.urlsplit(url)
-            if parts.username is not None:
-                user = urllib.parse.unquote(parts.username)
-                password = urllib.parse.unquote(parts.password or "")
-                self._by_host.setdefault(_host(parts.hostname, parts.port), (user, password))
+        # (the index URL without credentials, its origin, user, password)
+        self._indexes: list[tuple[str, Origin, str, str]] = []
+        for raw in urls:
+            try:
+                url = httpx.URL(raw)
+            except (httpx.InvalidURL, TypeError):
+                continue
+            if not url.username:
+                continue
+            plain = str(url.copy_with(username=None, password=None)).rstrip("/")
+            entry = (plain, _origin(url), url.username, url.password or "")
+            self._indexes.append(entry)
         self._netrc: netrc.netrc | None | bool = False  # False: not read yet
         self._lock = threading.Lock()
 
@@ -39,7 +49,7 @@ class IndexAuth(httpx.Auth):
             if self._netrc is False:
                 try:
                     self._netrc = netrc.netrc(os.environ.get("NETRC") or None)
-                except (OSError, netrc.NetrcParseError):
+                except (OSError, ValueError, netrc.NetrcParseError):  # missing, not UTF-8
                     self._netrc = None
         if not isinstance(self._netrc, netrc.netrc):
             return None
@@ -47,8 +57,15 @@ class IndexAuth(httpx.Auth):
         return (found[0], found[2] or "") if found else None
 
     def credentials(self, url: httpx.URL) -> tuple[str, str] | None:
-        with_port = _host(url.host, url.port)
-        return self._by_host.get(with_port) or self._from_netrc(url.host)
+        if url.username:  # the URL's own (a direct reference's)
+            return (url.username, url.password or "")
+        text = str(url)
+        origin = _origin(url)
+        same = [e for e in self._indexes if e[1] == origin]
+        if same:  # the index sharing the longest path with the request (its page, its files)
+            best = max(same, key=lambda e: len(os.path.commonprefix([e[0], text])))
+            return (best[2], best[3])
+        return self._from_netrc(url.host)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if "Authorization" not in request.headers:

@@ -26,7 +26,7 @@ from typing import Any
 import pyproject_hooks
 
 from symres.errors import MetadataError, SymresError
-from symres.index.config import IndexConfig, without_credentials
+from symres.index.config import IndexConfig, redact_text, without_credentials
 from symres.index.pythons import (
     InterpreterMissing,
     choose_installer,
@@ -275,8 +275,8 @@ def _last_error(text: str) -> str:
     for line in reversed(useful):
         low = line.lower()
         if "error" in low or "not found" in low or "failed" in low or "exception" in low:
-            return line[:300]
-    return useful[-1][:300] if useful else ""
+            return redact_text(line[:300])
+    return redact_text(useful[-1][:300]) if useful else ""
 
 
 def extract_sdist(data: bytes, filename: str, dest: Path) -> None:

@@ -173,11 +173,13 @@ def _timeout(value: str | None) -> float:
     try:
         seconds = float(value)
     except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 3600:  # nan, inf and nonsense alike
         raise InputError(
-            f"pip's `timeout` is `{value}`, not a number of seconds",
-            hint="fix PIP_DEFAULT_TIMEOUT or pip.conf's `timeout`",
-        ) from None
-    return seconds if seconds > 0 else 30.0
+            f"pip's `timeout` is `{value}`, not a number of seconds up to 3600",
+            hint="fix PIP_DEFAULT_TIMEOUT or pip.conf's `timeout` (pip's default is 15)",
+        )
+    return seconds
 
 
 def _true(value: str) -> bool:

@@ -173,7 +173,15 @@ class MetadataFetcher:
                     pass  # zip64 and friends: zipfile reads them
             with zipfile.ZipFile(source) as zf:
                 return _read_dist_info_metadata(zf, dist)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            zlib.error,
+            RuntimeError,  # an encrypted member
+            NotImplementedError,  # a compression method zipfile lacks
+        ) as exc:
             raise MetadataError(
                 f"{dist.filename}: cannot read METADATA ({exc})",
                 hint="the wheel is corrupt or the index truncated it; try `--refresh`",

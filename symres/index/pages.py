@@ -335,7 +335,7 @@ def read_page(
     try:
         return _read_page(body, content_type, page_url, wheels)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        kind = "JSON" if content_type.split(";")[0].strip() == JSON_TYPE else "HTML"
+        kind = "JSON" if content_type.split(";")[0].strip() in _JSON_TYPES else "HTML"
         raise BadPage(
             f"`{redact_url(page_url)}` is not a project page ({kind}: "
             f"{type(exc).__name__}: {str(exc)[:120]})",
@@ -343,10 +343,15 @@ def read_page(
         ) from None
 
 
+_JSON_TYPES = (JSON_TYPE, "application/vnd.pypi.simple.latest+json", "application/json")
+
+
 def _read_page(
     body: bytes, content_type: str, page_url: str, wheels: WheelFilter
 ) -> tuple[list[FileRecord], dict[str, list[Any]]]:
-    if content_type.split(";")[0].strip() != JSON_TYPE:
+    if not body.strip():
+        return [], {}  # a project with no files
+    if content_type.split(";")[0].strip() not in _JSON_TYPES:
         if b"<" not in body[:4096]:  # not HTML at all (PEP 503 pages are HTML5 documents)
             raise ValueError("no HTML markup")
         return split_records(html_records(body, page_url), wheels)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from symres.errors import SymresError
-from symres.index.config import IndexConfig
+from symres.index.config import IndexConfig, without_credentials
 
 Installer = Literal["uv", "pip"]
 _VERSION_PROBE = "import sys; print('%d.%d' % sys.version_info[:2])"
@@ -121,7 +121,9 @@ def index_args(index: IndexConfig, installer: Installer) -> list[str]:
 
 
 def installer_env(index: IndexConfig, installer: Installer) -> dict[str, str]:
-    env = dict(os.environ)
+    """The installer's environment: it may build sdists (package code), so no credential
+    variables; the index credentials it needs are in its --index-url arguments."""
+    env = without_credentials(os.environ)
     if installer == "uv" and index.cert:
         env["SSL_CERT_FILE"] = index.cert
     return env

@@ -177,7 +177,7 @@ class ReleaseSource:
                     if _sane(info) and info.filename.endswith((".py", ".pyi", ".pth")):
                         try:
                             members[info.filename] = read_bounded(zf, info, MAX_MEMBER)
-                        except (zipfile.BadZipFile, EOFError, ValueError, zlib.error):
+                        except _UNREADABLE:
                             continue  # read alone later, and counted as unreadable then
         except (zipfile.BadZipFile, OSError, EOFError):
             return  # not a zip after all: each member is read (and refused) alone
@@ -280,7 +280,7 @@ class ReleaseSource:
                     raise UnreadableMember(f"{member}: {info.file_size} bytes, refused")
                 try:
                     data = read_bounded(zf, info, MAX_MEMBER)
-                except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+                except _UNREADABLE as exc:
                     raise UnreadableMember(f"{member}: {exc}") from exc
         self._cache_write("member", f"{self.key}:{member}", data)
         return data
@@ -289,6 +289,19 @@ class ReleaseSource:
     def fetched(self) -> int:
         rng = getattr(self, "_range", None)
         return self.bytes_fetched + (rng.bytes_fetched if rng is not None else 0)
+
+
+# what reading a member of a hostile archive can raise: a bad zip, a short read, a size
+# that lies, a corrupt deflate stream, an encrypted member, a compression method zipfile lacks
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    zlib.error,
+    RuntimeError,
+    NotImplementedError,
+)
 
 
 def _sane(info: zipfile.ZipInfo) -> bool:
@@ -321,7 +334,7 @@ def _sdist_members(data: bytes, filename: str) -> dict[str, bytes]:
                         f = tf.extractfile(member)
                         if f is not None:
                             raw[member.name] = f.read()
-    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+    except (tarfile.TarError, *_UNREADABLE) as exc:
         raise UnreadableMember(f"{filename}: unreadable archive ({exc})") from exc
     out: dict[str, bytes] = {}
     for name, content in raw.items():

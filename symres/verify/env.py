@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from symres.errors import SymresError
-from symres.index.config import IndexConfig
+from symres.index.config import IndexConfig, redact_text
 from symres.index.pythons import (
     Installer,
     create_venv,
@@ -179,4 +179,4 @@ def _error_line(done: subprocess.CompletedProcess[str]) -> str:
         or ("hash" in line.lower() and "mismatch" in line.lower())
     ]
     text = " ".join(picked[:3]) if picked else (lines[-1] if lines else f"exit {done.returncode}")
-    return text[:400]
+    return redact_text(text[:400])

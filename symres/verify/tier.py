@@ -387,8 +387,16 @@ def _install_text(lock: LockFile, index: IndexOptions) -> str:
     config = load_index_config(
         index_url=index.index_url, extra_index_urls=index.extra_index_urls, cert=index.cert
     )
-    known = {redact_url(u): u for u in (config.index_url, *config.extra_index_urls)}
-    return _REDACTED.sub(lambda m: known.get(m.group(0), strip_auth(m.group(0))), text)
+    urls = (config.index_url, *config.extra_index_urls, *config.find_links)
+    known = {redact_url(u).rstrip("/"): u for u in urls}
+
+    def restored(m: re.Match[str]) -> str:
+        found = known.get(m.group(0).rstrip("/"))
+        return (
+            found + ("/" if m.group(0).endswith("/") else "") if found else strip_auth(m.group(0))
+        )
+
+    return _REDACTED.sub(restored, text)
 
 
 _REDACTED = re.compile(r"\S+://[^\s/@]*:?\*\*\*\*@\S+")
