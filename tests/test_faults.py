@@ -191,6 +191,11 @@ def test_a_public_index_cannot_shadow_a_private_project(project: Project, capsys
         assert main([*args, "--index-strategy", "unsafe-best-match", "-U", "requirements.in"]) == 0
         assert pins(project.read()) == {"corp-lib": "99.0"}  # pip's way: the best of all
         assert "--index-strategy unsafe-best-match" in project.read()
+        project.write("requirements.in", "corp-lib>=2\n")  # only the public index has it
+        assert main([*args, "requirements.in"]) == 1
+        err = capsys.readouterr().err
+        assert "the first that has a project serves all of it" in err
+        assert "`--index-strategy unsafe-best-match` merges them" in err
     finally:
         private.stop()
 

@@ -314,14 +314,6 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         help="uv's spelling of --extra-index-url (repeat)",
     )
     lock.add_argument(
-        "--index-strategy",
-        choices=["first-index", "unsafe-best-match"],
-        default="first-index",
-        help="first-index (default, as uv): the first index that has a project serves all "
-        "of it, extra indexes before the default one; unsafe-best-match: the best file of "
-        "every index (pip's way, open to dependency confusion)",
-    )
-    lock.add_argument(
         "--cache-dir", type=Path, metavar="DIR", help="the cache folder (default: symres')"
     )
     lock.add_argument(

@@ -54,6 +54,14 @@ def add_index_options(p: argparse.ArgumentParser) -> None:
         help="a folder of wheels and sdists, or a page of links to them (repeat)",
     )
     p.add_argument("--no-index", action="store_true", help="read only the --find-links locations")
+    p.add_argument(
+        "--index-strategy",
+        choices=["first-index", "unsafe-best-match"],
+        default="first-index",
+        help="first-index (default, as uv): the first index that has a project serves all "
+        "of it, extra indexes before the default one; unsafe-best-match: the best file of "
+        "every index (pip's way, open to dependency confusion)",
+    )
     p.add_argument("--no-cache", action="store_true", help="read and write no cache")
     p.add_argument("--refresh", action="store_true", help="revalidate cached index pages")
 
@@ -149,7 +157,7 @@ def index_options(args: argparse.Namespace) -> Any:
         cert=args.cert,
         find_links=tuple(args.find_links),
         no_index=args.no_index,
-        strategy=getattr(args, "index_strategy", "first-index"),
+        strategy=args.index_strategy,
         no_cache=args.no_cache,
         refresh=args.refresh,
     )

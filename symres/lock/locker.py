@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from symres.errors import InputError
+from symres.errors import InputError, NoSolution
 from symres.index.client import IndexClient
 from symres.index.config import IndexConfig, IndexOptions, redact_url
 from symres.index.findlinks import local_path_of
@@ -343,20 +343,29 @@ def lock(
             merged = {
                 n: [*constraints.get(n, ()), *always.get(n, ())] for n in {*constraints, *always}
             }
-            resolution = resolve(
-                finder,
-                roots,
-                root_origins=origins,
-                constraints=merged,
-                constraint_origins=constraint_origins,
-                preferred=preferred,
-                learned=learned,
-                on_pin=progress.on_pin,
-                pre=options.pre or inputs.pre,
-                max_rounds=options.max_rounds,
-                resolution=options.resolution,
-                overrides=overrides,
-            )
+            try:
+                resolution = resolve(
+                    finder,
+                    roots,
+                    root_origins=origins,
+                    constraints=merged,
+                    constraint_origins=constraint_origins,
+                    preferred=preferred,
+                    learned=learned,
+                    on_pin=progress.on_pin,
+                    pre=options.pre or inputs.pre,
+                    max_rounds=options.max_rounds,
+                    resolution=options.resolution,
+                    overrides=overrides,
+                )
+            except NoSolution as err:
+                if index.strategy == "first-index" and len(index.lookup_order) > 1:
+                    err.details.append(
+                        "with several indexes the first that has a project serves all of it "
+                        f"(asked in this order: {', '.join(map(redact_url, index.lookup_order))})"
+                        "; `--index-strategy unsafe-best-match` merges them, as pip does"
+                    )
+                raise
             resolutions += 1
             for key, value in vars(resolution.counts).items():
                 setattr(counts, key, getattr(counts, key) + value)
