@@ -239,8 +239,8 @@ def test_credentials_go_to_their_own_index_only() -> None:
     auth = IndexAuth(
         [
             "https://u:p@host:443/simple",
-            "https://a:A@git.lab/api/projects/1/pypi/simple",
-            "https://b:B@git.lab/api/projects/2/pypi/simple",
+            "https://a:A@127.0.0.1:8443/api/projects/1/pypi/simple",
+            "https://b:B@127.0.0.1:8443/api/projects/2/pypi/simple",
         ]
     )
 
@@ -250,8 +250,8 @@ def test_credentials_go_to_their_own_index_only() -> None:
     assert creds("https://host/simple/x/") == ("u", "p")  # :443 is https' own port
     assert creds("https://host/files/x.whl") == ("u", "p")  # its files, beside its pages
     assert creds("http://host/simple/x/") is None  # never in clear text
-    assert creds("https://git.lab/api/projects/2/pypi/simple/x/") == ("b", "B")
-    assert creds("https://git.lab/api/projects/1/pypi/files/x.whl") == ("a", "A")
+    assert creds("https://127.0.0.1:8443/api/projects/2/pypi/simple/x/") == ("b", "B")
+    assert creds("https://127.0.0.1:8443/api/projects/1/pypi/files/x.whl") == ("a", "A")
     assert creds("https://z:Z@elsewhere/x.whl") == ("z", "Z")  # a direct URL's own
 
 
