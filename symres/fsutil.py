@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
@@ -13,6 +14,16 @@ _MADE: set[Path] = set()  # folders this process made or found: no mkdir() per w
 STALE_AFTER = 60.0  # seconds: a lock is written in milliseconds
 
 
+def make_folder(folder: Path) -> None:
+    """``mkdir -p``, its error naming *folder* (a file in the way is said as such)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where a folder must be, here or above
+        raise NotADirectoryError(errno.ENOTDIR, "a file is in the way", str(folder)) from None
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder)) from None
+
+
 def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None:
     """Write *data* to *path* through a temporary file in the same folder and a rename.
 
@@ -21,11 +32,14 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None
     """
     payload = data.encode() if isinstance(data, str) else data
     if path.parent not in _MADE:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         _MADE.add(path.parent)
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
-    )
+    try:
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+        )
+    except OSError as exc:  # named as the file being written, not its temporary
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)

@@ -122,10 +122,12 @@ def build_sdist(
     static: bool = True,
     backend: str | None = None,
     extras: Mapping[str, Sequence[str]] | None = None,
+    build_requires: Sequence[str] = (),
 ) -> Path:
     """An sdist. ``static``: PKG-INFO is Metadata-Version 2.2 with nothing dynamic (PEP 643);
     otherwise metadata needs a build through an in-tree backend with no build requirements
-    (so the isolated build works offline). ``backend`` replaces that backend's source."""
+    (so the isolated build works offline) unless ``build_requires`` names some.
+    ``backend`` replaces that backend's source."""
     dist = canonicalize_name(name).replace("-", "_")
     top = f"{dist}-{version}"
     metadata = _metadata(
@@ -139,7 +141,8 @@ def build_sdist(
     members = {
         f"{top}/PKG-INFO": metadata,
         f"{top}/pyproject.toml": (
-            '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+            f"[build-system]\nrequires = {list(build_requires)!r}\n".replace("'", '"')
+            + 'build-backend = "backend"\nbackend-path = ["."]\n'
         ),
         f"{top}/backend.py": backend
         if backend is not None

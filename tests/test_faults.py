@@ -18,8 +18,9 @@ JSON = "application/vnd.pypi.simple.v1+json"
         (b'["not", "a", "page"]', JSON, "(JSON: TypeError: expected an object"),
         (b'{"files": [{"url": "x"}]}', JSON, "(JSON: TypeError: a file entry"),
         (b"Service temporarily replaced by a cat", "text/html", "(HTML: ValueError: no HTML"),
+        (b"[" * 100_000 + b"]" * 100_000, JSON, "(JSON: RecursionError"),
     ],
-    ids=["invalid-json", "json-list", "file-without-name", "not-html"],
+    ids=["invalid-json", "json-list", "file-without-name", "not-html", "json-100k-deep"],
 )
 def test_a_page_that_does_not_parse_is_one_line_and_never_cached(
     project: Project, capsys, body: bytes, ctype: str, said: str
@@ -261,3 +262,22 @@ def test_an_empty_page_is_a_project_without_files(project: Project, capsys) -> N
     project.index.page_override = (b"", "text/html")
     code, _, err = project.lock("requirements.in", capsys=capsys)
     assert code == 1 and "not a project page" not in err
+
+
+def test_a_lock_or_cache_that_cannot_be_written_is_one_line(
+    project: Project, capsys, monkeypatch
+) -> None:
+    project.wheel("a", "1.0")
+    project.write("requirements.in", "a\n")
+    (project.root / "a-file").write_text("")  # a folder cannot be made under a file
+
+    code, _, err = project.lock("requirements.in", "-o", "a-file/requirements.txt", capsys=capsys)
+    assert code == 2
+    assert err.startswith("error: cannot use `a-file`: a file is in the way")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 3  # error, blank, hint
+
+    monkeypatch.setenv("SYMRES_CACHE_DIR", str(project.root / "a-file" / "cache"))
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 2
+    assert "error: cannot use `" in err and "a-file/cache" in err and "Traceback" not in err
+    assert not (project.root / "requirements.txt").exists()  # nothing half-written

@@ -394,8 +394,40 @@ def test_deep_backtracking_stays_linear(project: Project, capsys, op: str) -> No
     assert code == 0, err
     assert set(pins(project.read()).values()) == {"10.0"}
     stats = json.loads(out)["stats"]
-    # the way down is walked once per release of p0 above the answer: 11 x 25 pins
+    # the way down is walked at most once per release of p0 above the answer (11 x 25
+    # pins); fewer when the releases read ahead are learned dead before they are tried
     assert stats["resolver_rounds"] <= 11 * 25 + 25, stats
+
+
+def test_releases_read_ahead_die_with_the_one_they_need() -> None:
+    """What the releases read ahead require is learned before the resolver tries them: a
+    constraint caps the last project of a chain at 10, so every release above 10 of every
+    project in the chain dies at once, from the bottom up, 300 levels deep (no recursion)."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    from symres.resolve.dead import DeadEnds
+    from symres.resolve.model import Candidate, Requirement
+
+    names = [canonicalize_name(f"p{i}") for i in range(300)]
+    releases = {n: frozenset(Version(f"{k}.0") for k in range(1, 21)) for n in names}
+
+    def allowed(name, spec: SpecifierSet):
+        return frozenset(spec.filter(releases[name])) if name in releases else None
+
+    cap = {names[-1]: [Requirement(names[-1], SpecifierSet("<=10.0"), source="-c c.txt")]}
+    dead = DeadEnds(allowed, {}, cap, {})
+    for i, name in enumerate(names[:-1]):  # read top-down, as a resolver walks the chain
+        for k in range(11, 21):
+            need = Requirement(names[i + 1], SpecifierSet(f"=={k}.0"), source=f"{name} {k}.0")
+            dead.learn(Candidate(name, Version(f"{k}.0")), [need])
+
+    assert all(dead.is_dead(n, n, Version(f"{k}.0")) for n in names[:-1] for k in range(11, 21))
+    assert not dead.is_dead("p0", names[0], Version("10.0"))
+    why = dead.dead[("p298", Version("20.0"))].reason
+    assert why == (
+        "requires p299==20.0, which no usable release of `p299` matches together with p299<=10.0"
+    )
 
 
 def test_reading_ahead_from_reads_already_done_stays_shallow(project: Project, caplog) -> None:

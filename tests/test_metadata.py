@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.builders import build_sdist
 from tests.conftest import Project
 
 
@@ -179,3 +180,21 @@ def test_metadata_headers_read_as_the_email_parser_reads_them() -> None:
     meta = parse_metadata(raw, "old.pkg-1.0")
     assert meta.name == "old-pkg" and str(meta.requires_python) == ">=2.7"
     assert [str(r) for r in meta.requires_dist] == ["six>=1.10", 'pytz; python_version < "3.9"']
+
+
+@pytest.mark.slow
+def test_an_offline_lock_builds_without_the_index(project: Project, capsys) -> None:
+    """`--offline` holds for the isolated build too: its build requirements come from the
+    installer's cache or `--find-links`, never from the index."""
+    project.wheel("helper", "1.0")  # on the index only
+    sdist = build_sdist(project.root, "legacy", "1.0", static=False, build_requires=["helper"])
+    project.write("requirements.in", f"legacy @ {sdist.as_uri()}\n")
+
+    code, _, err = project.lock("--offline", "requirements.in", capsys=capsys)
+
+    assert code == 2
+    assert "installing its build requirements (helper) failed" in err
+    assert "--offline" in err.splitlines()[-1]  # the hint says what to do
+    assert project.index.requests() == []  # nothing asked of the index
+    code, _, err = project.lock("requirements.in", capsys=capsys)  # online, it builds
+    assert code == 0, err

@@ -452,6 +452,49 @@ def test_hostile_archives_are_contained(tmp_path: Path) -> None:
     assert set(lib.unreadable) == {"lib/big.py", "lib/deep.py"}
 
 
+def test_hostile_members_are_read_or_counted_never_run(tmp_path: Path) -> None:
+    """A wheel of 60,000 members with a symlink, a duplicate name, bytes that are not
+    UTF-8, 100,000-deep nesting and a 10^6-term expression: each is read or counted as
+    unreadable, the healthy members still give their names, and no member runs."""
+    marker = tmp_path / "ran"
+    payload = f"open({str(marker)!r}, 'w').write('ran')\nvalue = 1\n"
+    path = build_wheel(tmp_path, "lib", "1.0", files={"lib/__init__.py": "from .ok import good\n"})
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("lib/ok.py", "good = 1\n")
+        zf.writestr("lib/payload.py", payload)  # read, never executed
+        for i in range(60_000):
+            zf.writestr(f"lib/many/m{i}.py", "")
+        link = zipfile.ZipInfo("lib/link.py")
+        link.external_attr = 0o120777 << 16  # a symlink: its text is the target path
+        zf.writestr(link, "../../../etc/passwd")
+        zf.writestr("lib/twice.py", "first = 1\n")
+        with pytest.warns(UserWarning, match="Duplicate name"):  # the last one counts
+            zf.writestr("lib/twice.py", "second = 2\n")
+        # not UTF-8 and no coding line: read with the bad bytes replaced (names are ASCII)
+        zf.writestr("lib/bytes.py", b"name = '\xff\xfe'\n")
+        zf.writestr("lib/nested.py", "x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+        zf.writestr("lib/terms.py", "x = " + "+".join(["1"] * 1_000_000) + "\n")
+    lib = ReleaseSymbols(
+        canonicalize_name("lib"),
+        Version("1.0"),
+        ReleaseSource(None, path=path),
+        TargetFacts(python=(3, 11)),
+    )
+
+    assert lib.name_verdict("lib.ok", "good").status == "present"
+    assert lib.name_verdict("lib.payload", "value").status == "present"
+    assert lib.name_verdict("lib.twice", "second").status == "present"
+    assert lib.name_verdict("lib.many.m59999", "anything").status == "missing"
+    assert lib.name_verdict("lib.bytes", "name").status == "present"
+    for module in ("lib.link", "lib.nested", "lib.terms"):
+        assert lib.name_verdict(module, "x").status == "unknown", module
+    assert {"lib/link.py", "lib/nested.py", "lib/terms.py"} <= set(lib.unreadable)
+    uses = lib.uses()
+    assert uses.files == 60_008  # every member once, the duplicate too
+    assert sorted(uses.unreadable) == ["lib/link.py", "lib/nested.py", "lib/terms.py"]
+    assert not marker.exists()  # static reading: no member ever ran
+
+
 def test_consumer_files_that_do_not_parse_are_counted(tmp_path: Path) -> None:
     cons = release(
         tmp_path, "app", "1.0", {"app/__init__.py": "import lib\n", "app/py2.py": "print 'x'\n"}

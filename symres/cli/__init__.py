@@ -7,6 +7,7 @@ device), 130 interrupted.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -68,15 +69,34 @@ def main(argv: list[str] | None = None) -> int:
             return run(args, index_options(args), console)
         parser.error(f"unknown command {args.command}")
     except SymresError as err:
-        render_error(console, err)
-        if getattr(args, "json", False):  # a machine reading stdout gets the same facts
-            failure = {"message": err.message, "hint": err.hint, "exit_code": err.exit_code}
-            print(json.dumps({"ok": False, "error": {**failure, "details": list(err.details)}}))
-        return err.exit_code
+        return _failed(console, args, err)
     except BrokenPipeError:  # `symres … | head`: the reader left, nothing is wrong
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a file symres writes or reads: the lock, the cache, a venv
+        return _failed(console, args, _os_error(exc))
     except KeyboardInterrupt:
         console.print("error: interrupted; no file was changed")
         return 130
     return 0
+
+
+def _failed(console: Console, args: argparse.Namespace, err: SymresError) -> int:
+    render_error(console, err)
+    if getattr(args, "json", False):  # a machine reading stdout gets the same facts
+        failure = {"message": err.message, "hint": err.hint, "exit_code": err.exit_code}
+        print(json.dumps({"ok": False, "error": {**failure, "details": list(err.details)}}))
+    return err.exit_code
+
+
+def _os_error(exc: OSError) -> SymresError:
+    """A file that cannot be written or read, as one line: which file, and why."""
+    where = exc.filename or "a file"
+    why = exc.strerror or type(exc).__name__
+    if exc.filename2:
+        where = f"{where}` → `{exc.filename2}"
+    return SymresError(
+        f"cannot use `{where}`: {why}",
+        hint="check that its folder exists and is writable "
+        "(the lock: `-o`; the cache: `--cache-dir` or SYMRES_CACHE_DIR)",
+    )

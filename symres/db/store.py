@@ -25,6 +25,7 @@ from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 
+from symres.fsutil import make_folder
 from symres.symbols.uses import ProviderCondition, Use
 from symres.symbols.verdict import Verdict
 
@@ -100,7 +101,7 @@ class SymbolDB:
     def __init__(self, path: Path | None, *, snapshot: Path | None | bool = True) -> None:
         self.path = path
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent)
         try:
             self._open(path)
         except sqlite3.DatabaseError:

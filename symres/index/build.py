@@ -54,7 +54,11 @@ if (_BACKEND_WARNING := getattr(pyproject_hooks, "BuildBackendWarning", None)) i
 
 
 class BuildFailed(MetadataError):
-    """The sdist's backend could not produce metadata (remembered in the cache)."""
+    """The sdist's backend could not produce metadata (remembered in the cache, unless
+    *lasting* is false: installing the build requirements failed, which may be the index's
+    or ``--offline``'s doing, not the sdist's)."""
+
+    lasting = True
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,16 @@ def build_system(tree: Path) -> BuildSystem:
     )
 
 
+@dataclass(frozen=True)
+class BuildPolicy:
+    """What the lock's options say about installing build requirements, as uv applies
+    them to builds: ``--offline`` (the installer's cache, or ``--find-links`` for pip)
+    and ``--exclude-newer`` (ISO 8601; uv only: pip has no such option)."""
+
+    offline: bool = False
+    exclude_newer: str | None = None
+
+
 def build_metadata(
     data: bytes,
     filename: str,
@@ -89,6 +103,7 @@ def build_metadata(
     python_version: str,
     index: IndexConfig,
     uploaded: str | None = None,
+    policy: BuildPolicy = BuildPolicy(),
 ) -> tuple[bytes, str]:
     """``METADATA`` of the sdist *data*, and how it was built (interpreter, requirements).
 
@@ -105,16 +120,21 @@ def build_metadata(
         tops = [p for p in (root / "src").iterdir() if p.is_dir()]
         if len(tops) != 1:
             raise MetadataError(f"{filename}: expected one top-level folder in the sdist")
-        return _build(tops[0], root, filename, python_version, index, uploaded)
+        return _build(tops[0], root, filename, python_version, index, uploaded, policy)
 
 
 def build_tree_metadata(
-    tree: Path, *, python_version: str, index: IndexConfig, shown: str
+    tree: Path,
+    *,
+    python_version: str,
+    index: IndexConfig,
+    shown: str,
+    policy: BuildPolicy = BuildPolicy(),
 ) -> tuple[bytes, str]:
     """``METADATA`` of a source tree (a project folder, a VCS checkout), built in place
     as pip and uv build it; *shown* names the tree in errors."""
     with tempfile.TemporaryDirectory(prefix="symres-sdist-") as tmp:
-        return _build(tree, Path(tmp), shown, python_version, index, None)
+        return _build(tree, Path(tmp), shown, python_version, index, None, policy)
 
 
 def _build(
@@ -124,6 +144,7 @@ def _build(
     python_version: str,
     index: IndexConfig,
     uploaded: str | None,
+    policy: BuildPolicy,
 ) -> tuple[bytes, str]:
     system = build_system(tree)
     try:
@@ -132,16 +153,21 @@ def _build(
     except InterpreterMissing:
         interpreter = Path(sys.executable)
         note = f"Python {sys.version_info[0]}.{sys.version_info[1]} (no {python_version} here)"
-    dates: list[str | None] = [None]
-    if uploaded and choose_installer() == "uv":
+    cutoff = policy.exclude_newer
+    dates: list[str | None] = [cutoff]
+    if uploaded and choose_installer() == "uv" and (cutoff is None or uploaded[:19] < cutoff[:19]):
         dates.append(uploaded)
     first: BuildFailed | None = None
     for n, date in enumerate(dates):
-        builder = _Builder(root / f"env{n}", interpreter, index, filename, exclude_newer=date)
+        env = root / f"env{n}"
+        builder = _Builder(
+            env, interpreter, index, filename, exclude_newer=date, offline=policy.offline
+        )
         try:
             raw = builder.build(tree, system, root / f"metadata{n}")
         except BuildFailed as exc:
             first = first or exc
+            first.lasting = first.lasting and exc.lasting
             if date is not None:
                 again = exc.message.removeprefix(f"{filename}: ")
                 first.message += f"; with the build requirements of {date[:10]}: {again}"
@@ -163,16 +189,20 @@ class _Builder:
         filename: str,
         *,
         exclude_newer: str | None = None,
+        offline: bool = False,
     ) -> None:
         self.filename = filename
         self.index = index
         self.exclude_newer = exclude_newer
+        self.offline = offline
         self.installer = choose_installer()
         self.output: list[str] = []
         try:
             create_venv(root, interpreter, self.installer)
-        except SymresError as exc:
-            raise BuildFailed(f"{filename}: {exc.message}", hint=exc.hint) from None
+        except SymresError as exc:  # no venv: this machine's doing, not the sdist's
+            failed = BuildFailed(f"{filename}: {exc.message}", hint=exc.hint)
+            failed.lasting = False
+            raise failed from None
         self.python = venv_python(root)
 
     def build(self, tree: Path, system: BuildSystem, out: Path) -> bytes:
@@ -193,19 +223,28 @@ class _Builder:
             cmd += ["--index-strategy", "unsafe-best-match"]
             if self.exclude_newer:
                 cmd += ["--exclude-newer", self.exclude_newer]
+            cmd += ["--offline"] if self.offline else []
+            where = index_args(self.index, self.installer)
         else:
             cmd = [str(self.python), "-m", "pip", "install", "--quiet"]
             cmd += ["--disable-pip-version-check"]
-        done = run(
-            [*cmd, *index_args(self.index, self.installer), *requirements],
-            env=installer_env(self.index, self.installer),
-        )
+            where = index_args(self.index, self.installer)
+            if self.offline:  # pip has no cache-only mode: the local folders only
+                where = ["--no-index", *(a for f in self.index.find_links for a in ("-f", f))]
+        done = run([*cmd, *where, *requirements], env=installer_env(self.index, self.installer))
         if done.returncode != 0:
-            raise BuildFailed(
+            hint = "pin a version of this project that ships a wheel for the target"
+            if self.offline and self.installer == "uv":
+                hint = "run once without `--offline`, so that uv's cache holds them"
+            elif self.offline:
+                hint = "put them in a `--find-links` folder, or run without `--offline`"
+            failed = BuildFailed(
                 f"{self.filename}: installing {what} ({', '.join(requirements)}) failed: "
                 f"{_last_error(done.stderr or done.stdout)}",
-                hint="pin a version of this project that ships a wheel for the target",
+                hint=hint,
             )
+            failed.lasting = False
+            raise failed
 
     def installed(self) -> str:
         """What the build environment holds, as ``name==version`` (for messages)."""

@@ -29,7 +29,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from symres.errors import InputError, MetadataError
-from symres.index.build import build_tree_metadata
+from symres.index.build import BuildPolicy, build_tree_metadata
 from symres.index.client import IndexClient
 from symres.index.config import redact_text
 from symres.index.metadata import CoreMetadata, MetadataFetcher, OnEvent, parse_metadata
@@ -97,11 +97,16 @@ class DirectReader:
     """Reads direct references; keeps the git checkouts until :meth:`close`."""
 
     def __init__(
-        self, client: IndexClient, *, python_version: str, on_event: OnEvent | None = None
+        self,
+        client: IndexClient,
+        *,
+        python_version: str,
+        on_event: OnEvent | None = None,
+        policy: BuildPolicy | None = None,
     ) -> None:
         self.client = client
         self.python_version = python_version
-        self.fetcher = MetadataFetcher(client, python_version=python_version)
+        self.fetcher = MetadataFetcher(client, python_version=python_version, policy=policy)
         self.on_event: OnEvent = on_event or (lambda kind, what: None)
         self._temps: list[Path] = []
 
@@ -179,6 +184,7 @@ class DirectReader:
             python_version=self.python_version,
             index=self.client.config,
             shown=ref.shown,
+            policy=self.fetcher.policy,
         )
         return parse_metadata(raw, ref.shown)
 

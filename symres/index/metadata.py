@@ -24,7 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from symres.errors import MetadataError
 from symres.index import wheelzip
-from symres.index.build import BuildFailed, build_metadata
+from symres.index.build import BuildFailed, BuildPolicy, build_metadata
 from symres.index.client import IndexClient
 from symres.index.pages import DistFile
 from symres.index.remote import RangeFile
@@ -119,9 +119,12 @@ def _is_static_sdist_metadata(raw: bytes) -> bool:
 class MetadataFetcher:
     """Reads core metadata for one :class:`DistFile`, the cheapest way the index allows."""
 
-    def __init__(self, client: IndexClient, *, python_version: str) -> None:
+    def __init__(
+        self, client: IndexClient, *, python_version: str, policy: BuildPolicy | None = None
+    ) -> None:
         self.client = client
         self.python_version = python_version  # the target's, for sdist builds
+        self.policy = policy or BuildPolicy(offline=client.offline)
 
     def fetch(self, dist: DistFile, *, on_build: OnEvent = _quiet) -> CoreMetadata:
         """*on_build* hears ``("build", what)`` before an sdist's backend runs."""
@@ -145,7 +148,8 @@ class MetadataFetcher:
                 else self._fetch_sdist(dist, on_build)
             )
         except BuildFailed as exc:
-            self.client.cache.write("metadata-failed", key, exc.message.encode())
+            if exc.lasting:
+                self.client.cache.write("metadata-failed", key, exc.message.encode())
             raise
         meta = parse_metadata(raw, dist.filename)
         if meta.name != dist.name or meta.version != dist.version:
@@ -201,6 +205,7 @@ class MetadataFetcher:
             python_version=self.python_version,
             index=self.client.config,
             uploaded=dist.upload_time,
+            policy=self.policy,
         )
         return raw
 

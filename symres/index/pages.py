@@ -334,7 +334,7 @@ def read_page(
     HTML records): nothing is built for them until a lock needs their hashes."""
     try:
         return _read_page(body, content_type, page_url, wheels)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         kind = "JSON" if content_type.split(";")[0].strip() in _JSON_TYPES else "HTML"
         raise BadPage(
             f"`{redact_url(page_url)}` is not a project page ({kind}: "

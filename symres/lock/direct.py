@@ -47,7 +47,12 @@ def direct_roots(
     out = DirectRoots()
     env = {**target.env, "extra": ""}
     ranks = target.tag_rank()
-    reader = DirectReader(finder.client, python_version=target.python_version, on_event=on_event)
+    reader = DirectReader(
+        finder.client,
+        python_version=target.python_version,
+        on_event=on_event,
+        policy=finder.fetcher.policy,
+    )
     try:
         for ref in refs:
             if ref.marker is not None and not ref.marker.evaluate(env):

@@ -11,6 +11,7 @@ the chain that brought it in.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from packaging.utils import NormalizedName
@@ -102,6 +103,14 @@ def why_not(
     return out
 
 
+@dataclass(frozen=True)
+class _Cause:
+    """A requirement as resolvelib's causes carry it (its parent is not needed here)."""
+
+    requirement: Requirement
+    parent: None = None
+
+
 def _summary(name: NormalizedName, reasons: list[tuple[Version, Exclusion]]) -> list[str]:
     """One line per run of releases with the same reason, newest first (three at most)."""
     groups: list[tuple[list[Version], Exclusion]] = []
@@ -123,7 +132,7 @@ def _summary(name: NormalizedName, reasons: list[tuple[Version, Exclusion]]) -> 
     return lines
 
 
-def no_solution(causes: Collection[Any], provider: Provider) -> NoSolution:
+def no_solution(causes: Collection[Any], provider: Provider, depth: int = 0) -> NoSolution:
     """Build the error for resolvelib's ``ResolutionImpossible.causes``."""
     by_project: dict[NormalizedName, list[Requirement]] = {}
     for info in causes:
@@ -135,6 +144,13 @@ def no_solution(causes: Collection[Any], provider: Provider) -> NoSolution:
         reasons = why_not(provider, name, declared)
         if not reasons:
             continue
+        clash = reasons[0][1].requirement
+        if clash is not None and depth < 50 and all(e.kind == "conflict" for _, e in reasons):
+            # every release was learned dead before it was tried: the clash is on what the
+            # newest of them requires; explain that, as if the resolver had tried it
+            roots = provider.roots.get(clash.identifier, ())
+            deeper = [_Cause(clash), *(_Cause(r) for r in roots)]
+            return no_solution(deeper, provider, depth + 1)
         lines = _summary(name, reasons)
         spec = ", ".join(str(r.specifier) for r in declared if r.specifier) or "any version"
         err = NoSolution(

@@ -29,6 +29,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from symres.errors import MetadataError
+from symres.index.build import BuildPolicy
 from symres.index.client import IndexClient
 from symres.index.direct import DirectSource
 from symres.index.formats import FormatControl
@@ -81,7 +82,12 @@ class Finder:
         self.target = target
         self.formats = formats or FormatControl()
         self.exclude_newer = exclude_newer  # files uploaded at or after it are not used
-        self.fetcher = MetadataFetcher(client, python_version=target.python_version)
+        cutoff = exclude_newer.strftime("%Y-%m-%dT%H:%M:%SZ") if exclude_newer else None
+        self.fetcher = MetadataFetcher(
+            client,
+            python_version=target.python_version,
+            policy=BuildPolicy(offline=client.offline, exclude_newer=cutoff),
+        )
         self._rank = target.tag_rank()
         self._triples: dict[str, int | None] = {}
         tags = "\n".join(str(t) for t in target.tags)
@@ -93,6 +99,7 @@ class Finder:
         self._projects: dict[NormalizedName, Future[Project | None]] = {}
         self._metadata: dict[tuple[NormalizedName, Version], Future[CoreMetadata]] = {}
         self._wanted: set[tuple[NormalizedName, str]] = set()  # (project, specifier) fetched ahead
+        self._read: dict[NormalizedName, list[Version]] = {}  # whose metadata was read
         self.on_event: Callable[[str, str], None] = lambda kind, what: None
 
     def close(self) -> None:
@@ -300,6 +307,18 @@ class Finder:
         key = (release.name, release.version)
         return _demand(self._lock, self._metadata, key, lambda _: self._load_metadata(release))
 
+    def read_metadata(self, release: Release) -> CoreMetadata | None:
+        """The release's metadata if it has been read (none is read here), else None."""
+        return _done(self._metadata.get((release.name, release.version)))
+
+    def read_versions(self, name: NormalizedName) -> list[Version]:
+        """The versions of *name* whose metadata has been read, in the order it was."""
+        return list(self._read.get(name, ()))
+
+    def page_read(self, name: NormalizedName) -> bool:
+        """Whether *name*'s page has been read (none is read here)."""
+        return _done(self._projects.get(name)) is not None
+
     def _metadata_future(self, release: Release) -> Future[CoreMetadata]:
         key = (release.name, release.version)
         with self._lock:
@@ -314,6 +333,12 @@ class Finder:
         # best file for the target is the cheapest; when that is an sdist, a wheel built
         # for another target gives it without running the sdist's build backend.
         self.on_event("metadata", f"{release.name} {release.version}")
+        meta = self._fetch_metadata(release)
+        with self._lock:
+            self._read.setdefault(release.name, []).append(release.version)
+        return meta
+
+    def _fetch_metadata(self, release: Release) -> CoreMetadata:
         best = release.files[0]
         if best.kind == "sdist":
             for wheel in self._foreign_wheels(release):
@@ -408,6 +433,12 @@ class Finder:
             ),
             depth - 1,
         )
+
+
+def _done(fut: Future[_V] | None) -> _V | None:
+    if fut is None or not fut.done() or fut.cancelled() or fut.exception() is not None:
+        return None
+    return fut.result()
 
 
 def _demand(

@@ -115,6 +115,8 @@ class Exclusion:
     kind: ExclusionKind
     reason: str
     overrule: str | None = None  # for a symbol break: the `--ignore-symbol` that lifts it
+    # for a conflict: the release's own requirement that nothing usable matches
+    requirement: Requirement | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from packaging.version import Version
 from resolvelib import AbstractProvider
 
 from symres.errors import MetadataError, NoSolution
+from symres.index.metadata import CoreMetadata
+from symres.resolve.dead import DeadEnds
 from symres.resolve.finder import Finder
 from symres.resolve.model import Candidate, Exclusion, Release, Requirement, identifier_of
 
@@ -69,15 +71,14 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         # releases were not offered once their metadata was read.
         self.introduced_by: dict[NormalizedName, Requirement] = {}
         self.excluded: dict[tuple[NormalizedName, Version], Exclusion] = {}
-        # Candidates that can never be part of a solution, learned from rejections
-        # (:meth:`rejected`), keyed by identifier and version.
-        self.dead: dict[tuple[str, Version], Exclusion] = {}
-        # what the resolver has read of each project's dependents: (candidate, its
-        # requirement on the project), by the project's name
-        self._dependents: dict[NormalizedName, list[tuple[Candidate, Requirement]]] = {}
         self.roots: dict[str, list[Requirement]] = {}
         for root in roots:
             self.roots.setdefault(root.identifier, []).append(root)
+        # candidates that can never be part of a solution, by identifier and version
+        self.dead_ends = DeadEnds(
+            self._allowed_if_read, self.roots, self.constraints, self.excluded
+        )
+        self.dead = self.dead_ends.dead
         self.dropped: list[str] = []  # dependencies symres cannot follow (direct URLs)
         self._allowed: dict[tuple[NormalizedName, SpecifierSet], frozenset[Version]] = {}
         self._releases: dict[NormalizedName, Mapping[Version, Release]] = {}
@@ -168,6 +169,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         lowest = self.resolution == "lowest" or (
             self.resolution == "lowest-direct" and name in self.root_names
         )
+        if not extras:
+            self._learn_read(name, releases)
         versions = sorted(
             (v for v in versions if v not in bad and not self._is_dead(identifier, name, v)),
             reverse=not lowest,
@@ -212,52 +215,27 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
                 yield Candidate(name, version, extras, release)
 
     def _is_dead(self, identifier: str, name: NormalizedName, version: Version) -> bool:
-        return (identifier, version) in self.dead or (name, version) in self.dead
+        return self.dead_ends.is_dead(identifier, name, version)
 
     def rejected(self, criterion: Any, candidate: Candidate) -> None:
-        """*candidate* was rejected: one of its dependencies clashed (*criterion*, the
-        resolver's record of the requirements on that dependency, now without candidates).
+        """*candidate* was rejected: one of its dependencies clashed (*criterion*)."""
+        self.dead_ends.rejected(criterion, candidate)
 
-        When the clash involves only the candidate's own requirement, the root's
-        requirements and constraints — which hold in every state — the candidate can never
-        be part of a solution, whatever else is pinned: it is remembered as dead and never
-        offered again, and so are the releases whose own requirement on it now admits
-        only dead releases (:meth:`_propagate`). Without this, a deep chain of ranges
-        (``p_i k`` needs ``p_{i+1}>=k``) sends the resolver through every combination of
-        the releases above a conflict (exponential); with it, each release dies once.
-        """
-        if criterion.incompatibilities:
-            return  # the clash depends on what backtracking excluded: not for every state
-        infos = list(criterion.information)
-        if any(i.parent is not None and i.parent != candidate for i in infos):
-            return
-        own = next((i.requirement for i in infos if i.parent is not None), None)
-        if own is not None:
-            self._check(candidate, own)
-
-    def _check(self, candidate: Candidate, req: Requirement) -> None:
-        """Mark *candidate* dead if its requirement *req*, with the requirements that hold
-        in every state, admits no release that may still be used."""
-        if self._is_dead(candidate.identifier, candidate.name, candidate.version):
-            return
-        name = req.name
-        reqs = [req, *self.roots.get(req.identifier, ()), *self.constraints.get(name, ())]
-        pool = [self.allowed_versions(name, r.specifier) for r in reqs]
-        for version in pool[0].intersection(*pool[1:]):
-            dead = self._is_dead(req.identifier, name, version)
-            if not dead and (name, version) not in self.excluded:
-                return  # a release that may still do
-        others = [str(r) for r in reqs[1:]]
-        clash = f" together with {', '.join(others)}" if others else ""
-        why = f"requires {req}, which no usable release of `{name}` matches{clash}"
-        self.dead[(candidate.identifier, candidate.version)] = Exclusion("conflict", why)
-        self._propagate(candidate)
-
-    def _propagate(self, dead: Candidate) -> None:
-        """The releases that depend on *dead* may have lost their last way out."""
-        for parent, req in list(self._dependents.get(dead.name, ())):
-            if req.identifier == dead.identifier or not dead.extras:
-                self._check(parent, req)
+    def _learn_read(self, name: NormalizedName, releases: Mapping[Version, Release]) -> None:
+        """What the releases read ahead of the resolver require (any of the project's,
+        not only those the requirements admit now), learned before they are tried: a
+        release with no way out is never offered (:mod:`symres.resolve.dead`)."""
+        for version in self.finder.read_versions(name):
+            release = releases.get(version)
+            if release is None:
+                continue
+            candidate = Candidate(name, version, frozenset(), release)
+            if self.dead_ends.knows(candidate):
+                continue
+            meta = self.finder.read_metadata(release)
+            if meta is None or meta.skipped or self.exclusion(release) is not None:
+                continue
+            self.dead_ends.learn(candidate, self._dependencies(candidate, meta)[0])
 
     def exclusion(self, release: Release) -> Exclusion | None:
         """Why the release is not a candidate once its metadata is read, or None."""
@@ -286,6 +264,13 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             return self.excluded[key]
         return None
 
+    def _allowed_if_read(
+        self, name: NormalizedName, specifier: SpecifierSet
+    ) -> frozenset[Version] | None:
+        if name not in self._releases and not self.finder.page_read(name):
+            return None  # not worth waiting for: what is learned here is an optimisation
+        return self.allowed_versions(name, specifier)
+
     def allowed_versions(self, name: NormalizedName, specifier: SpecifierSet) -> frozenset[Version]:
         key = (name, specifier)
         found = self._allowed.get(key)
@@ -305,8 +290,23 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
 
     def get_dependencies(self, candidate: Candidate) -> list[Requirement]:
         assert candidate.release is not None
-        source = f"{candidate.name} {candidate.version}"
         meta = self.finder.metadata(candidate.release)  # read when it was offered
+        deps, urls = self._dependencies(candidate, meta)
+        for r in urls:
+            self.dropped.append(f"{candidate} depends on `{r.name} @ {r.url}`, not followed")
+        for dep in deps:
+            self.introduced_by.setdefault(dep.name, dep)
+        self.dead_ends.learn(candidate, deps)
+        self.finder.prefetch((d.name, d.specifier) for d in deps)
+        return deps
+
+    def _dependencies(
+        self, candidate: Candidate, meta: CoreMetadata
+    ) -> tuple[list[Requirement], list[PackagingRequirement]]:
+        """The candidate's requirements in the target's environment (its extras' with
+        them), learned and overridden ones included; and those on direct URLs, which
+        are not followed."""
+        source = f"{candidate.name} {candidate.version}"
         base_env = {**self.env, "extra": ""}
         deps: list[Requirement] = []
         if candidate.extras:
@@ -325,19 +325,21 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             wanted = [
                 r for r in meta.requires_dist if r.marker is None or r.marker.evaluate(base_env)
             ]
-        for r in wanted:
-            dep = self._requirement(r, source)
-            if dep is not None:
-                deps.append(dep)
-                self.introduced_by.setdefault(dep.name, dep)
+        urls = [r for r in wanted if r.url]
+        deps += (
+            Requirement(
+                canonicalize_name(r.name),
+                r.specifier,
+                frozenset(canonicalize_name(e) for e in r.extras),
+                source=source,
+            )
+            for r in wanted
+            if not r.url
+        )
         if not candidate.extras:
             deps += self.learned.get((candidate.name, candidate.version), ())
         # (an extra's own release pin stays: `a[x]` is `a` of the same version)
-        deps = [d if d.name == candidate.name else self.overridden(d) for d in deps]
-        for dep in deps:
-            self._dependents.setdefault(dep.name, []).append((candidate, dep))
-        self.finder.prefetch((d.name, d.specifier) for d in deps)
-        return deps
+        return [d if d.name == candidate.name else self.overridden(d) for d in deps], urls
 
     def overridden(self, req: Requirement) -> Requirement:
         """*req*, its range replaced by the overrides on its project (all of them hold)."""
@@ -352,17 +354,6 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             req.extras,
             source=req.source,
             why=f"its own range `{req.specifier or 'any'}` overridden by {where}",
-        )
-
-    def _requirement(self, r: PackagingRequirement, source: str) -> Requirement | None:
-        if r.url:
-            self.dropped.append(f"{source} depends on `{r.name} @ {r.url}`, not followed")
-            return None
-        return Requirement(
-            canonicalize_name(r.name),
-            r.specifier,
-            frozenset(canonicalize_name(e) for e in r.extras),
-            source=source,
         )
 
 

@@ -83,18 +83,18 @@ class _MemoRounds(_Rounds):  # type: ignore[type-arg]
 
     def __init__(self, provider: Provider, reporter: BaseReporter) -> None:  # type: ignore[type-arg]
         super().__init__(provider, reporter)
-        self._pin_checks: dict[tuple[int, int], tuple[Any, Any, bool]] = {}
+        # by id(criterion): (criterion, pin, answer); the criterion kept, so its id stays its
+        self._pin_checks: dict[int, tuple[Any, Any, bool]] = {}
 
     def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
-        pin = self.state.mapping.get(name)
+        pin = self._states[-1].mapping.get(name)
         if pin is None:
             return False
-        key = (id(criterion), id(pin))
-        seen = self._pin_checks.get(key)
+        seen = self._pin_checks.get(id(criterion))
         if seen is not None and seen[0] is criterion and seen[1] is pin:
             return seen[2]
         ok: bool = super()._is_current_pin_satisfying(name, criterion)
-        self._pin_checks[key] = (criterion, pin, ok)  # the objects kept: their ids stay theirs
+        self._pin_checks[id(criterion)] = (criterion, pin, ok)
         return ok
 
 
