@@ -3,6 +3,8 @@ no traceback, and nothing cached that would break the next run against a good in
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
 from tests.conftest import Project
@@ -126,6 +128,69 @@ def test_a_corrupt_newest_wheel_is_a_warning_and_strict_makes_it_an_error(
     assert not (project.root / "requirements.txt").exists()
 
 
+def _rezip(path, keep=lambda name: True, extra=()) -> None:
+    with zipfile.ZipFile(path) as zf:
+        members = [(n, zf.read(n)) for n in zf.namelist() if keep(n)]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in [*members, *extra]:
+            zf.writestr(name, data)
+
+
+def _no_metadata(path) -> None:
+    _rezip(path, keep=lambda n: not n.endswith("/METADATA"))
+
+
+def _two_metadata(path) -> None:
+    _rezip(path, extra=[("b-1.0.dist-info/METADATA", b"Name: b\nVersion: 1.0\n")])
+
+
+def _corrupt_directory(path) -> None:
+    data = bytearray(path.read_bytes())
+    at = data.rindex(b"PK\x01\x02")  # the last central directory entry
+    data[at : at + 30] = b"\xff" * 30
+    path.write_bytes(bytes(data))
+
+
+def _huge_metadata(path) -> None:  # the directory says METADATA is 300 MiB
+    data = bytearray(path.read_bytes())
+    at = data.index(b"PK\x01\x02", data.index(b"PK\x01\x02"))
+    while not data[at + 46 : at + 46 + 200].split(b"PK")[0].endswith(b"/METADATA"):
+        at = data.index(b"PK\x01\x02", at + 4)
+    data[at + 24 : at + 28] = (300 * 2**20).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        (_no_metadata, "expected one .dist-info/METADATA, found 0"),
+        (_two_metadata, "expected one .dist-info/METADATA, found 2"),
+        (_corrupt_directory, "cannot read METADATA"),
+        (_huge_metadata, "METADATA is 314572800 bytes"),
+    ],
+    ids=["no-metadata", "two-metadata", "corrupt-directory", "huge-metadata"],
+)
+def test_unreadable_metadata_of_a_pin_leads_with_the_file_and_why(
+    project: Project, capsys, fault, said: str
+) -> None:
+    fault(project.wheel("a", "1.0"))
+    project.write("requirements.in", "a==1.0\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 2, err
+    first = err.splitlines()[0]
+    assert first.startswith(
+        "error: no release of `a` matching ==1.0 can be used: a 1.0 is unusable — "
+        "a-1.0-py3-none-any.whl: "
+    ), first
+    assert said in first and "Traceback" not in err and "--ignore-symbol" not in err
+    project.wheel("a", "1.0")  # a good upload replaces it: nothing bad was cached
+    (project.root / "requirements.txt").unlink(missing_ok=True)
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 0, err
+
+
 def _grep_tree(folder, needle: str) -> list[str]:
     return [str(p) for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
@@ -168,6 +233,28 @@ def test_index_credentials_authenticate_and_are_kept_nowhere(
     code = main(["lock", "--no-cache", "-i", project.index.url, "-o", "x.txt", "requirements.in"])
     err = capsys.readouterr().err
     assert code == 2 and "answered HTTP 401" in err and "s3cret" not in err
+
+
+def test_an_index_url_from_variables_is_written_as_written(
+    project: Project, capsys, tmp_path, monkeypatch
+) -> None:
+    """`${VAR}` in a requirements file's index URL (pip expands it): the lock keeps the
+    reference, which pip expands again at install time; the secret is in no file."""
+    project.wheel("a", "1.0")
+    project.index.auth = ("user", "s3cret")
+    monkeypatch.setenv("INDEX_USER", "user")
+    monkeypatch.setenv("INDEX_PASSWORD", "s3cret")
+    url = project.index.url.replace("http://", "http://${INDEX_USER}:${INDEX_PASSWORD}@")
+    project.write("requirements.in", f"--index-url {url}\na\n")
+    capsys.readouterr()
+    from symres.cli import main
+
+    code = main(["lock", "--emit-index-url", "requirements.in"])  # authenticates: expanded
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"--index-url {url}\n" in project.read()
+    assert "s3cret" not in out + err and not _grep_tree(project.root, "s3cret")
+    assert not _grep_tree(tmp_path / "cache", "s3cret")
 
 
 def test_a_public_index_cannot_shadow_a_private_project(project: Project, capsys) -> None:

@@ -187,12 +187,17 @@ def _true(value: str) -> bool:
     return value.strip().lower() in ("1", "yes", "true", "on")
 
 
+_ENV_REF = re.compile(r"\$\{[A-Z0-9_]+\}")
+
+
 def redact_url(url: str) -> str:
     """*url* with its password hidden and its user name kept, as pip shows it
     (``https://user:****@host/simple``); a user name alone is a token, hidden too
     (``https://****@host/repo``), except over ssh, where it is a login (``git@host``) and
     the key is the secret."""
     parts = urllib.parse.urlsplit(url)
+    if _ENV_REF.fullmatch(parts.password or parts.username or ""):
+        return url  # `${TOKEN}`: a reference the installer expands, not the secret
     if parts.password is None:
         if not parts.username or parts.scheme.endswith("ssh"):
             return url

@@ -50,7 +50,21 @@ def central_directory(f: Seekable, size: int) -> bytes:
     (_, _, _, _, _, cd_size, cd_offset, _) = struct.unpack("<4sHHHHIIH", tail[at : at + 22])
     if cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF or tail.rfind(ZIP64_LOCATOR, 0, at) >= 0:
         raise NotSimple("zip64")
-    return read_at(f, cd_offset, cd_size)
+    directory = read_at(f, cd_offset, cd_size)
+    _check_entries(directory)
+    return directory
+
+
+def _check_entries(directory: bytes) -> None:
+    """Walk the directory entry by entry, as zipfile (and so pip) will: a corrupt entry
+    makes the wheel uninstallable, whichever member a resolver needs."""
+    at = n = 0
+    while at < len(directory):
+        n += 1
+        if directory[at : at + 4] != CENTRAL or len(directory) < at + 46:
+            raise zipfile.BadZipFile(f"corrupt central directory (at its entry {n})")
+        nlen, xlen, clen = struct.unpack("<HHH", directory[at + 28 : at + 34])
+        at += 46 + nlen + xlen + clen
 
 
 Entry = tuple[str, int, int, int, int, int]  # name, method, crc, compressed, size, offset

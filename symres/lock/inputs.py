@@ -51,6 +51,7 @@ class Inputs:
     constraints: list[RootRequirement] = field(default_factory=list)
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
+    written: dict[str, str] = field(default_factory=dict)  # expanded word → with its ${VAR}
     direct: list[DirectRef] = field(default_factory=list)  # files, folders, git checkouts
     find_links: list[str] = field(default_factory=list)
     no_index: bool = False
@@ -59,8 +60,10 @@ class Inputs:
     formats: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """Join continuations, strip comments, expand ``${VAR}``; keep each first line number."""
+def _logical_lines(text: str, written: dict[str, str] | None = None) -> list[tuple[int, str]]:
+    """Join continuations, strip comments, expand ``${VAR}``; keep each first line number.
+    *written* gets each word that had a ``${VAR}`` in it, by what it expanded to (an index
+    URL is written to the lock as the user wrote it: the secret stays in the variable)."""
     out: list[tuple[int, str]] = []
     buf: list[str] = []
     start = 0
@@ -74,8 +77,13 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
         line = _COMMENT.sub("", "".join(buf)).strip()
         buf = []
         if line:
-            line = _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), line)
-            out.append((start, " ".join(line.split())))
+            words = line.split()
+            expanded = [
+                _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), w) for w in words
+            ]
+            if written is not None:
+                written.update((e, w) for w, e in zip(words, expanded, strict=True) if e != w)
+            out.append((start, " ".join(expanded)))
     return out
 
 
@@ -184,7 +192,7 @@ def _read_requirements(
     seen.add(resolved)
     text = _read_text(path, origin)
     shown = _display(path, base)
-    for number, line in _logical_lines(text):
+    for number, line in _logical_lines(text, inputs.written):
         where = f"{shown}:{number}"
         if line.startswith("-"):
             _option(line, where, path, inputs, base, constraint=constraint, seen=seen)

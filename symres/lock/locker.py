@@ -426,10 +426,12 @@ def lock(
         header = Header(
             command=command,
             target=target.describe(),
-            index_url=redact_url(explicit_index)
+            index_url=redact_url(inputs.written.get(explicit_index, explicit_index))
             if explicit_index and options.emit_index_url
             else None,
-            extra_index_urls=tuple(redact_url(u) for u in extras) if options.emit_index_url else (),
+            extra_index_urls=tuple(redact_url(inputs.written.get(u, u)) for u in extras)
+            if options.emit_index_url
+            else (),
             comment=options.header,
             find_links=_find_links(index, base) if options.emit_find_links else (),
             no_index=index.no_index and options.emit_find_links,

@@ -90,7 +90,11 @@ class SymbolOracle:
             opened = open_release(self.finder, name, version, self.facts)
             with self._lock:
                 found = self._releases.setdefault(key, opened)
-            if found is opened and self.db.layout(name, str(version)) is None:
+            if (
+                found is opened
+                and opened.archive_error is None  # an archive that cannot be read: no facts
+                and self.db.layout(name, str(version)) is None
+            ):
                 # its layout costs nothing more now, and lets an offline `check` place
                 # the verdicts asked of this release (the bisection's neighbours)
                 self.db.put_layout(name, str(version), prefixes_of(opened.layout))
@@ -121,6 +125,8 @@ class SymbolOracle:
             return self._miss(name, version, [])
         self.finder.on_event("mine", f"{name} {version}")
         release = self.release(name, version)
+        if release.archive_error is not None:  # nothing known, nothing stored
+            return []
         mined = release.uses(cache=self.db, target=self.target)
         kept = [u for u in mined.uses if u.guard != "type-checking"]  # never runs: not stored
         self.db.put_layout(name, str(version), prefixes_of(release.layout))
@@ -142,8 +148,10 @@ class SymbolOracle:
             return cached
         if self.finder is None:
             return self._miss(name, version, [])
-        prefixes = sorted(prefixes_of(self.release(name, version).layout))
-        self.db.put_layout(name, str(version), prefixes)
+        release = self.release(name, version)
+        prefixes = sorted(prefixes_of(release.layout))
+        if release.archive_error is None:
+            self.db.put_layout(name, str(version), prefixes)
         return prefixes
 
     def verdict(
@@ -168,7 +176,8 @@ class SymbolOracle:
             if symbol in (None, "*")
             else release.name_verdict(module, symbol)
         )
-        self.db.put_verdicts(name, str(version), self.target, [(module, symbol, verdict)])
+        if release.archive_error is None:
+            self.db.put_verdicts(name, str(version), self.target, [(module, symbol, verdict)])
         with self._lock:
             known[(module, symbol or "")] = verdict
         self.mined_verdicts += 1

@@ -31,10 +31,17 @@ class ReleaseSymbols:
         self.version = version
         self.source = source
         self.facts = facts
-        self.layout: Layout = layout_of(source.names())
         self._tables: dict[str, ModuleTable | None] = {}
         self._getattr: dict[str, GetattrFacts] = {}
         self.unreadable: dict[str, str] = {}
+        # the archive itself cannot be listed: nothing about it is known, nothing missing
+        self.archive_error: str | None = None
+        try:
+            names = source.names()
+        except UnreadableMember as exc:
+            names, self.archive_error = [], str(exc)
+            self.unreadable[source.filename] = str(exc)
+        self.layout: Layout = layout_of(names)
         self._lock = threading.RLock()
 
     def __str__(self) -> str:
@@ -154,6 +161,8 @@ class ReleaseSymbols:
     # -- verdicts --------------------------------------------------------------------------
 
     def module_verdict(self, module: str) -> Verdict:
+        if self.archive_error is not None:
+            return Verdict.unknown(f"{self} cannot be read ({self.archive_error})")
         if self.has_module(module):
             return Verdict.present(f"{self} has module `{module}`")
         parts = module.split(".")
@@ -283,6 +292,9 @@ class ReleaseSymbols:
         module files already scanned in another release (same content hash, from RECORD)
         are not read again."""
         result = ConsumerUses()
+        if self.archive_error is not None:
+            result.unreadable[self.source.filename] = self.archive_error
+            return result
         loads: dict[str, set[str]] = {}
         hashes = self.source.record_hashes() if cache is not None else {}
         todo: list[tuple[str, ModuleFiles, str]] = []

@@ -252,10 +252,15 @@ class ReleaseSource:
                     except ValueError:
                         self._names = None
                 if self._names is None:
-                    if self.is_sdist:
-                        self._names = sorted(self._load_sdist())
-                    else:
-                        self._names = self._open_zip().namelist()
+                    try:
+                        if self.is_sdist:
+                            self._names = sorted(self._load_sdist())
+                        else:
+                            self._names = self._open_zip().namelist()
+                    except _UNREADABLE as exc:  # a corrupt directory: the whole archive
+                        raise UnreadableMember(
+                            f"{self.filename}: unreadable archive ({exc})"
+                        ) from exc
                     self._cache_write("names", self.key, json.dumps(self._names).encode())
             return self._names
 
