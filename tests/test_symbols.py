@@ -434,18 +434,24 @@ def test_uses_of_undeclared_providers_are_not_given(tmp_path: Path) -> None:
     assert not report.missing
 
 
+def opened(path: Path) -> ReleaseSymbols:
+    """A wheel written (or tampered with) by the test, read for Python 3.11."""
+    name, version = path.name.split("-")[:2]
+    return ReleaseSymbols(
+        canonicalize_name(name),
+        Version(version),
+        ReleaseSource(None, path=path),
+        TargetFacts(python=(3, 11)),
+    )
+
+
 def test_hostile_archives_are_contained(tmp_path: Path) -> None:
     path = build_wheel(tmp_path, "lib", "1.0", files={"lib/__init__.py": "from .big import x\n"})
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("lib/big.py", "x = 1\n" + "#" * 50_000_000)  # a bomb: 50 MB of comment
         zf.writestr("lib/latin.py", "# -*- coding: latin-1 -*-\nname = '\xe9'\n".encode("latin-1"))
         zf.writestr("lib/deep.py", "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
-    lib = ReleaseSymbols(
-        canonicalize_name("lib"),
-        Version("1.0"),
-        ReleaseSource(None, path=path),
-        TargetFacts(python=(3, 11)),
-    )
+    lib = opened(path)
     assert lib.name_verdict("lib.big", "x").status == "unknown"
     assert lib.name_verdict("lib.latin", "name").status == "present"
     assert lib.name_verdict("lib.deep", "x").status == "unknown"
@@ -474,12 +480,7 @@ def test_hostile_members_are_read_or_counted_never_run(tmp_path: Path) -> None:
         zf.writestr("lib/bytes.py", b"name = '\xff\xfe'\n")
         zf.writestr("lib/nested.py", "x = " + "[" * 100_000 + "]" * 100_000 + "\n")
         zf.writestr("lib/terms.py", "x = " + "+".join(["1"] * 1_000_000) + "\n")
-    lib = ReleaseSymbols(
-        canonicalize_name("lib"),
-        Version("1.0"),
-        ReleaseSource(None, path=path),
-        TargetFacts(python=(3, 11)),
-    )
+    lib = opened(path)
 
     assert lib.name_verdict("lib.ok", "good").status == "present"
     assert lib.name_verdict("lib.payload", "value").status == "present"
