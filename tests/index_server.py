@@ -66,6 +66,7 @@ class IndexServer:
     redirect_loop: bool = False  # every page redirects to itself
     auth: tuple[str, str] | None = None  # (user, password) every request must send
     trickle: float = 0.0  # seconds between the bytes of a page (a server that stalls)
+    range_lie: int = 0  # bytes added to the start a Content-Range reports (a broken proxy)
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
     # filenames by project and each project's JSON page: a 6,000-file index answers a
@@ -209,7 +210,7 @@ class IndexServer:
             206,
             body,
             "application/octet-stream",
-            {"Content-Range": f"bytes {start}-{end}/{size}"},
+            {"Content-Range": f"bytes {start + self.range_lie}-{end}/{size}"},
         )
 
     def _page(self, h: BaseHTTPRequestHandler, project: str) -> None:

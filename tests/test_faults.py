@@ -4,6 +4,7 @@ no traceback, and nothing cached that would break the next run against a good in
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -167,13 +168,18 @@ def _huge_metadata(path) -> None:  # the directory says METADATA is 300 MiB
         (_two_metadata, "expected one .dist-info/METADATA, found 2"),
         (_corrupt_directory, "cannot read METADATA"),
         (_huge_metadata, "METADATA is 314572800 bytes"),
+        ("range_lie", "the server answered a range request with the wrong bytes"),
     ],
-    ids=["no-metadata", "two-metadata", "corrupt-directory", "huge-metadata"],
+    ids=["no-metadata", "two-metadata", "corrupt-directory", "huge-metadata", "content-range"],
 )
 def test_unreadable_metadata_of_a_pin_leads_with_the_file_and_why(
     project: Project, capsys, fault, said: str
 ) -> None:
-    fault(project.wheel("a", "1.0"))
+    wheel = project.wheel("a", "1.0")
+    if fault == "range_lie":
+        project.index.range_lie = 100  # every Content-Range says 100 bytes later than sent
+    else:
+        fault(wheel)
     project.write("requirements.in", "a==1.0\n")
 
     code, _, err = project.lock("requirements.in", capsys=capsys)
@@ -185,10 +191,47 @@ def test_unreadable_metadata_of_a_pin_leads_with_the_file_and_why(
         "a-1.0-py3-none-any.whl: "
     ), first
     assert said in first and "Traceback" not in err and "--ignore-symbol" not in err
+    project.index.range_lie = 0
     project.wheel("a", "1.0")  # a good upload replaces it: nothing bad was cached
     (project.root / "requirements.txt").unlink(missing_ok=True)
     code, _, err = project.lock("requirements.in", capsys=capsys)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("kind", ["tar.gz", "zip"])
+def test_an_sdist_member_outside_its_folder_is_refused(project: Project, capsys, kind: str) -> None:
+    import io
+    import tarfile
+
+    from tests.builders import build_sdist
+
+    built = build_sdist(project.root, "evil", "1.0", static=False)
+    with tarfile.open(built) as tf:
+        members = [(m.name, tf.extractfile(m).read()) for m in tf if m.isfile()]  # type: ignore[union-attr]
+    members.append(("evil-1.0/../../escaped.py", b"x = 1\n"))
+    out = project.dists / f"evil-1.0.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(out, "w") as zf:
+            for name, data in members:
+                zf.writestr(name, data)
+    else:
+        with tarfile.open(out, "w:gz") as tf:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+    project.index.add(out)
+    project.write("requirements.in", "evil==1.0\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 2, err
+    error = next(line for line in err.splitlines() if line.startswith("error: "))
+    assert error.startswith("error: no release of `evil` matching ==1.0 can be used: ")
+    assert f"evil-1.0.{kind}" in error and "Traceback" not in err
+    import tempfile  # the build's folder is under it: `../../` would land here
+
+    assert not list(Path(tempfile.gettempdir()).rglob("escaped.py"))  # nothing written
 
 
 def _grep_tree(folder, needle: str) -> list[str]:

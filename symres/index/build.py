@@ -326,7 +326,7 @@ def extract_sdist(data: bytes, filename: str, dest: Path) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for name in zf.namelist():
                 target = (dest / name).resolve()
-                if not str(target).startswith(str(dest.resolve())):
+                if not target.is_relative_to(dest.resolve()):
                     raise MetadataError(f"{filename}: member {name!r} escapes the archive")
             zf.extractall(dest)
         return
