@@ -496,6 +496,35 @@ def test_hostile_members_are_read_or_counted_never_run(tmp_path: Path) -> None:
     assert not marker.exists()  # static reading: no member ever ran
 
 
+def test_a_record_that_lies_lends_its_uses_to_no_other_release(tmp_path: Path) -> None:
+    """Uses are shared across releases by the hash of a module file; a wheel whose RECORD
+    claims another file's hash for its own must not plant its uses under that hash."""
+    from symres.db.store import SymbolDB
+
+    (tmp_path / "1").mkdir()
+    (tmp_path / "2").mkdir()
+    honest = build_wheel(tmp_path / "1", "lib", "1.0", files={"lib/util.py": "import requests\n"})
+    hostile = build_wheel(tmp_path / "2", "lib", "2.0", files={"lib/util.py": "import evil\n"})
+    with zipfile.ZipFile(honest) as zf:
+        claim = next(
+            line
+            for line in zf.read("lib-1.0.dist-info/RECORD").decode().splitlines()
+            if line.startswith("lib/util.py,")
+        )
+    with zipfile.ZipFile(hostile) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    record = members["lib-2.0.dist-info/RECORD"].decode().splitlines()
+    record = [claim if line.startswith("lib/util.py,") else line for line in record]
+    members["lib-2.0.dist-info/RECORD"] = ("\n".join(record) + "\n").encode()
+    with zipfile.ZipFile(hostile, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    db = SymbolDB(None, snapshot=False)
+
+    assert "evil" in {u.module for u in opened(hostile).uses(cache=db, target="t").uses}
+    assert {u.module for u in opened(honest).uses(cache=db, target="t").uses} == {"requests"}
+
+
 def test_consumer_files_that_do_not_parse_are_counted(tmp_path: Path) -> None:
     cons = release(
         tmp_path, "app", "1.0", {"app/__init__.py": "import lib\n", "app/py2.py": "print 'x'\n"}

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import ast
+import base64
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -330,9 +332,12 @@ class ReleaseSymbols:
             )
             result.uses.extend(found.uses)
             loads[module] = found.imports_at_load
-            digest = hashes.get(member)
-            if cache is not None and digest:
-                cache.put_file_uses(digest, target, module, found.uses, found.imports_at_load)
+            # keyed by the bytes read, not by what RECORD claims: a wheel that lies in
+            # its RECORD must not lend its uses to another release's honest file
+            if cache is not None and hashes.get(member) == _record_digest(data):
+                cache.put_file_uses(
+                    hashes[member], target, module, found.uses, found.imports_at_load
+                )
         reachable = _reachable(self.layout, loads, self.entry_point_modules())
         own = self.layout.top_levels
         result.uses = [
@@ -352,6 +357,11 @@ class ConsumerUses:
     unreadable: dict[str, str] = field(default_factory=dict)
     reachable_modules: int = 0
     from_cache: int = 0
+
+
+def _record_digest(data: bytes) -> str:
+    """A file's hash as RECORD writes it (urlsafe base64 of its sha256, unpadded)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def _unreachable(use: Use) -> Use:
