@@ -281,3 +281,35 @@ def test_a_snapshot_answers_without_reading_wheel_source(
     assert code == 0, err
     assert pins(project.read()) == {"app": "1.0", "lib": "2.0"}
     assert "symbols: 0 releases mined, 0 verdicts computed" in err
+
+
+def test_facts_mined_from_another_indexs_file_are_not_trusted(project: Project, capsys) -> None:
+    """A mirror serves lib 1.0 with other bytes (here: without `thing`). What symres read
+    from that file is not used when the index in use serves lib 1.0 as another file: it
+    is read again from this index's (the same name and version is not the same file)."""
+    from tests.builders import build_wheel
+    from tests.index_server import IndexServer
+
+    uses = {"app/__init__.py": "from lib import thing\n"}
+    app = project.wheel("app", "1.0", requires=["lib"], files=uses)
+    old = project.wheel("lib", "0.9", files={"lib/__init__.py": "thing = 1\n"})
+    project.wheel("lib", "1.0", files={"lib/__init__.py": "thing = 1\n"})
+    mirror_dists = project.root.parent / "mirror"
+    mirror_dists.mkdir()
+    mirror = IndexServer()
+    for wheel in (app, old, build_wheel(mirror_dists, "lib", "1.0", files={"lib/__init__.py": ""})):
+        mirror.add(wheel)
+    mirror.start()
+    project.write("requirements.in", "app\n")
+    try:
+        capsys.readouterr()
+        code = main(["lock", "-i", mirror.url, "-o", "mirror.txt", "requirements.in"])
+        assert code == 0, capsys.readouterr().err
+        assert pins(project.read("mirror.txt"))["lib"] == "0.9"  # the mirror's 1.0 lacks it
+    finally:
+        mirror.stop()
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"app": "1.0", "lib": "1.0"}  # this index's 1.0 has it

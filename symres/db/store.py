@@ -29,7 +29,7 @@ from symres.fsutil import make_folder
 from symres.symbols.uses import ProviderCondition, Use
 from symres.symbols.verdict import Verdict
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLES = ("scans", "uses", "file_uses", "layouts", "verdicts", "evidence")
 
 _MIGRATIONS: dict[int, str] = {
@@ -64,6 +64,12 @@ _MIGRATIONS: dict[int, str] = {
     DELETE FROM file_uses;
     DELETE FROM uses;
     DELETE FROM scans WHERE kind = 'uses';
+    """,
+    # 3: which file (by hash) and which index each release's facts were read from
+    3: """
+    CREATE TABLE provenance (
+        name TEXT NOT NULL, version TEXT NOT NULL, filename TEXT, sha256 TEXT, origin TEXT,
+        recorded_at REAL, PRIMARY KEY (name, version));
     """,
 }
 
@@ -322,6 +328,35 @@ class SymbolDB:
             "SELECT prefixes FROM {db}.layouts WHERE name=? AND version=?", (name, version)
         )
         return list(json.loads(str(rows[0][0]))) if rows else None
+
+    # -- provenance ------------------------------------------------------------------------
+
+    def put_provenance(
+        self, name: str, version: str, filename: str, sha256: str | None, origin: str
+    ) -> None:
+        """The file (and index) this release's facts are read from; the first one stays."""
+        with self._write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO provenance VALUES (?,?,?,?,?,?)",
+                (name, version, filename, sha256, origin, time.time()),
+            )
+
+    def provenance(self, name: str, version: str) -> tuple[str, str | None, str] | None:
+        """(filename, sha256, origin) of the file this database read the release from;
+        None for facts it did not mine (the shipped snapshot's, or none)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT filename, sha256, origin FROM main.provenance WHERE name=? AND version=?",
+                (name, version),
+            ).fetchone()
+        return (str(row[0]), row[1], str(row[2])) if row else None
+
+    def forget(self, name: str, version: str) -> None:
+        """Drop every fact this database mined from the release (a file that turned out
+        not to be the one its index advertised, or one another index does not serve)."""
+        with self._write() as db:
+            for table in ("scans", "uses", "layouts", "verdicts", "evidence", "provenance"):
+                db.execute(f"DELETE FROM {table} WHERE name=? AND version=?", (name, version))
 
     def put_layout(self, name: str, version: str, prefixes: Iterable[str]) -> None:
         with self._write() as db:

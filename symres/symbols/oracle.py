@@ -4,6 +4,7 @@ then the wheels themselves, with what was mined written back."""
 from __future__ import annotations
 
 import threading
+import urllib.parse
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -11,6 +12,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.db.store import SymbolDB
+from symres.index.config import strip_auth
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.uses import Use
 from symres.symbols.verdict import Verdict
@@ -75,6 +77,7 @@ class SymbolOracle:
         self._releases: dict[tuple[str, Version], ReleaseSymbols] = {}
         self._verdicts: dict[tuple[str, Version], dict[tuple[str, str], Verdict]] = {}
         self._uses: dict[tuple[str, Version], list[Use]] = {}  # for the rounds of one lock
+        self._trusted: set[tuple[str, Version]] = set()
         self._lock = threading.Lock()
         self.mined_uses = 0
         self.mined_verdicts = 0
@@ -90,6 +93,11 @@ class SymbolOracle:
             opened = open_release(self.finder, name, version, self.facts)
             with self._lock:
                 found = self._releases.setdefault(key, opened)
+            dist = opened.source.dist
+            if found is opened and opened.archive_error is None and dist is not None:
+                origin = urllib.parse.urlsplit(strip_auth(dist.url))
+                where = f"{origin.scheme}://{origin.netloc}"
+                self.db.put_provenance(name, str(version), dist.filename, dist.sha256, where)
             if (
                 found is opened
                 and opened.archive_error is None  # an archive that cannot be read: no facts
@@ -111,7 +119,25 @@ class SymbolOracle:
             self._uses[key] = found
         return found
 
+    def _trust(self, name: NormalizedName, version: Version) -> None:
+        """Facts this database mined from a file the index in use does not serve (another
+        index's, a mirror's: the same name and version, other bytes) are dropped, once per
+        release, before any is read: they are mined again from this index's file."""
+        key = (name, version)
+        if self.finder is None or key in self._trusted:
+            return
+        self._trusted.add(key)
+        recorded = self.db.provenance(name, str(version))
+        if recorded is None or recorded[1] is None:
+            return
+        releases = self.finder.releases(name)
+        release = releases.get(version) if releases else None
+        served = {f.sha256 for f in release.hashed if f.sha256} if release else set()
+        if served and recorded[1] not in served:
+            self.db.forget(name, str(version))
+
     def _load_uses(self, name: NormalizedName, version: Version) -> list[Use]:
+        self._trust(name, version)
         cached = self.db.uses(
             name,
             str(version),
@@ -143,6 +169,7 @@ class SymbolOracle:
         return [u for u in kept if u.import_time] if self.import_time_only else kept
 
     def prefixes(self, name: NormalizedName, version: Version) -> list[str]:
+        self._trust(name, version)
         cached = self.db.layout(name, str(version))
         if cached is not None:
             return cached
@@ -161,6 +188,7 @@ class SymbolOracle:
         with self._lock:
             known = self._verdicts.get(key)
         if known is None:
+            self._trust(name, version)
             known = self.db.verdicts_of(name, str(version), self.target)
             with self._lock:
                 self._verdicts[key] = known
