@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from symres.cli import main
 from tests.conftest import Project
 
@@ -313,3 +315,26 @@ def test_facts_mined_from_another_indexs_file_are_not_trusted(project: Project, 
 
     assert code == 0, err
     assert pins(project.read()) == {"app": "1.0", "lib": "1.0"}  # this index's 1.0 has it
+
+
+@pytest.mark.parametrize("honest", [True, False])
+def test_a_whole_download_that_is_not_the_advertised_file_leaves_no_facts(
+    project: Project, capsys, tmp_path, honest: bool
+) -> None:
+    """Range reads cannot check a file's hash; a whole download (a wheel most of whose
+    modules are read) can: when it is not the file its index advertised, nothing mined
+    from it stays in the symbol database."""
+    import sqlite3
+
+    modules = {f"app/m{i}.py": "import os\n" for i in range(80)}
+    wheel = project.wheel("app", "1.0", files=modules)
+    if not honest:
+        project.index.files[wheel.name].__dict__["sha256"] = "0" * 64
+    project.write("requirements.in", "app\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    db = sqlite3.connect(tmp_path / "cache" / "symbols.sqlite")
+    scans = db.execute("SELECT count(*) FROM scans WHERE name = 'app'").fetchone()[0]
+    assert (scans > 0) == honest

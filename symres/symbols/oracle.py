@@ -94,6 +94,8 @@ class SymbolOracle:
             with self._lock:
                 found = self._releases.setdefault(key, opened)
             dist = opened.source.dist
+            if found is opened and opened.archive_error is not None:
+                self.db.forget(name, str(version))  # unreadable now: nothing stays from it
             if found is opened and opened.archive_error is None and dist is not None:
                 origin = urllib.parse.urlsplit(strip_auth(dist.url))
                 where = f"{origin.scheme}://{origin.netloc}"
@@ -154,6 +156,9 @@ class SymbolOracle:
         if release.archive_error is not None:  # nothing known, nothing stored
             return []
         mined = release.uses(cache=self.db, target=self.target)
+        if release.archive_error is not None:  # found out by a whole download: drop it all
+            self.db.forget(name, str(version))
+            return []
         kept = [u for u in mined.uses if u.guard != "type-checking"]  # never runs: not stored
         self.db.put_layout(name, str(version), prefixes_of(release.layout))
         self.db.put_uses(

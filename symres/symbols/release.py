@@ -314,7 +314,11 @@ class ReleaseSymbols:
                 continue
             todo.append((module, files, member))
         if len(todo) > max(64, len(self.layout.modules) // 4):
-            self.source.fetch_whole()
+            try:
+                self.source.fetch_whole()
+            except UnreadableMember as exc:  # not the file its index advertised
+                self.archive_error = str(exc)
+                return ConsumerUses(unreadable={self.source.filename: str(exc)})
             self.source.prefetch([member for _, _, member in todo])
         for module, files, member in todo:
             try:

@@ -8,6 +8,7 @@ are reported unreadable, never inflated.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import posixpath
@@ -35,6 +36,16 @@ _EXT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\.[^/]*)?\.(?:so|pyd)$")
 
 class UnreadableMember(Exception):
     """A member that is missing, too large, bomb-like or corrupt: counted, never fatal."""
+
+
+def _checked(data: bytes, dist: DistFile) -> bytes:
+    """A whole file as downloaded, if its hash is the one its index advertised."""
+    if dist.sha256 and hashlib.sha256(data).hexdigest() != dist.sha256:
+        raise UnreadableMember(
+            f"{dist.filename}: its sha256 is not the one its index advertised "
+            f"({dist.sha256[:12]}…); nothing is read from it"
+        )
+    return data
 
 
 @dataclass
@@ -158,6 +169,7 @@ class ReleaseSource:
                 assert self.client is not None and self.dist is not None
                 data = self.client.get_bytes(self.dist.url)
                 self.bytes_fetched += len(data)
+                data = _checked(data, self.dist)
             self._members = _sdist_members(data, self.filename)
         return self._members
 
@@ -170,6 +182,7 @@ class ReleaseSource:
         assert self.client is not None and self.dist is not None
         data = self.client.get_bytes(self.dist.url)
         self.bytes_fetched += len(data)
+        data = _checked(data, self.dist)  # what the Range reads could not check
         members: dict[str, bytes] = {}
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
