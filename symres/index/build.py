@@ -58,7 +58,9 @@ class BuildFailed(MetadataError):
     *lasting* is false: installing the build requirements failed, which may be the index's
     or ``--offline``'s doing, not the sdist's)."""
 
-    lasting = True
+    def __init__(self, message: str, hint: str | None = None, *, lasting: bool = True) -> None:
+        super().__init__(message, hint)
+        self.lasting = lasting
 
 
 @dataclass(frozen=True)
@@ -200,9 +202,7 @@ class _Builder:
         try:
             create_venv(root, interpreter, self.installer)
         except SymresError as exc:  # no venv: this machine's doing, not the sdist's
-            failed = BuildFailed(f"{filename}: {exc.message}", hint=exc.hint)
-            failed.lasting = False
-            raise failed from None
+            raise BuildFailed(f"{filename}: {exc.message}", exc.hint, lasting=False) from None
         self.python = venv_python(root)
 
     def build(self, tree: Path, system: BuildSystem, out: Path) -> bytes:
@@ -224,13 +224,12 @@ class _Builder:
             if self.exclude_newer:
                 cmd += ["--exclude-newer", self.exclude_newer]
             cmd += ["--offline"] if self.offline else []
-            where = index_args(self.index, self.installer)
         else:
             cmd = [str(self.python), "-m", "pip", "install", "--quiet"]
             cmd += ["--disable-pip-version-check"]
-            where = index_args(self.index, self.installer)
-            if self.offline:  # pip has no cache-only mode: the local folders only
-                where = ["--no-index", *(a for f in self.index.find_links for a in ("-f", f))]
+        where = index_args(self.index, self.installer)
+        if self.offline and self.installer == "pip":  # no cache-only mode: local folders
+            where = ["--no-index", *(a for f in self.index.find_links for a in ("-f", f))]
         done = run([*cmd, *where, *requirements], env=installer_env(self.index, self.installer))
         if done.returncode != 0:
             hint = "pin a version of this project that ships a wheel for the target"
@@ -238,13 +237,12 @@ class _Builder:
                 hint = "run once without `--offline`, so that uv's cache holds them"
             elif self.offline:
                 hint = "put them in a `--find-links` folder, or run without `--offline`"
-            failed = BuildFailed(
+            raise BuildFailed(
                 f"{self.filename}: installing {what} ({', '.join(requirements)}) failed: "
                 f"{_last_error(done.stderr or done.stdout)}",
-                hint=hint,
+                hint,
+                lasting=False,
             )
-            failed.lasting = False
-            raise failed
 
     def installed(self) -> str:
         """What the build environment holds, as ``name==version`` (for messages)."""

@@ -96,7 +96,7 @@ def why_not(
             continue
         if any(not r.allows(v) for r in constraints):
             return []  # a constraint file's range: a clash the chains show
-        found = provider.excluded.get((name, v)) or provider.dead.get((name, v))
+        found = provider.excluded.get((name, v)) or provider.dead_ends.dead.get((name, v))
         if found is None:
             return []  # a usable release: the clash is between requirements, not here
         out.append((v, found))

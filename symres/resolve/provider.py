@@ -78,7 +78,6 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self.dead_ends = DeadEnds(
             self._allowed_if_read, self.roots, self.constraints, self.excluded
         )
-        self.dead = self.dead_ends.dead
         self.dropped: list[str] = []  # dependencies symres cannot follow (direct URLs)
         self._allowed: dict[tuple[NormalizedName, SpecifierSet], frozenset[Version]] = {}
         self._releases: dict[NormalizedName, Mapping[Version, Release]] = {}

@@ -93,22 +93,25 @@ class SymbolOracle:
             opened = open_release(self.finder, name, version, self.facts)
             with self._lock:
                 found = self._releases.setdefault(key, opened)
-            dist = opened.source.dist
-            if found is opened and opened.archive_error is not None:
-                self.db.forget(name, str(version))  # unreadable now: nothing stays from it
-            if found is opened and opened.archive_error is None and dist is not None:
-                origin = urllib.parse.urlsplit(strip_auth(dist.url))
-                where = f"{origin.scheme}://{origin.netloc}"
-                self.db.put_provenance(name, str(version), dist.filename, dist.sha256, where)
-            if (
-                found is opened
-                and opened.archive_error is None  # an archive that cannot be read: no facts
-                and self.db.layout(name, str(version)) is None
-            ):
-                # its layout costs nothing more now, and lets an offline `check` place
-                # the verdicts asked of this release (the bisection's neighbours)
-                self.db.put_layout(name, str(version), prefixes_of(opened.layout))
+            if found is opened:
+                self._record(name, version, opened)
         return found
+
+    def _record(self, name: NormalizedName, version: Version, opened: ReleaseSymbols) -> None:
+        """What opening a release tells the database: the file its facts come from, and
+        its layout; an archive that cannot be read leaves nothing (and drops what was)."""
+        if opened.archive_error is not None:
+            self.db.forget(name, str(version))
+            return
+        dist = opened.source.dist
+        if dist is not None:
+            origin = urllib.parse.urlsplit(strip_auth(dist.url))
+            where = f"{origin.scheme}://{origin.netloc}"
+            self.db.put_provenance(name, str(version), dist.filename, dist.sha256, where)
+        if self.db.layout(name, str(version)) is None:
+            # its layout costs nothing more now, and lets an offline `check` place
+            # the verdicts asked of this release (the bisection's neighbours)
+            self.db.put_layout(name, str(version), prefixes_of(opened.layout))
 
     def uses(self, name: NormalizedName, version: Version) -> list[Use]:
         key = (name, version)
@@ -153,10 +156,8 @@ class SymbolOracle:
             return self._miss(name, version, [])
         self.finder.on_event("mine", f"{name} {version}")
         release = self.release(name, version)
-        if release.archive_error is not None:  # nothing known, nothing stored
-            return []
         mined = release.uses(cache=self.db, target=self.target)
-        if release.archive_error is not None:  # found out by a whole download: drop it all
+        if release.archive_error is not None:  # unreadable, or not the advertised file
             self.db.forget(name, str(version))
             return []
         kept = [u for u in mined.uses if u.guard != "type-checking"]  # never runs: not stored
