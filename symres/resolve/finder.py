@@ -99,7 +99,7 @@ class Finder:
         self._projects: dict[NormalizedName, Future[Project | None]] = {}
         self._metadata: dict[tuple[NormalizedName, Version], Future[CoreMetadata]] = {}
         self._wanted: set[tuple[NormalizedName, str]] = set()  # (project, specifier) fetched ahead
-        self._read: dict[NormalizedName, list[Version]] = {}  # whose metadata was read
+        self._read: list[tuple[Release, CoreMetadata]] = []  # metadata read, in that order
         self.on_event: Callable[[str, str], None] = lambda kind, what: None
 
     def close(self) -> None:
@@ -307,13 +307,11 @@ class Finder:
         key = (release.name, release.version)
         return _demand(self._lock, self._metadata, key, lambda _: self._load_metadata(release))
 
-    def read_metadata(self, release: Release) -> CoreMetadata | None:
-        """The release's metadata if it has been read (none is read here), else None."""
-        return _done(self._metadata.get((release.name, release.version)))
-
-    def read_versions(self, name: NormalizedName) -> list[Version]:
-        """The versions of *name* whose metadata has been read, in the order it was."""
-        return list(self._read.get(name, ()))
+    def read_since(self, start: int) -> list[tuple[Release, CoreMetadata]]:
+        """The releases whose metadata has been read, with it, from the *start*-th read on
+        (in the order they were read: a caller keeps its place and asks for what is new)."""
+        with self._lock:
+            return self._read[start:]
 
     def page_read(self, name: NormalizedName) -> bool:
         """Whether *name*'s page has been read (none is read here)."""
@@ -335,7 +333,7 @@ class Finder:
         self.on_event("metadata", f"{release.name} {release.version}")
         meta = self._fetch_metadata(release)
         with self._lock:
-            self._read.setdefault(release.name, []).append(release.version)
+            self._read.append((release, meta))
         return meta
 
     def _fetch_metadata(self, release: Release) -> CoreMetadata:

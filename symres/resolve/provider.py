@@ -82,6 +82,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self._allowed: dict[tuple[NormalizedName, SpecifierSet], frozenset[Version]] = {}
         self._releases: dict[NormalizedName, Mapping[Version, Release]] = {}
         self._tops: dict[NormalizedName, Version] = {}  # the best candidate last offered
+        self._read_upto = 0  # how many of the finder's metadata reads have been learned from
         # is_satisfied_by runs for every pin at every round: its answer by requirement
         self._satisfying: dict[int, tuple[Requirement, frozenset[Version]]] = {}
 
@@ -168,8 +169,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         lowest = self.resolution == "lowest" or (
             self.resolution == "lowest-direct" and name in self.root_names
         )
-        if not extras:
-            self._learn_read(name, releases)
+        self._learn_read()
         versions = sorted(
             (v for v in versions if v not in bad and not self._is_dead(identifier, name, v)),
             reverse=not lowest,
@@ -185,12 +185,14 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     def _pushed_down(
         self, name: NormalizedName, top: Version, releases: Mapping[Version, Release]
     ) -> None:
-        """A project whose best candidate keeps moving down is being backtracked through
-        (its dependents are trying older releases): read the next releases' metadata now,
-        in parallel, rather than one round trip per round later."""
+        """A project whose best candidate steps down release by release is being
+        backtracked through (its dependents are trying older releases): read the metadata
+        of the next releases now, in parallel, rather than one round trip per round
+        later. A best candidate that jumped over releases learned dead has no such need:
+        what was learned did the walking, and the release it landed on may well do."""
         previous = self._tops.get(name)
         self._tops[name] = top
-        if previous is None or top >= previous:
+        if previous is None or top >= previous or any(top < v < previous for v in releases):
             return
         below = sorted((v for v in releases if v < top), reverse=True)[:AHEAD]
         self.finder.prefetch_metadata(releases[v] for v in below)
@@ -220,19 +222,20 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         """*candidate* was rejected: one of its dependencies clashed (*criterion*)."""
         self.dead_ends.rejected(criterion, candidate)
 
-    def _learn_read(self, name: NormalizedName, releases: Mapping[Version, Release]) -> None:
-        """What the releases read ahead of the resolver require (any of the project's,
-        not only those the requirements admit now), learned before they are tried: a
-        release with no way out is never offered (:mod:`symres.resolve.dead`)."""
-        for version in self.finder.read_versions(name):
-            release = releases.get(version)
-            if release is None:
-                continue
-            candidate = Candidate(name, version, frozenset(), release)
+    def _learn_read(self) -> None:
+        """What the releases read since the last call require (of every project, not only
+        the one being tried, and any release, not only those the requirements admit now),
+        learned before they are tried: a release with no way out is never offered, and
+        its dependents read ahead die with it at once (:mod:`symres.resolve.dead`)."""
+        read = self.finder.read_since(self._read_upto)
+        self._read_upto += len(read)
+        for release, meta in read:
+            candidate = Candidate(release.name, release.version, frozenset(), release)
             if self.dead_ends.knows(candidate):
                 continue
-            meta = self.finder.read_metadata(release)
-            if meta is None or meta.skipped or self.exclusion(release) is not None:
+            if self.releases(release.name).get(release.version) is not release:
+                continue  # (a project an input names by file replaced what the index has)
+            if meta.skipped or self.exclusion(release) is not None:
                 continue
             self.dead_ends.learn(candidate, self._dependencies(candidate, meta)[0])
 
