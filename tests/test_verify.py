@@ -202,6 +202,43 @@ def test_a_package_that_cannot_be_installed_is_named(project: Project, capsys) -
 
 
 @pytest.mark.slow
+def test_a_file_that_fails_its_hash_at_install_leaves_no_symbol_facts(
+    project: Project, capsys, tmp_path
+) -> None:
+    """The lock's facts about lib came from Range reads of the file the index advertised,
+    which cannot check its hash; the install downloads every byte and refuses them. What
+    was mined for lib 1.0 is dropped from the database, and the report says so."""
+    import sqlite3
+
+    from tests.builders import build_wheel
+
+    project.wheel("app", "1.0", requires=["lib"], files={"app/__init__.py": "from lib import x\n"})
+    lib = project.wheel("lib", "1.0", files={"lib/__init__.py": "x = 1\n"})
+    project.write("requirements.in", "app\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    db = tmp_path / "cache" / "symbols.sqlite"
+
+    def facts() -> int:
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT count(*) FROM provenance WHERE name = 'lib'").fetchone()
+        return int(rows[0])
+
+    assert facts() == 1
+    served = project.index.files[lib.name]
+    served.sha256  # noqa: B018  (the page keeps advertising the bytes locked)
+    (tmp_path / "other").mkdir()
+    other = build_wheel(tmp_path / "other", "lib", "1.0", files={"lib/__init__.py": "y = 1\n"})
+    served.__dict__["data"] = other.read_bytes()
+
+    code, report = verify_json(capsys, "requirements.txt")
+
+    assert code == 1
+    assert [(f["name"], f["version"]) for f in report["install_failures"]] == [("lib", "1.0")]
+    assert any(n.startswith("dropped the symbol facts of lib 1.0") for n in report["notes"])
+    assert facts() == 0
+
+
+@pytest.mark.slow
 def test_kept_venv_is_reused_and_env_checks_it_as_it_is(project: Project, capsys) -> None:
     web_stack(project)
     project.write("requirements.in", "app\n")

@@ -43,6 +43,7 @@ class InstallFailure:
     name: str
     version: str
     message: str
+    hash_mismatch: bool = False  # the file's bytes are not those the lock's hashes name
 
 
 def existing_environment(path: Path) -> Environment:
@@ -161,12 +162,23 @@ def install(
             one.write_text("\n".join([*header, entry.requirement_line()]) + "\n", encoding="utf-8")
             alone = run([*_install_cmd(env, installer, one), *extra], env=process_env)
             if alone.returncode != 0:
-                failures.append(InstallFailure(entry.name, str(entry.version), _error_line(alone)))
+                failures.append(
+                    InstallFailure(
+                        entry.name, str(entry.version), _error_line(alone), _mismatch(alone)
+                    )
+                )
         if not failures:  # each installs alone: the failure was in the whole
             failures.append(InstallFailure("(the lock)", "", _error_line(done)))
         return failures
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _mismatch(done: subprocess.CompletedProcess[str]) -> bool:
+    """Whether the installer refused a file because its bytes are not the hashed ones
+    (pip: "do not match the hashes"; uv: "hash mismatch")."""
+    said = f"{done.stdout}\n{done.stderr}".lower()
+    return "hash mismatch" in said or "do not match the hashes" in said
 
 
 def _error_line(done: subprocess.CompletedProcess[str]) -> str:

@@ -347,6 +347,7 @@ def verify(options: VerifyOptions, *, on_event: Event = lambda s: None) -> Verif
             )
             if not failures:
                 mark_ready(env)
+            notes += forget_mismatched(failures, options)
         elif options.env is None:
             notes.append(f"reused the venv kept at `{env.root}`")
         report = _run_runner(env, plan, on_event)
@@ -464,6 +465,28 @@ def _cuda_device(env: Environment, locked: set[str], on_event: Event) -> str | N
     if done.returncode == 0 and "GPU" in done.stdout:
         return None
     return "nvidia-smi lists no GPU"
+
+
+def forget_mismatched(failures: list[InstallFailure], options: VerifyOptions) -> list[str]:
+    """A file the installer refused for its hash is not the one the lock was read from:
+    the symbol facts mined for that release (from Range reads, which cannot check a
+    hash) may be about other bytes. They are dropped, to be read again."""
+    from symres.db.store import SymbolDB  # noqa: PLC0415
+
+    bad = [f for f in failures if f.hash_mismatch]
+    if not bad or options.index.no_cache:
+        return []
+    db = SymbolDB(_cache_dir(options) / "symbols.sqlite")
+    try:
+        for f in bad:
+            db.forget(f.name, f.version)
+    finally:
+        db.close()
+    return [
+        f"dropped the symbol facts of {f.name} {f.version}: its file is not the one the "
+        "lock's hashes name (the next lock reads it again)"
+        for f in bad
+    ]
 
 
 def record_evidence(report: dict[str, Any], options: VerifyOptions) -> int:
