@@ -229,6 +229,7 @@ def test_an_sdist_member_outside_its_folder_is_refused(project: Project, capsys,
     error = next(line for line in err.splitlines() if line.startswith("error: "))
     assert error.startswith("error: no release of `evil` matching ==1.0 can be used: ")
     assert f"evil-1.0.{kind}" in error and "Traceback" not in err
+    assert "from its sdist" not in err  # refused before any package code could run
     import tempfile  # the build's folder is under it: `../../` would land here
 
     assert not list(Path(tempfile.gettempdir()).rglob("escaped.py"))  # nothing written

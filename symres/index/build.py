@@ -18,7 +18,7 @@ import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,8 +106,11 @@ def build_metadata(
     index: IndexConfig,
     uploaded: str | None = None,
     policy: BuildPolicy = BuildPolicy(),
+    announce: Callable[[], None] = lambda: None,
 ) -> tuple[bytes, str]:
     """``METADATA`` of the sdist *data*, and how it was built (interpreter, requirements).
+    *announce* is called once the archive has been found safe to unpack, just before its
+    build backend (package code) runs.
 
     Build requirements are resolved as the build system declares them; when that build
     fails and the sdist's upload time is known (PEP 700), it is tried once more with the
@@ -122,6 +125,7 @@ def build_metadata(
         tops = [p for p in (root / "src").iterdir() if p.is_dir()]
         if len(tops) != 1:
             raise MetadataError(f"{filename}: expected one top-level folder in the sdist")
+        announce()
         return _build(tops[0], root, filename, python_version, index, uploaded, policy)
 
 

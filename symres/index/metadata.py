@@ -198,7 +198,6 @@ class MetadataFetcher:
         pkg_info = _sdist_pkg_info(data, dist.filename)
         if pkg_info is not None and _is_static_sdist_metadata(pkg_info):
             return pkg_info
-        on_build("build", f"{dist.name} {dist.version}")
         raw, _ = build_metadata(
             data,
             dist.filename,
@@ -206,6 +205,7 @@ class MetadataFetcher:
             index=self.client.config,
             uploaded=dist.upload_time,
             policy=self.policy,
+            announce=lambda: on_build("build", f"{dist.name} {dist.version}"),
         )
         return raw
 
