@@ -279,6 +279,53 @@ def test_index_credentials_authenticate_and_are_kept_nowhere(
     assert code == 2 and "answered HTTP 401" in err and "s3cret" not in err
 
 
+@pytest.mark.parametrize("provider", ["auto", "subprocess", "disabled"])
+def test_a_password_from_the_keyring_command_authenticates_and_is_kept_nowhere(
+    project: Project, capsys, tmp_path, monkeypatch, provider: str
+) -> None:
+    """An index URL with a user name and no password: as pip, the `keyring` command is
+    asked for it (by the index URL, then its host), unless `keyring-provider` says not."""
+    import os
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    asked = tmp_path / "asked"
+    fake = bin_dir / "keyring"
+    fake.write_text(
+        f'#!/bin/sh\necho "$@" >> {asked}\n'
+        '[ "$1" = get ] && [ "$2" = 127.0.0.1:'
+        + str(project.index.httpd.server_address[1])
+        + " ] && "
+        '[ "$3" = user ] && echo s3cret && exit 0\nexit 1\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PIP_KEYRING_PROVIDER", provider)
+    project.wheel("a", "1.0")
+    project.index.auth = ("user", "s3cret")
+    project.write("requirements.in", "a\n")
+    user_only = project.index.url.replace("http://", "http://user@")
+    capsys.readouterr()
+    from symres.cli import main
+
+    code = main(
+        ["lock", "-i", user_only, "--format", "pylock", "-o", "pylock.toml", "requirements.in"]
+    )
+    out, err = capsys.readouterr()
+
+    if provider == "disabled":
+        assert code == 2 and "HTTP 401" in err and not asked.exists()
+        return
+    assert code == 0, err
+    assert "s3cret" not in out + err
+    assert not _grep_tree(project.root, "s3cret") and not _grep_tree(tmp_path / "cache", "s3cret")
+    # asked by the URL first, then by the host, once for the whole lock
+    assert asked.read_text().splitlines() == [
+        f"get {project.index.url} user",
+        f"get 127.0.0.1:{project.index.httpd.server_address[1]} user",
+    ]
+
+
 def test_an_index_url_from_variables_is_written_as_written(
     project: Project, capsys, tmp_path, monkeypatch
 ) -> None:

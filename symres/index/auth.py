@@ -1,5 +1,8 @@
 """Credentials for the indexes, found where pip finds them: in the index URL
-(``user:password@``, or a token as the user name), else in ``~/.netrc`` (``NETRC``).
+(``user:password@``, or a token as the user name), else in ``~/.netrc`` (``NETRC``); an
+index URL with a user name and no password gets its password from the ``keyring``
+command (pip's ``keyring-provider``: ``auto``, the default, and ``subprocess`` ask it
+when it is on PATH; ``disabled`` never does), asked once per index and user.
 
 They stay here: every URL symres keeps, caches, writes or shows is without them, and each
 request gets the credentials of the index it belongs to as a header: of the indexes on
@@ -15,7 +18,10 @@ from __future__ import annotations
 import base64
 import netrc
 import os
+import shutil
+import subprocess
 import threading
+import urllib.parse
 from collections.abc import Generator, Iterable
 
 import httpx
@@ -28,7 +34,7 @@ def _origin(url: httpx.URL) -> Origin:
 
 
 class IndexAuth(httpx.Auth):
-    def __init__(self, urls: Iterable[str]) -> None:
+    def __init__(self, urls: Iterable[str], keyring: str = "auto") -> None:
         # (the index URL without credentials, its origin, user, password)
         self._indexes: list[tuple[str, Origin, str, str]] = []
         for raw in urls:
@@ -43,6 +49,8 @@ class IndexAuth(httpx.Auth):
             self._indexes.append(entry)
         self._netrc: netrc.netrc | None | bool = False  # False: not read yet
         self._lock = threading.Lock()
+        self._keyring = keyring != "disabled"
+        self._asked: dict[tuple[str, str], str] = {}  # (index URL, user) -> password
 
     def _from_netrc(self, host: str) -> tuple[str, str] | None:
         with self._lock:
@@ -56,6 +64,32 @@ class IndexAuth(httpx.Auth):
         found = self._netrc.authenticators(host)
         return (found[0], found[2] or "") if found else None
 
+    def _from_keyring(self, index: str, user: str) -> str:
+        """The password the ``keyring`` command has for this index (its URL, then its
+        host, as pip asks), or "" (no command, no entry, or it did not answer in 10 s)."""
+        with self._lock:
+            if (index, user) in self._asked:
+                return self._asked[(index, user)]
+            found = ""
+            command = shutil.which("keyring")
+            host = urllib.parse.urlsplit(index).netloc.rpartition("@")[2]
+            for service in (index, host) if command else ():
+                try:
+                    done = subprocess.run(
+                        [command, "get", service, user],  # type: ignore[list-item]
+                        capture_output=True,
+                        text=True,
+                        timeout=10,
+                        stdin=subprocess.DEVNULL,
+                    )
+                except (OSError, subprocess.TimeoutExpired):
+                    break
+                if done.returncode == 0 and done.stdout.strip():
+                    found = done.stdout.splitlines()[0].strip()
+                    break
+            self._asked[(index, user)] = found
+            return found
+
     def credentials(self, url: httpx.URL) -> tuple[str, str] | None:
         if url.username:  # the URL's own (a direct reference's)
             return (url.username, url.password or "")
@@ -64,6 +98,8 @@ class IndexAuth(httpx.Auth):
         same = [e for e in self._indexes if e[1] == origin]
         if same:  # the index sharing the longest path with the request (its page, its files)
             best = max(same, key=lambda e: len(os.path.commonprefix([e[0], text])))
+            if not best[3] and self._keyring:
+                return (best[2], self._from_keyring(best[0], best[2]))
             return (best[2], best[3])
         return self._from_netrc(url.host)
 

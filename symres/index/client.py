@@ -73,7 +73,10 @@ def make_http_client(config: IndexConfig) -> httpx.Client:
 
     return httpx.Client(
         timeout=config.timeout,
-        auth=IndexAuth([config.index_url, *config.extra_index_urls, *config.find_links]),
+        auth=IndexAuth(
+            [config.index_url, *config.extra_index_urls, *config.find_links],
+            keyring=config.keyring_provider,
+        ),
         verify=verify,
         follow_redirects=True,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),

@@ -33,6 +33,7 @@ class IndexConfig:
     # all of it, as uv; unsafe-best-match: every index's files merged, as pip
     strategy: str = "first-index"
     timeout: float = 30.0  # seconds a read may wait (pip's `timeout`, PIP_DEFAULT_TIMEOUT)
+    keyring_provider: str = "auto"  # pip's `keyring-provider`: disabled, or ask `keyring`
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -139,7 +140,8 @@ def load_index_config(
     env = os.environ if env is None else env
     files = _config_files(env)
     values = _from_files(files) if files is not None else {}
-    for key in ("index-url", "extra-index-url", "cert", "find-links", "no-index", "timeout"):
+    keys = ("index-url", "extra-index-url", "cert", "find-links", "no-index", "timeout")
+    for key in (*keys, "keyring-provider"):
         var = "PIP_" + key.upper().replace("-", "_")
         if env.get(var):
             values[key] = env[var]
@@ -164,7 +166,18 @@ def load_index_config(
         no_index=no_index or _true(values.get("no-index", "")),
         strategy=strategy,
         timeout=_timeout(env.get("PIP_DEFAULT_TIMEOUT") or values.get("timeout")),
+        keyring_provider=_keyring_provider(values.get("keyring-provider")),
     )
+
+
+def _keyring_provider(value: str | None) -> str:
+    provider = (value or "auto").strip().lower()
+    if provider not in ("auto", "disabled", "import", "subprocess"):
+        raise InputError(
+            f"pip's `keyring-provider` is `{value}`",
+            hint="use auto, disabled, import or subprocess (PIP_KEYRING_PROVIDER, pip.conf)",
+        )
+    return provider
 
 
 def _timeout(value: str | None) -> float:
