@@ -239,6 +239,18 @@ def _grep_tree(folder, needle: str) -> list[str]:
     return [str(p) for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
 
+def _lock_pylock(index_url: str, capsys) -> tuple[int, str, str]:
+    """`symres lock -i INDEX_URL --format pylock` of the project's requirements.in."""
+    from symres.cli import main
+
+    capsys.readouterr()
+    code = main(
+        ["lock", "-i", index_url, "--format", "pylock", "-o", "pylock.toml", "requirements.in"]
+    )
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def test_index_credentials_authenticate_and_are_kept_nowhere(
     project: Project, capsys, tmp_path
 ) -> None:
@@ -249,13 +261,9 @@ def test_index_credentials_authenticate_and_are_kept_nowhere(
     project.index.auth = ("user", "s3cret")
     project.write("requirements.in", "a\n")
     secret = project.index.url.replace("http://", "http://user:s3cret@")
-    capsys.readouterr()
+    code, out, err = _lock_pylock(secret, capsys)
     from symres.cli import main
 
-    code = main(
-        ["lock", "-i", secret, "--format", "pylock", "-o", "pylock.toml", "requirements.in"]
-    )
-    out, err = capsys.readouterr()
     assert code == 0, err
     assert "s3cret" not in out + err
     assert not _grep_tree(project.root, "s3cret")  # the lock
@@ -304,14 +312,7 @@ def test_a_password_from_the_keyring_command_authenticates_and_is_kept_nowhere(
     project.wheel("a", "1.0")
     project.index.auth = ("user", "s3cret")
     project.write("requirements.in", "a\n")
-    user_only = project.index.url.replace("http://", "http://user@")
-    capsys.readouterr()
-    from symres.cli import main
-
-    code = main(
-        ["lock", "-i", user_only, "--format", "pylock", "-o", "pylock.toml", "requirements.in"]
-    )
-    out, err = capsys.readouterr()
+    code, out, err = _lock_pylock(project.index.url.replace("http://", "http://user@"), capsys)
 
     if provider == "disabled":
         assert code == 2 and "HTTP 401" in err and not asked.exists()
