@@ -11,6 +11,7 @@ import html
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 import zipfile
@@ -67,6 +68,9 @@ class IndexServer:
     auth: tuple[str, str] | None = None  # (user, password) every request must send
     trickle: float = 0.0  # seconds between the bytes of a page (a server that stalls)
     range_lie: int = 0  # bytes added to the start a Content-Range reports (a broken proxy)
+    tls: ssl.SSLContext | None = None  # serve HTTPS with this server-side context
+    hang_up: bool = False  # close each connection after one answer, saying nothing of it
+    connections: int = 0  # connections accepted
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
     # filenames by project and each project's JSON page: a 6,000-file index answers a
@@ -102,12 +106,15 @@ class IndexServer:
             def setup(self) -> None:
                 super().setup()  # headers and body go out in two writes: no Nagle delay
                 self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                server.connections += 1
 
             def log_message(self, *args: object) -> None:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
                 server._handle(self)
+                if server.hang_up:  # as a server whose keep-alive timeout has passed
+                    self.close_connection = True
 
             def do_HEAD(self) -> None:  # noqa: N802  (uv asks before a Range read)
                 server._handle(self)
@@ -117,6 +124,8 @@ class IndexServer:
                 pass  # clients that hang up early (a cancelled prefetch) are not errors
 
         self.httpd = Server(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            self.httpd.socket = self.tls.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -129,7 +138,8 @@ class IndexServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/simple"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}/simple"
 
     def requests(self, prefix: str = "") -> list[Logged]:
         return [r for r in self.log if r.path.startswith(prefix)]

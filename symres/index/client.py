@@ -70,7 +70,12 @@ def make_http_client(config: IndexConfig) -> httpx.Client:
                 hint="fix pip's `cert` setting, `PIP_CERT` or `--cert`",
             ) from exc
     from symres.index.auth import IndexAuth  # noqa: PLC0415  (httpx: only when online)
+    from symres.index.transport import StdlibTransport  # noqa: PLC0415
 
+    # httpx routes proxied requests only when it makes the transports itself: with a
+    # proxy in the environment (as httpx reads it), httpx's own transports carry all
+    direct = not any(urllib.request.getproxies().get(s) for s in ("http", "https", "all"))
+    context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context()
     return httpx.Client(
         timeout=config.timeout,
         auth=IndexAuth(
@@ -78,6 +83,7 @@ def make_http_client(config: IndexConfig) -> httpx.Client:
             keyring=config.keyring_provider,
         ),
         verify=verify,
+        transport=StdlibTransport(context) if direct else None,
         follow_redirects=True,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
         headers={"User-Agent": "symres"},
@@ -141,6 +147,15 @@ class IndexClient:
         for attempt in range(RETRIES):
             try:
                 return call()
+            except httpx.ConnectError as exc:
+                if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # fails the same way every time
+                    raise IndexUnreachable(
+                        f"`{redact_url(url)}` has a certificate this machine does not trust "
+                        f"({str(exc)[:160]})",
+                        hint="give the index's CA bundle with `--cert`, `PIP_CERT` or "
+                        "pip.conf's `cert`",
+                    ) from None
+                last = exc
             except httpx.TransportError as exc:
                 last = exc
             except _ServerError as exc:

@@ -1,0 +1,110 @@
+"""How symres reaches an index: TLS verified against the CA pip is told of, proxies from
+the environment, kept-alive connections that the server has dropped."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import trustme
+
+from symres.index.transport import StdlibTransport
+from tests.conftest import Project
+from tests.index_server import IndexServer
+from tests.proxy_server import ProxyServer
+
+
+@pytest.fixture
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def _tls_server(project: Project, ca: trustme.CA) -> IndexServer:
+    """The project's index, moved to HTTPS with a certificate *ca* signed for 127.0.0.1."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server = IndexServer(tls=context, files=project.index.files)
+    server._by_project = project.index._by_project
+    server.start()
+    project.index.stop()
+    project.index = server
+    return server
+
+
+def test_an_https_index_is_read_with_the_ca_pip_is_given(
+    project: Project, ca: trustme.CA, capsys, tmp_path
+) -> None:
+    project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "2.0")
+    server = _tls_server(project, ca)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    project.write("requirements.in", "a\n")
+    code, _, err = project.lock("requirements.in", "--cert", str(bundle), capsys=capsys)
+    assert code == 0, err
+    assert "a==1.0" in project.read() and "b==2.0" in project.read()
+    assert server.url.startswith("https://") and server.requests("/files/")
+
+
+def test_an_untrusted_certificate_is_one_line_naming_the_index_and_cert(
+    project: Project, ca: trustme.CA, capsys
+) -> None:
+    project.wheel("a", "1.0")
+    server = _tls_server(project, ca)
+    project.write("requirements.in", "a\n")
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 2
+    line = err.strip().splitlines()[0]
+    assert f"`{server.url}/a/`" in line and "certificate" in line
+    assert "--cert" in err and "Traceback" not in err
+    assert "tries" not in line, "a certificate that fails once fails every time: no retry"
+
+
+def test_a_proxy_from_the_environment_carries_every_request(
+    project: Project, capsys, monkeypatch
+) -> None:
+    project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "2.0")
+    project.write("requirements.in", "a\n")
+    proxy = ProxyServer()
+    proxy.start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        code, _, err = project.lock("requirements.in", capsys=capsys)
+    finally:
+        proxy.stop()
+    assert code == 0, err
+    assert "b==2.0" in project.read()
+    index = project.index.url.removesuffix("/simple")
+    assert f"{project.index.url}/a/" in proxy.relayed
+    assert any(u.startswith(f"{index}/files/b-2.0") for u in proxy.relayed)
+    assert len(proxy.relayed) == len(project.index.log), "nothing went around the proxy"
+
+
+@pytest.fixture
+def transport() -> Iterator[httpx.Client]:
+    client = httpx.Client(transport=StdlibTransport(ssl.create_default_context()))
+    yield client
+    client.close()
+
+
+def test_a_kept_alive_connection_is_reused(project: Project, transport: httpx.Client) -> None:
+    project.wheel("a", "1.0")
+    for _ in range(3):
+        assert transport.get(f"{project.index.url}/a/").status_code == 200
+    assert project.index.connections == 1
+
+
+def test_a_connection_the_server_dropped_is_replaced_not_an_error(
+    project: Project, transport: httpx.Client
+) -> None:
+    project.wheel("a", "1.0")
+    project.index.hang_up = True  # each answer ends its connection, without a word
+    pages = [transport.get(f"{project.index.url}/a/") for _ in range(3)]
+    assert [p.status_code for p in pages] == [200, 200, 200]
+    assert b"a-1.0" in pages[-1].content
+    assert project.index.connections == 3 and len(project.index.log) == 3
