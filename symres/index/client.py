@@ -74,8 +74,10 @@ def make_http_client(config: IndexConfig) -> httpx.Client:
 
     # httpx routes proxied requests only when it makes the transports itself: with a
     # proxy in the environment (as httpx reads it), httpx's own transports carry all
-    direct = not any(urllib.request.getproxies().get(s) for s in ("http", "https", "all"))
-    context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context()
+    transport = None
+    if not any(urllib.request.getproxies().get(s) for s in ("http", "https", "all")):
+        context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context()
+        transport = StdlibTransport(context)
     return httpx.Client(
         timeout=config.timeout,
         auth=IndexAuth(
@@ -83,7 +85,7 @@ def make_http_client(config: IndexConfig) -> httpx.Client:
             keyring=config.keyring_provider,
         ),
         verify=verify,
-        transport=StdlibTransport(context) if direct else None,
+        transport=transport,
         follow_redirects=True,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
         headers={"User-Agent": "symres"},
