@@ -17,7 +17,7 @@ def test_pip_precedence_cli_over_env_over_files(tmp_path: Path) -> None:
     conf.write_text(
         "[global]\nindex-url = http://example.com/files/simple\n"
         "extra-index-url = http://example.com/a/simple\n    http://example.com/b/simple\n"
-        "cert = /tmp/ca.pem\n"
+        "cert = /tmp/ca.pem\nkeyring-provider = disabled\n"
     )
     env = {
         "PIP_CONFIG_FILE": str(conf),
@@ -31,6 +31,9 @@ def test_pip_precedence_cli_over_env_over_files(tmp_path: Path) -> None:
         "http://example.com/b/simple",
     )
     assert cfg.cert == "/tmp/ca.pem" and not cfg.index_is_default
+    assert cfg.keyring_provider == "disabled"  # pip.conf's, as PIP_KEYRING_PROVIDER's
+    cfg = load_index_config(env={**env, "PIP_KEYRING_PROVIDER": "subprocess"})
+    assert cfg.keyring_provider == "subprocess"
 
     cfg = load_index_config(env={**env, "PIP_INDEX_URL": "http://example.com/env/simple/"})
     assert cfg.index_url == "http://example.com/env/simple"

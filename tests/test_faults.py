@@ -327,6 +327,23 @@ def test_a_password_from_the_keyring_command_authenticates_and_is_kept_nowhere(
     ]
 
 
+def test_a_keyring_that_prints_bytes_is_no_traceback(
+    project: Project, capsys, tmp_path, monkeypatch
+) -> None:
+    import os
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "keyring").write_bytes(b"#!/bin/sh\nprintf '\\377\\n'\n")
+    (bin_dir / "keyring").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    project.wheel("a", "1.0")
+    project.index.auth = ("user", "s3cret")
+    project.write("requirements.in", "a\n")
+    code, _, err = _lock_pylock(project.index.url.replace("http://", "http://user@"), capsys)
+    assert code == 2 and "answered HTTP 401" in err and "Traceback" not in err
+
+
 def test_an_index_url_from_variables_is_written_as_written(
     project: Project, capsys, tmp_path, monkeypatch
 ) -> None:

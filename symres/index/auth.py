@@ -79,13 +79,15 @@ class IndexAuth(httpx.Auth):
                         [command, "get", service, user],  # type: ignore[list-item]
                         capture_output=True,
                         text=True,
+                        errors="replace",  # a keyring that prints bytes is no traceback
                         timeout=10,
                         stdin=subprocess.DEVNULL,
                     )
                 except (OSError, subprocess.TimeoutExpired):
                     break
-                if done.returncode == 0 and done.stdout.strip():
-                    found = done.stdout.splitlines()[0].strip()
+                lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+                if done.returncode == 0 and lines:
+                    found = lines[0]
                     break
             self._asked[(index, user)] = found
             return found

@@ -113,17 +113,22 @@ def _from_files(files: Sequence[Path]) -> dict[str, str]:
             ) from exc
         for section in _SECTIONS:
             if parser.has_section(section):
-                for key in (
-                    "index-url",
-                    "extra-index-url",
-                    "cert",
-                    "find-links",
-                    "no-index",
-                    "timeout",
-                ):
+                for key in _KEYS:
                     if parser.has_option(section, key):
                         values[key] = parser.get(section, key)
     return values
+
+
+# pip's settings symres reads, from its files and as PIP_* variables alike
+_KEYS = (
+    "index-url",
+    "extra-index-url",
+    "cert",
+    "find-links",
+    "no-index",
+    "timeout",
+    "keyring-provider",
+)
 
 
 def load_index_config(
@@ -140,8 +145,7 @@ def load_index_config(
     env = os.environ if env is None else env
     files = _config_files(env)
     values = _from_files(files) if files is not None else {}
-    keys = ("index-url", "extra-index-url", "cert", "find-links", "no-index", "timeout")
-    for key in (*keys, "keyring-provider"):
+    for key in _KEYS:
         var = "PIP_" + key.upper().replace("-", "_")
         if env.get(var):
             values[key] = env[var]
