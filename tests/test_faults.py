@@ -327,6 +327,27 @@ def test_a_password_from_the_keyring_command_authenticates_and_is_kept_nowhere(
     ]
 
 
+def test_a_user_name_the_index_accepts_alone_never_goes_to_the_keyring(
+    project: Project, capsys, tmp_path, monkeypatch
+) -> None:
+    """A token given as the user name: the index takes it, so the keyring command (whose
+    arguments any local user can read) is never run with it."""
+    import os
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    asked = tmp_path / "asked"
+    (bin_dir / "keyring").write_text(f'#!/bin/sh\necho "$@" >> {asked}\nexit 1\n')
+    (bin_dir / "keyring").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    project.wheel("a", "1.0")
+    project.index.auth = ("t0ken", "")
+    project.write("requirements.in", "a\n")
+    code, out, err = _lock_pylock(project.index.url.replace("http://", "http://t0ken@"), capsys)
+    assert code == 0, err
+    assert not asked.exists() and "t0ken" not in out + err
+
+
 def test_a_keyring_that_prints_bytes_is_no_traceback(
     project: Project, capsys, tmp_path, monkeypatch
 ) -> None:

@@ -1,8 +1,9 @@
 """Credentials for the indexes, found where pip finds them: in the index URL
 (``user:password@``, or a token as the user name), else in ``~/.netrc`` (``NETRC``); an
-index URL with a user name and no password gets its password from the ``keyring``
-command (pip's ``keyring-provider``: ``auto``, the default, and ``subprocess`` ask it
-when it is on PATH; ``disabled`` never does), asked once per index and user.
+index URL with a user name and no password that the index refuses (HTTP 401) gets its
+password from the ``keyring`` command (pip's ``keyring-provider``: ``auto``, the default,
+and ``subprocess`` ask it when it is on PATH; ``disabled`` never does), asked once per
+index and user.
 
 They stay here: every URL symres keeps, caches, writes or shows is without them, and each
 request gets the credentials of the index it belongs to as a header: of the indexes on
@@ -100,15 +101,41 @@ class IndexAuth(httpx.Auth):
         same = [e for e in self._indexes if e[1] == origin]
         if same:  # the index sharing the longest path with the request (its page, its files)
             best = max(same, key=lambda e: len(os.path.commonprefix([e[0], text])))
-            if not best[3] and self._keyring:
-                return (best[2], self._from_keyring(best[0], best[2]))
+            if not best[3] and (best[0], best[2]) in self._asked:  # the keyring's, known
+                return (best[2], self._asked[(best[0], best[2])])
             return (best[2], best[3])
         return self._from_netrc(url.host)
 
+    def _keyring_for(self, url: httpx.URL) -> tuple[str, str] | None:
+        """(index URL, user) to ask the keyring for, where the index gave a user name and
+        no password (and the URL gives none of its own)."""
+        if not self._keyring or url.username:
+            return None
+        text = str(url)
+        same = [e for e in self._indexes if e[1] == _origin(url)]
+        if not same:
+            return None
+        best = max(same, key=lambda e: len(os.path.commonprefix([e[0], text])))
+        return None if best[3] else (best[0], best[2])
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if "Authorization" not in request.headers:
-            found = self.credentials(request.url)
-            if found is not None:
-                token = base64.b64encode(f"{found[0]}:{found[1]}".encode()).decode()
-                request.headers["Authorization"] = f"Basic {token}"
-        yield request
+        if "Authorization" in request.headers:
+            yield request
+            return
+        found = self.credentials(request.url)
+        if found is not None:
+            _basic(request, *found)
+        response = yield request
+        # As pip: the keyring is asked only once the index refuses (a user name alone may
+        # be a token it accepts, and then it never goes to a command's arguments).
+        ask = self._keyring_for(request.url) if response.status_code == 401 else None
+        if ask is not None:
+            password = self._from_keyring(*ask)  # asked once; later, what it answered
+            if password and (found is None or password != found[1]):
+                _basic(request, ask[1], password)
+                yield request
+
+
+def _basic(request: httpx.Request, user: str, password: str) -> None:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request.headers["Authorization"] = f"Basic {token}"
