@@ -327,19 +327,24 @@ def test_a_password_from_the_keyring_command_authenticates_and_is_kept_nowhere(
     ]
 
 
+def _fake_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: bytes) -> None:
+    """A `keyring` command on PATH that runs *script* (sh)."""
+    import os
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "keyring").write_bytes(b"#!/bin/sh\n" + script)
+    (bin_dir / "keyring").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
 def test_a_user_name_the_index_accepts_alone_never_goes_to_the_keyring(
     project: Project, capsys, tmp_path, monkeypatch
 ) -> None:
     """A token given as the user name: the index takes it, so the keyring command (whose
     arguments any local user can read) is never run with it."""
-    import os
-
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     asked = tmp_path / "asked"
-    (bin_dir / "keyring").write_text(f'#!/bin/sh\necho "$@" >> {asked}\nexit 1\n')
-    (bin_dir / "keyring").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    _fake_keyring(tmp_path, monkeypatch, f'echo "$@" >> {asked}\nexit 1\n'.encode())
     project.wheel("a", "1.0")
     project.index.auth = ("t0ken", "")
     project.write("requirements.in", "a\n")
@@ -351,13 +356,7 @@ def test_a_user_name_the_index_accepts_alone_never_goes_to_the_keyring(
 def test_a_keyring_that_prints_bytes_is_no_traceback(
     project: Project, capsys, tmp_path, monkeypatch
 ) -> None:
-    import os
-
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "keyring").write_bytes(b"#!/bin/sh\nprintf '\\377\\n'\n")
-    (bin_dir / "keyring").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    _fake_keyring(tmp_path, monkeypatch, b"printf '\\377\\n'\n")
     project.wheel("a", "1.0")
     project.index.auth = ("user", "s3cret")
     project.write("requirements.in", "a\n")
