@@ -26,19 +26,21 @@ class Cache:
 
     def __init__(self, root: Path | None) -> None:
         self.root = root
+        self._base = os.path.join(root, "v1") if root is not None else None
 
-    def _path(self, kind: str, key: str) -> Path | None:
-        if self.root is None:
+    def _path(self, kind: str, key: str) -> str | None:
+        if self._base is None:
             return None
         digest = hashlib.sha256(key.encode()).hexdigest()
-        return self.root / "v1" / kind / digest[:2] / digest
+        return f"{self._base}/{kind}/{digest[:2]}/{digest}"
 
     def read(self, kind: str, key: str) -> bytes | None:
         path = self._path(kind, key)
         if path is None:
             return None
         try:
-            return path.read_bytes()
+            with open(path, "rb") as f:
+                return f.read()
         except OSError:
             return None
 
@@ -48,7 +50,7 @@ class Cache:
         if path is None:
             return None
         try:
-            with path.open("rb") as f:
+            with open(path, "rb") as f:
                 line = f.readline()
         except OSError:
             return None
@@ -64,6 +66,6 @@ class Cache:
     def mtime(self, kind: str, key: str) -> float | None:
         path = self._path(kind, key)
         try:
-            return path.stat().st_mtime if path else None
+            return os.stat(path).st_mtime if path else None
         except OSError:
             return None

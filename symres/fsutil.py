@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import re
-import tempfile
 import time
 from pathlib import Path
 
-_MADE: set[Path] = set()  # folders this process made or found: no mkdir() per write
+_MADE: set[str] = set()  # folders this process made or found: no mkdir() per write
+_SERIAL = itertools.count()  # temporaries' names (next() on it is atomic under the GIL)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 STALE_AFTER = 60.0  # seconds: a lock is written in milliseconds
 
 
@@ -24,40 +26,49 @@ def make_folder(folder: Path) -> None:
         raise OSError(exc.errno, exc.strerror, str(folder)) from None
 
 
-def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None:
+def atomic_write(path: Path | str, data: bytes | str, *, durable: bool = True) -> None:
     """Write *data* to *path* through a temporary file in the same folder and a rename.
 
-    ``durable`` also fsyncs before the rename (lock files); caches skip it: a killed
-    process still leaves the old entry or the new one.
+    ``durable`` (a user's file: a lock, a report) also fsyncs before the rename and keeps
+    the mode of the file it replaces; caches skip both: a killed process still leaves the
+    old entry or the new one. A new file gets the mode ``open()`` gives (0o666 less the
+    umask). Five system calls for a cache entry: a lock reads thousands of them.
     """
     payload = data.encode() if isinstance(data, str) else data
-    if path.parent not in _MADE:
-        make_folder(path.parent)
-        _MADE.add(path.parent)
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
+    folder = folder or "."
+    if folder not in _MADE:
+        make_folder(Path(folder))
+        _MADE.add(folder)
+    while True:  # the name _sweep_stale knows: .NAME.PID.<8 characters>.tmp
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.{next(_SERIAL) % 16**8:08x}.tmp")
+        try:
+            fd = os.open(tmp, _CREATE, 0o666)
+            break
+        except FileExistsError:  # (a writer on another host with this PID)
+            continue
+        except OSError as exc:  # named as the file being written, not its temporary
+            raise OSError(exc.errno, exc.strerror, target) from None
     try:
-        fd, tmp = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
-        )
-    except OSError as exc:  # named as the file being written, not its temporary
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
             if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        if path.exists():
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if durable:
             with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+                os.chmod(tmp, os.stat(target).st_mode & 0o777)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     if durable:
-        _sweep_stale(path)
+        _sweep_stale(Path(target))
 
 
 def _sweep_stale(path: Path) -> None:

@@ -135,8 +135,9 @@ class MetadataFetcher:
                 return parse_metadata(cached, dist.filename)
             except MetadataError:
                 pass  # unreadable entry: fetch again
-        failed = self.client.cache.read("metadata-failed", key)
-        if failed is not None:  # a build that failed once fails again: don't pay for it twice
+        # a build that failed once fails again: don't pay for it twice (wheels build nothing)
+        failed = None if dist.kind == "wheel" else self.client.cache.read("metadata-failed", key)
+        if failed is not None:
             raise MetadataError(
                 failed.decode("utf-8", "replace"),
                 hint="pin a version of this project that ships a wheel",
