@@ -454,3 +454,25 @@ def test_reading_ahead_from_reads_already_done_stays_shallow(project: Project, c
         finder.prefetch([(canonicalize_name("p0"), SpecifierSet())])
     assert not [r for r in caplog.records if "callback" in r.getMessage()], caplog.text[:300]
     assert len(project.index.log) == before  # everything was read already
+
+
+def test_a_pre_release_between_two_finals_does_not_stop_the_read_ahead(
+    project: Project, capsys
+) -> None:
+    """When a project's best candidate steps down one release (12 → 11), the next
+    releases' metadata is read at once, ahead of the resolver; a release learned dead in
+    between means the step was a jump, and nothing is read ahead. A pre-release in
+    between (never offered) is no such jump: it used to switch the read-ahead off for
+    every project that publishes release candidates."""
+    for k in range(1, 13):
+        project.wheel("b", f"{k}.0")
+        project.wheel("b", f"{k}.1rc1")
+    project.wheel("c", "1.0", requires=["b<12"])
+    project.write("requirements.in", "b\nc\n")
+
+    code, _, err = project.lock("--symbols", "off", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"b": "11.0", "c": "1.0"}
+    read = {r.path.rsplit("/", 1)[-1] for r in project.index.log if r.path.endswith(".whl")}
+    assert {f"b-{k}.0-py3-none-any.whl" for k in range(3, 11)} <= read, sorted(read)

@@ -189,13 +189,24 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         backtracked through (its dependents are trying older releases): read the metadata
         of the next releases now, in parallel, rather than one round trip per round
         later. A best candidate that jumped over releases learned dead has no such need:
-        what was learned did the walking, and the release it landed on may well do."""
+        what was learned did the walking, and the release it landed on may well do. (A
+        pre-release or a yanked release in between was never offered: no jump, and it is
+        not read ahead.)"""
         previous = self._tops.get(name)
         self._tops[name] = top
-        if previous is None or top >= previous or any(top < v < previous for v in releases):
+        if previous is None or top >= previous:
             return
-        below = sorted((v for v in releases if v < top), reverse=True)[:AHEAD]
-        self.finder.prefetch_metadata(releases[v] for v in below)
+        if any(top < v < previous and self._is_dead(name, name, v) for v in releases):
+            return
+        # the next releases below, whatever today's requirements admit (a dependent's
+        # older release will ask for them: p_i k needs p_{i+1}==k), but not those never
+        # offered
+        yanked = self.yanked(name)
+        pre = self.pre or top.is_prerelease
+        below = [
+            v for v in releases if v < top and v not in yanked and (pre or not v.is_prerelease)
+        ]
+        self.finder.prefetch_metadata(releases[v] for v in sorted(below, reverse=True)[:AHEAD])
 
     def _viable(
         self,
