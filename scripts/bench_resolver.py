@@ -1,6 +1,6 @@
 """The resolver on generated indexes served from 127.0.0.1, symres beside `uv pip compile`.
 
-    python scripts/bench_resolver.py [--tools symres,uv] [--timeout 600] [--cases NAME ...]
+    python scripts/bench_resolver.py [--tools symres,uv] [--repeat 3] [--cases NAME ...]
 
 Cases (``tests/generated.py`` builds them):
 
@@ -12,8 +12,12 @@ Cases (``tests/generated.py`` builds them):
   40 projects; the root asks for none of the extras (a meta-package's METADATA).
 
 Every run is cold (an empty cache), ``--symbols off`` for symres (this is the resolver's
-measure; symbols are not in play on generated packages). Prints wall time, the index
-server's request count, and symres' resolver counts (rounds, backtracks, rejections).
+measure; symbols are not in play on generated packages). The server hashes its files and
+builds its pages before the first run, as a real index has them ready (else the first tool
+pays for the fixture's 6,000 hashes). With ``--repeat N`` the tools take turns N times and
+the median is shown beside the fastest: on a shared machine a single run can be 3x off.
+Prints wall time, the index server's request count per run, and symres' resolver counts
+(rounds, backtracks, rejections).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,7 +63,10 @@ def build(case: str, server: IndexServer, dists: Path) -> tuple[str, str | None]
 def run(tool: str, work: Path, url: str, timeout: float) -> dict:
     req, con = work / "requirements.in", work / "constraints.txt"
     env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, SYMRES_NO_SNAPSHOT="1")
-    env["SYMRES_CACHE_DIR"] = str(work / f"cache-{tool}")
+    cache = work / f"cache-{tool}"
+    shutil.rmtree(cache, ignore_errors=True)  # every run cold, and with no earlier
+    (work / f"{tool}.txt").unlink(missing_ok=True)  # output: both keep the pins of one
+    env["SYMRES_CACHE_DIR"] = str(cache)
     env["UV_PYTHON_DOWNLOADS"] = "never"
     if tool == "symres":
         cmd = ["symres", "lock", "-q", "--json", "--symbols", "off", "-i", url, str(req)]
@@ -78,6 +87,26 @@ def run(tool: str, work: Path, url: str, timeout: float) -> dict:
     return out
 
 
+def summary(results: list[dict]) -> str:
+    """`median s (fastest s)`, the requests of one run, and symres' resolver counts."""
+    times = sorted(r["seconds"] for r in results if r["seconds"] is not None)
+    if not times:
+        return "timeout"
+    shown = f"{statistics.median(times):7.2f}s"
+    if len(results) > 1:
+        shown += f" (fastest {times[0]:.2f}s of {len(results)})"
+    last = results[-1]
+    extra = ""
+    if "resolver_rounds" in last:
+        extra = (
+            f" rounds {last['resolver_rounds']}, backtracks {last['backtracks']},"
+            f" rejected {last['rejected_candidates']}"
+        )
+    if "error" in last:
+        extra = f" {last['error']}"
+    return f"{shown} {last['requests']:6} requests{extra}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -89,7 +118,9 @@ def main() -> int:
         nargs="*",
         default=["deep-eq", "deep-ge", "wide-500", "wide-1000", "wide-2000", "extras-2000"],
     )
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    tools = args.tools.split(",")
     print(f"# {time.strftime('%Y-%m-%d')} · {os.cpu_count()} cores · cold, symres --symbols off")
     for case in args.cases:
         with tempfile.TemporaryDirectory(prefix="symres-gen-") as tmp:
@@ -102,25 +133,18 @@ def main() -> int:
             )
             if constraint:
                 (work / "constraints.txt").write_text(constraint + "\n")
+            server.warm()
             server.start()
             try:
-                for tool in args.tools.split(","):
-                    before = len(server.log)
-                    result = run(tool, work, server.url, args.timeout)
-                    secs = result["seconds"]
-                    shown = f"{secs:7.2f}s" if secs is not None else "timeout"
-                    extra = ""
-                    if "resolver_rounds" in result:
-                        extra = (
-                            f" rounds {result['resolver_rounds']}, backtracks "
-                            f"{result['backtracks']}, rejected {result['rejected_candidates']}"
-                        )
-                    if "error" in result:
-                        extra = f" {result['error']}"
-                    print(
-                        f"{case:12} {tool:7} {shown} {len(server.log) - before:6} requests{extra}",
-                        flush=True,
-                    )
+                runs: dict[str, list[dict]] = {tool: [] for tool in tools}
+                for _ in range(args.repeat):
+                    for tool in tools:
+                        before = len(server.log)
+                        result = run(tool, work, server.url, args.timeout)
+                        result["requests"] = len(server.log) - before
+                        runs[tool].append(result)
+                for tool in tools:
+                    print(f"{case:12} {tool:7} {summary(runs[tool])}", flush=True)
             finally:
                 server.stop()
     return 0
