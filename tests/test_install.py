@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
+import pip
 import pytest
 
 from tests.conftest import Project
@@ -68,8 +70,22 @@ def test_pip_sync_installs_the_lock(project: Project, capsys, tmp_path: Path) ->
     assert project.lock("requirements.in", capsys=capsys)[0] == 0
 
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
+    venv.create(env_dir, with_pip=False)
     python = env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    # the pip that runs pip-tools, not ensurepip's: pip-sync refuses a target pip older
+    # than the one it was installed with (CI on 2026-12-03: 23.2.1 against >=26.2.2)
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    ours = Path(pip.__file__).parent
+    shutil.copytree(ours, site / "pip")
+    for info in ours.parent.glob("pip-*.dist-info"):
+        shutil.copytree(info, site / info.name)
     pip_sync = Path(sys.executable).parent / "pip-sync"
     sync = subprocess.run(
         [
