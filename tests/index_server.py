@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import hashlib
 import html
 import json
@@ -30,6 +31,7 @@ class Logged:
     range: str | None
     status: int
     sent: int
+    authorized: bool = False  # the request carried an Authorization header
 
 
 @dataclass
@@ -70,6 +72,9 @@ class IndexServer:
     range_lie: int = 0  # bytes added to the start a Content-Range reports (a broken proxy)
     tls: ssl.SSLContext | None = None  # serve HTTPS with this server-side context
     hang_up: bool = False  # close each connection after one answer, saying nothing of it
+    files_at: str | None = None  # files redirect there (a file host: "http://host:port")
+    cookie: str | None = None  # pages set this cookie ("name=value"); files need it back
+    encode_files: bool = False  # files come gzip-encoded, whatever the client accepts
     connections: int = 0  # connections accepted
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
@@ -165,12 +170,16 @@ class IndexServer:
     ) -> None:
         h.send_response(status)
         h.send_header("Content-Type", ctype)
+        if self.encode_files and body and h.path.startswith("/files/"):
+            body = gzip.compress(body)
+            headers = {**(headers or {}), "Content-Encoding": "gzip"}
         h.send_header("Content-Length", str(len(body)))
         for k, v in (headers or {}).items():
             h.send_header(k, v)
         # logged before the answer goes out: a client that counts requests right after
         # its last answer must see it (keep-alive leaves no later moment)
-        self.log.append(Logged(h.path, h.headers.get("Range"), status, len(body)))
+        authorized = h.headers.get("Authorization") is not None
+        self.log.append(Logged(h.path, h.headers.get("Range"), status, len(body), authorized))
         h.end_headers()
         if h.command != "HEAD" and self.trickle and h.path.startswith("/simple/"):
             for i in range(len(body)):
@@ -192,6 +201,11 @@ class IndexServer:
             token = base64.b64encode(":".join(self.auth).encode()).decode()
             if h.headers.get("Authorization") != f"Basic {token}":
                 return self._send(h, 401, b"", "text/plain", {"WWW-Authenticate": "Basic"})
+        if self.files_at and h.path.startswith("/files/"):
+            return self._send(h, 302, b"", "text/plain", {"Location": self.files_at + h.path})
+        cookies = h.headers.get("Cookie") or ""
+        if self.cookie and h.path.startswith("/files/") and self.cookie not in cookies:
+            return self._send(h, 403, b"", "text/plain")
         if m := re.fullmatch(r"/simple/([^/]+)/", h.path):
             if self.redirect_loop:
                 return self._send(h, 302, b"", "text/plain", {"Location": h.path})
@@ -237,8 +251,10 @@ class IndexServer:
         if not files:
             return self._send(h, 404, b"", "text/plain")
         accept = h.headers.get("Accept", "")
+        given = {"Set-Cookie": f"{self.cookie}; Path=/"} if self.cookie else {}
         if self.json and (JSON_TYPE in accept or not self.html):
-            return self._send(h, 200, self._json_page(canonicalize_name(project)), JSON_TYPE)
+            page = self._json_page(canonicalize_name(project))
+            return self._send(h, 200, page, JSON_TYPE, given)
         anchors = []
         for f in files:
             attrs = f'href="../../files/{f.path.name}#sha256={f.sha256}"'
@@ -251,7 +267,7 @@ class IndexServer:
                 attrs += ' data-core-metadata="true"'
             anchors.append(f"<a {attrs}>{f.path.name}</a>")
         body = ("<!DOCTYPE html><html><body>\n" + "\n".join(anchors) + "\n</body></html>").encode()
-        return self._send(h, 200, body, "text/html")
+        return self._send(h, 200, body, "text/html", given)
 
     def _json_page(self, name: str) -> bytes:
         body = self._json_pages.get((name, self.metadata))

@@ -14,6 +14,7 @@ from symres.index.transport import StdlibTransport
 from tests.conftest import Project
 from tests.index_server import IndexServer
 from tests.proxy_server import ProxyServer
+from tests.test_lock import pins
 
 
 @pytest.fixture
@@ -108,3 +109,61 @@ def test_a_connection_the_server_dropped_is_replaced_not_an_error(
     assert [p.status_code for p in pages] == [200, 200, 200]
     assert b"a-1.0" in pages[-1].content
     assert project.index.connections == 3 and len(project.index.log) == 3
+
+
+# Most requests take a short way to the transport (symres.index.transport.IndexHTTP);
+# whatever it cannot take as it came goes through httpx. These are the answers it hands on.
+
+
+def _file_host(project: Project) -> IndexServer:
+    """A second server with the project's files: where the index's file URLs redirect."""
+    host = IndexServer(files=project.index.files)
+    host._by_project = project.index._by_project
+    host.start()
+    project.index.files_at = host.url.removesuffix("/simple")
+    return host
+
+
+def test_files_the_index_redirects_are_read_from_the_file_host_without_credentials(
+    project: Project, capsys
+) -> None:
+    project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "2.0")
+    project.write("requirements.in", "a\n")
+    project.index.auth = ("user", "s3cret")
+    host = _file_host(project)
+    secret = project.index.url.replace("http://", "http://user:s3cret@")
+    try:
+        code, _, err = project.lock("--index-url", secret, "requirements.in", capsys=capsys)
+    finally:
+        host.stop()
+    assert code == 0, err
+    assert pins(project.read()) == {"a": "1.0", "b": "2.0"}
+    assert all(r.authorized for r in project.index.log)
+    assert host.requests("/files/b-2.0"), "b's metadata came from the file host"
+    assert not any(r.authorized for r in host.log), "the index's credentials stay with it"
+
+
+def test_a_cookie_the_index_sets_on_its_pages_goes_back_with_its_files(
+    project: Project, capsys
+) -> None:
+    project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "2.0")
+    project.write("requirements.in", "a\n")
+    project.index.cookie = "session=abc123"  # files without it: 403
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert pins(project.read()) == {"a": "1.0", "b": "2.0"}
+    assert [r.path for r in project.index.log if r.status == 403] == []
+
+
+def test_files_an_index_sends_encoded_unasked_are_decoded(project: Project, capsys) -> None:
+    project.wheel("a", "1.0", requires=["b"])
+    project.wheel("b", "2.0")
+    project.write("requirements.in", "a\n")
+    for metadata in (False, True):  # wheel tails by Range, then .metadata files
+        project.index.metadata = metadata
+        project.index.encode_files = True
+        code, _, err = project.lock("--refresh", "requirements.in", capsys=capsys)
+        assert code == 0, err
+        assert pins(project.read()) == {"a": "1.0", "b": "2.0"}

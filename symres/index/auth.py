@@ -136,6 +136,10 @@ class IndexAuth(httpx.Auth):
                 yield request
 
 
+def basic(user: str, password: str) -> str:
+    """The ``Authorization`` header's value for these credentials."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
 def _basic(request: httpx.Request, user: str, password: str) -> None:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    request.headers["Authorization"] = f"Basic {token}"
+    request.headers["Authorization"] = basic(user, password)

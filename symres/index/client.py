@@ -39,6 +39,8 @@ from symres.index.remote import RangeFile
 if TYPE_CHECKING:  # httpx is imported at the first request: a lock from the cache needs none
     import httpx
 
+    from symres.index.transport import Headers
+
 PAGE_TTL = 600.0  # the index sends no Cache-Control: pages are fresh this many seconds
 RETRIES = 3
 MIN_RATE = 64 * 1024  # bytes/s: slower than this past the deadline, a request is cut
@@ -70,7 +72,7 @@ def make_http_client(config: IndexConfig) -> httpx.Client:
                 hint="fix pip's `cert` setting, `PIP_CERT` or `--cert`",
             ) from exc
     from symres.index.auth import IndexAuth  # noqa: PLC0415  (httpx: only when online)
-    from symres.index.transport import StdlibTransport  # noqa: PLC0415
+    from symres.index.transport import IndexHTTP, StdlibTransport  # noqa: PLC0415
 
     # httpx routes proxied requests only when it makes the transports itself: with a
     # proxy in the environment (as httpx reads it), httpx's own transports carry all
@@ -78,7 +80,7 @@ def make_http_client(config: IndexConfig) -> httpx.Client:
     if not any(urllib.request.getproxies().get(s) for s in ("http", "https", "all")):
         context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context()
         transport = StdlibTransport(context)
-    return httpx.Client(
+    return IndexHTTP(
         timeout=config.timeout,
         auth=IndexAuth(
             [config.index_url, *config.extra_index_urls, *config.find_links],
@@ -175,21 +177,22 @@ class IndexClient:
             hint="check the network and the index URL (`--index-url`, `PIP_INDEX_URL`, pip.conf)",
         )
 
-    def _get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    def _get(self, url: str, headers: dict[str, str] | None = None) -> Answer:
         if self.offline:
             raise IndexUnreachable(
                 f"`{redact_url(url)}` is not in the cache, and `--offline` reads nothing else",
                 hint="lock once online (or without --offline) to fill the cache",
             )
+        from symres.index.transport import fetch  # noqa: PLC0415  (httpx: only when online)
 
-        def call() -> httpx.Response:
+        def call() -> Answer:
             started = time.monotonic()
-            with self.http().stream("GET", url, headers=headers) as response:
-                if response.status_code >= 500 or response.status_code == 429:
-                    raise _ServerError(f"HTTP {response.status_code}")
+            with fetch(self.http(), url, headers) as (status, head, body, final):
+                if status >= 500 or status == 429:
+                    raise _ServerError(f"HTTP {status}")
                 chunks = []
                 got = 0
-                for chunk in response.iter_bytes():
+                for chunk in body:
                     chunks.append(chunk)
                     got += len(chunk)
                     elapsed = time.monotonic() - started
@@ -200,10 +203,10 @@ class IndexClient:
                             f"{MIN_RATE // 1024} KiB/s)",
                             hint="raise pip's `timeout` (PIP_DEFAULT_TIMEOUT), or check the index",
                         )
-                response._content = b"".join(chunks)  # read: as .read() would leave it
+                answer = Answer(status, head, b"".join(chunks), final)
             with self._lock:
                 self.stats.add(got)
-            return response
+            return answer
 
         return self._retry(url, call)
 
@@ -314,7 +317,7 @@ class IndexClient:
             "fetched": time.time(),
             "etag": response.headers.get("etag"),
             "last_modified": response.headers.get("last-modified"),
-            "content_type": response.headers.get("content-type", "text/html"),
+            "content_type": response.headers.get("content-type") or "text/html",
         }
         parsed = self._parsed(name, meta, _Body(response.content), wheels)  # raises BadPage
         self._store_page(url, meta, response.content)  # only a page that parsed is kept
@@ -357,6 +360,16 @@ class IndexClient:
 
     def _store_page(self, url: str, meta: dict[str, Any], body: bytes) -> None:
         self.cache.write("pages", url, json.dumps(meta).encode() + b"\n" + body)
+
+
+@dataclass
+class Answer:
+    """An index's answer, read to its end."""
+
+    status_code: int
+    headers: Headers
+    content: bytes
+    url: str  # where it came from, after redirects
 
 
 class _Body:
