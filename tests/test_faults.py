@@ -472,6 +472,48 @@ def test_credentials_go_to_their_own_index_only() -> None:
     assert creds("https://z:Z@elsewhere/x.whl") == ("z", "Z")  # a direct URL's own
 
 
+def test_a_slow_keyring_holds_up_only_the_index_it_was_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keyring answering for one index (a prompt, a locked vault) does not stop the
+    requests to the others."""
+    import os
+    import threading
+
+    from symres.index.auth import IndexAuth
+
+    release = tmp_path / "release"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "keyring"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'[ "$3" = slow ] && while [ ! -e {release} ]; do sleep 0.05; done\n'
+        "echo pw-for-$3\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    slow, fast = "https://127.0.0.1:1/simple", "https://127.0.0.1:2/simple"
+    auth = IndexAuth([slow.replace("//", "//slow@"), fast.replace("//", "//fast@")])
+    answers: dict[str, str] = {}
+
+    def ask(index: str, user: str) -> None:
+        answers[user] = auth._from_keyring(index, user)
+
+    waiting = threading.Thread(target=ask, args=(slow, "slow"), daemon=True)
+    waiting.start()
+    try:
+        other = threading.Thread(target=ask, args=(fast, "fast"), daemon=True)
+        other.start()
+        other.join(timeout=8)  # the slow one's keyring would give up after 10 s
+        assert answers.get("fast") == "pw-for-fast"
+        assert waiting.is_alive()
+    finally:
+        release.touch()
+        waiting.join(timeout=10)
+    assert answers["slow"] == "pw-for-slow"
+
+
 def test_an_empty_page_is_a_project_without_files(project: Project, capsys) -> None:
     project.wheel("a", "1.0")
     project.write("requirements.in", "a\n")

@@ -52,6 +52,7 @@ class IndexAuth(httpx.Auth):
         self._lock = threading.Lock()
         self._keyring = keyring != "disabled"
         self._asked: dict[tuple[str, str], str] = {}  # (index URL, user) -> password
+        self._asking: dict[tuple[str, str], threading.Lock] = {}
 
     def _from_netrc(self, host: str) -> tuple[str, str] | None:
         with self._lock:
@@ -68,8 +69,12 @@ class IndexAuth(httpx.Auth):
     def _from_keyring(self, index: str, user: str) -> str:
         """The password the ``keyring`` command has for this index (its URL, then its
         host, as pip asks), or "" (no command, no entry, or it did not answer in 10 s)."""
-        with self._lock:
+        with self._lock:  # one question per (index, user); other requests do not wait
             if (index, user) in self._asked:
+                return self._asked[(index, user)]
+            asking = self._asking.setdefault((index, user), threading.Lock())
+        with asking:
+            if (index, user) in self._asked:  # answered while this thread waited
                 return self._asked[(index, user)]
             found = ""
             command = shutil.which("keyring")
