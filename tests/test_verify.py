@@ -535,3 +535,19 @@ def test_a_pylock_lock_verifies(project: Project, capsys) -> None:
     assert code == 0, report
     assert by_check(report)["from lib.urls import quote"]["status"] == "passed"
     assert {r["dist"] for r in report["results"]} >= {"app 1.0", "lib 2.0"}
+
+
+def test_only_the_installer_saying_so_makes_a_hash_mismatch() -> None:
+    """pip and uv say a file failed its hash on stderr; a build that prints the words
+    on stdout (a test suite's log, a package's banner) would otherwise drop facts."""
+    import subprocess
+
+    from symres.verify.env import _mismatch
+
+    def done(stdout: str, stderr: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess([], 1, stdout, stderr)
+
+    pip = "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE."
+    assert _mismatch(done("", pip))
+    assert _mismatch(done("", "  × Failed to download `lib==1.0`\n  ╰─▶ Hash mismatch for"))
+    assert not _mismatch(done("checking: hash mismatch handling ... ok\n", "ERROR: failed"))

@@ -176,8 +176,9 @@ def install(
 
 def _mismatch(done: subprocess.CompletedProcess[str]) -> bool:
     """Whether the installer refused a file because its bytes are not the hashed ones
-    (pip: "do not match the hashes"; uv: "hash mismatch")."""
-    said = f"{done.stdout}\n{done.stderr}".lower()
+    (pip: "do not match the hashes"; uv: "hash mismatch"). Both say it on stderr; stdout
+    carries what the packages' builds print, which may say anything."""
+    said = done.stderr.lower()
     return "hash mismatch" in said or "do not match the hashes" in said
 
 
