@@ -21,6 +21,11 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_cache_dir("symres", appauthor=False))
 
 
+def symbols_db_path(cache_dir: Path | None = None) -> Path:
+    """The user's symbol database, in the cache folder (``--cache-dir``, else the default)."""
+    return (cache_dir or default_cache_dir()) / "symbols.sqlite"
+
+
 class Cache:
     """A folder of small files; ``Cache(None)`` caches nothing (``--no-cache``)."""
 

@@ -104,10 +104,10 @@ def run_why(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_db(args: argparse.Namespace, console: Console) -> int:
-    from symres.cache import default_cache_dir  # noqa: PLC0415
+    from symres.cache import symbols_db_path  # noqa: PLC0415
     from symres.db.store import SymbolDB  # noqa: PLC0415
 
-    path = default_cache_dir() / "symbols.sqlite"
+    path = symbols_db_path()
     db = SymbolDB(path)
     try:
         if args.db_command == "stats" and args.json:

@@ -147,6 +147,12 @@ class SymbolDB:
     def close(self) -> None:
         self._conn.close()
 
+    def __enter__(self) -> SymbolDB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:

@@ -406,13 +406,12 @@ class SymbolSession:
     what the user overruled, and the project's own uses."""
 
     def __init__(self, finder: Finder, options: Any) -> None:
-        from symres.cache import default_cache_dir  # noqa: PLC0415
+        from symres.cache import symbols_db_path  # noqa: PLC0415
         from symres.db.store import SymbolDB  # noqa: PLC0415
         from symres.symbols.compat import facts_of  # noqa: PLC0415
 
         facts = facts_of(finder.target)
-        folder = options.cache_dir or default_cache_dir()
-        self.db = SymbolDB(None if options.no_cache else folder / "symbols.sqlite")
+        self.db = SymbolDB(None if options.no_cache else symbols_db_path(options.cache_dir))
         self.finder = finder
         # lazy and unreachable uses matter under --lazy enforce and --symbols warn; the
         # snapshot keeps only import-time ones
@@ -472,12 +471,11 @@ def lock_symbols(
     """The symbol facts for checking a lock (``check``, ``verify``): the user database and
     the snapshot, and the index when *online*. ``lazy="warn"`` reads only the uses ``lock``
     enforces by default; ``"enforce"`` every hard use (the snapshot lacks the lazy ones)."""
-    from symres.cache import default_cache_dir  # noqa: PLC0415
+    from symres.cache import symbols_db_path  # noqa: PLC0415
     from symres.db.store import SymbolDB  # noqa: PLC0415
     from symres.symbols.compat import facts_of  # noqa: PLC0415
 
-    folder = index.cache_dir or default_cache_dir()
-    db = SymbolDB(None if index.no_cache else folder / "symbols.sqlite")
+    db = SymbolDB(None if index.no_cache else symbols_db_path(index.cache_dir))
     try:
         if online:
             from symres.session import open_finder  # noqa: PLC0415  (httpx: only when online)

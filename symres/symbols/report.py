@@ -104,14 +104,12 @@ def run_uses(args: argparse.Namespace, index: IndexOptions, console: Console) ->
     target = make_target(args.python_version, args.platform)
     name, version = parse_pin(args.release)
     started = time.perf_counter()
-    from symres.cache import default_cache_dir  # noqa: PLC0415
+    from symres.cache import symbols_db_path  # noqa: PLC0415
     from symres.db.store import SymbolDB  # noqa: PLC0415
     from symres.symbols.oracle import target_key  # noqa: PLC0415
 
     facts = facts_of(target)
-    db = SymbolDB(
-        None if index.no_cache else (index.cache_dir or default_cache_dir()) / "symbols.sqlite"
-    )
+    db = SymbolDB(None if index.no_cache else symbols_db_path(index.cache_dir))
     with open_finder(target, index) as finder:
         release = open_release(finder, name, version, facts)
         uses = release.uses(cache=db, target=target_key(facts))

@@ -9,33 +9,29 @@ back into the symbol database as evidence.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 import time
-from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from symres.cache import default_cache_dir
 from symres.errors import SymresError
 from symres.index.config import (
     IndexOptions,
     load_index_config,
     redact_url,
     strip_auth,
-    without_credentials,
 )
 from symres.index.pythons import Installer, choose_installer, find_interpreter
 from symres.lock.lockfile import LockFile, read_lockfile
 from symres.target import make_target
 from symres.verify import runner
+from symres.verify.child import Event, run_checks
 from symres.verify.env import (
     Environment,
     InstallFailure,
@@ -44,12 +40,12 @@ from symres.verify.env import (
     mark_ready,
     verify_environment,
 )
-from symres.verify.probes import DEVICE_CHECK, VerifySettings, read_settings, select
+from symres.verify.evidence import forget_mismatched, record_evidence
+from symres.verify.gpu import GpuTier, gpu_tier
+from symres.verify.probes import VerifySettings, read_settings
 
 # Exit status of `symres verify` (besides 0 passed, 1 failed, 2 usage or environment).
 EXIT_SKIPPED = 3
-
-Event = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -68,14 +64,6 @@ class VerifyOptions:
     ignore_symbols: tuple[str, ...] = ()
     settings: Path | None = None  # pyproject.toml with [tool.symres.verify]
     index: IndexOptions = IndexOptions()
-
-
-@dataclass
-class GpuTier:
-    status: Literal["passed", "failed", "skipped"]
-    reason: str
-    device: str  # "cuda", "cpu" (smoke) or "" when skipped
-    results: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -243,55 +231,6 @@ def _use_checks(
     return out
 
 
-def _run_runner(
-    env: Environment, plan: dict[str, Any], on_event: Event, *, device: str | None = None
-) -> dict[str, Any]:
-    """Run the runner in *env* and return its report. The runner contains every check;
-    this only fails if the environment's interpreter cannot run it at all."""
-    work = Path(tempfile.mkdtemp(prefix="symres-verify-"))
-    try:
-        script = work / "symres_verify_runner.py"
-        shutil.copyfile(runner.__file__, script)
-        (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
-        results = work / "results.json"
-        cmd = [str(env.python), "-I", str(script), "--plan", str(work / "plan.json")]
-        cmd += ["--results", str(results), "--events"]
-        if device:
-            cmd += ["--device", device]
-        with subprocess.Popen(
-            cmd,
-            env=without_credentials(os.environ),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            cwd=work,
-        ) as proc:
-            assert proc.stdout is not None
-            try:
-                for line in proc.stdout:
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue
-                    on_event(f"checking {event['check'] + 1}/{event['of']}: {event['label']}")
-                stderr = proc.stderr.read() if proc.stderr else ""
-                code = proc.wait()
-            except BaseException:
-                proc.kill()
-                raise
-        if code != 0 or not results.is_file():
-            last = stderr.strip().splitlines()[-1:] or [f"exit {code}"]
-            raise SymresError(
-                f"the checks could not run in `{env.python}`: {last[0]}",
-                hint="the environment's Python must be 3.8 or newer",
-            )
-        report: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
-        return report
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def _settings(options: VerifyOptions) -> VerifySettings:
     path = options.settings or options.lock.resolve().parent / "pyproject.toml"
     if not path.is_file() and options.settings is None:
@@ -315,7 +254,9 @@ def verify(options: VerifyOptions, *, on_event: Event = lambda s: None) -> Verif
             python, _python_path(options), why=f", and the lock is for Python {python}"
         )
         installer = choose_installer(options.installer)
-        cache_dir = None if options.index.no_cache else _cache_dir(options)
+        cache_dir = (
+            None if options.index.no_cache else (options.index.cache_dir or default_cache_dir())
+        )
         env_cm = verify_environment(
             requirements=lock.requirements_text(),
             interpreter=interpreter,
@@ -347,13 +288,17 @@ def verify(options: VerifyOptions, *, on_event: Event = lambda s: None) -> Verif
             )
             if not failures:
                 mark_ready(env)
-            notes += forget_mismatched(failures, options)
+            if not options.index.no_cache:
+                notes += forget_mismatched(failures, options.index.cache_dir)
         elif options.env is None:
             notes.append(f"reused the venv kept at `{env.root}`")
-        report = _run_runner(env, plan, on_event)
+        report = run_checks(env, plan, on_event)
         results = report["results"]
-        gpu = _gpu_tier(env, lock, options, settings, on_event) if options.tier == "gpu" else None
-    evidence = 0 if options.index.no_cache else record_evidence(report, options)
+        gpu = None
+        if options.tier == "gpu":
+            timeout = options.timeout or settings.timeout or 600
+            gpu = gpu_tier(env, lock, options.device, timeout, settings, on_event)
+    evidence = 0 if options.index.no_cache else record_evidence(report, options.index.cache_dir)
     return VerifyReport(
         lock=options.lock,
         python=report["environment"]["python"],
@@ -366,12 +311,6 @@ def verify(options: VerifyOptions, *, on_event: Event = lambda s: None) -> Verif
         gpu=gpu,
         evidence=evidence,
     )
-
-
-def _cache_dir(options: VerifyOptions) -> Path:
-    from symres.cache import default_cache_dir  # noqa: PLC0415
-
-    return options.index.cache_dir or default_cache_dir()
 
 
 def _install_text(lock: LockFile, index: IndexOptions) -> str:
@@ -401,126 +340,6 @@ def _install_text(lock: LockFile, index: IndexOptions) -> str:
 
 
 _REDACTED = re.compile(r"\S+://[^\s/@]*:?\*\*\*\*@\S+")
-
-
-def _gpu_tier(
-    env: Environment,
-    lock: LockFile,
-    options: VerifyOptions,
-    settings: VerifySettings,
-    on_event: Event,
-) -> GpuTier:
-    locked: set[str] = set(lock.entries)
-    probes = [*select(locked), *(p for p in settings.probes if p.tier == "gpu")]
-    if not probes:
-        return GpuTier(
-            "skipped",
-            "nothing to probe: the lock holds none of torch, bitsandbytes, transformers, "
-            "and [tool.symres.verify] has no gpu probes",
-            "",
-        )
-    if options.device == "cpu":
-        device = "cpu"
-    else:
-        on_event("looking for a CUDA device")
-        found = _cuda_device(env, locked, on_event)
-        if found is not None:
-            return GpuTier("skipped", f"no CUDA device ({found})", "")
-        device = "cuda"
-    on_event(f"running {len(probes)} probes on {device}")
-
-    def probe_label(probe: Any) -> str:
-        named = [n for n in probe.needs if n in lock.entries]
-        return f"{named[-1]} {lock.entries[named[-1]].version}" if named else probe.name
-
-    plan: dict[str, Any] = {
-        "probes": [p.plan(probe_label(p)) for p in probes],
-        "device": device,
-        "timeout": options.timeout or settings.timeout or 600,
-    }
-    results = _run_runner(env, plan, on_event, device=device)["results"]
-    failed = [r for r in results if r["status"] == "failed"]
-    label = "on CUDA" if device == "cuda" else "cpu smoke test, unquantized"
-    status: Literal["passed", "failed"] = "failed" if failed else "passed"
-    return GpuTier(
-        status, f"{len(results) - len(failed)}/{len(results)} probes {label}", device, results
-    )
-
-
-def _cuda_device(env: Environment, locked: set[str], on_event: Event) -> str | None:
-    """None when a CUDA device is visible; else why not."""
-    if "torch" in locked:
-        plan = {"probes": [DEVICE_CHECK.plan("torch")], "timeout": 120}
-        result = _run_runner(env, plan, on_event, device="cuda")["results"][0]
-        if result["status"] == "passed":
-            return None
-        said = "; ".join(result.get("warnings", [])) or result["detail"]
-        return f"torch: {said}"
-    try:
-        done = subprocess.run(
-            ["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "nvidia-smi is not available"
-    if done.returncode == 0 and "GPU" in done.stdout:
-        return None
-    return "nvidia-smi lists no GPU"
-
-
-def forget_mismatched(failures: list[InstallFailure], options: VerifyOptions) -> list[str]:
-    """A file the installer refused for its hash is not the one the lock was read from:
-    the symbol facts mined for that release (from Range reads, which cannot check a
-    hash) may be about other bytes. They are dropped, to be read again."""
-    from symres.db.store import SymbolDB  # noqa: PLC0415
-
-    bad = [f for f in failures if f.hash_mismatch]
-    if not bad or options.index.no_cache:
-        return []
-    db = SymbolDB(_cache_dir(options) / "symbols.sqlite")
-    try:
-        for f in bad:
-            db.forget(f.name, f.version)
-    finally:
-        db.close()
-    return [
-        f"dropped the symbol facts of {f.name} {f.version}: its file is not the one the "
-        "lock's hashes name (the next lock reads it again)"
-        for f in bad
-    ]
-
-
-def record_evidence(report: dict[str, Any], options: VerifyOptions) -> int:
-    """Runtime results into the symbol database: a module that imports, a name that a
-    module has or lacks. Only clean answers count; a crash or an unrelated error is no
-    evidence about the name."""
-    from symres.db.store import SymbolDB  # noqa: PLC0415
-    from symres.symbols.compat import facts_of  # noqa: PLC0415
-    from symres.symbols.oracle import target_key  # noqa: PLC0415
-
-    rows = [
-        r
-        for r in report["results"]
-        if r.get("evidence") in ("present", "missing") and (r.get("ref") or {}).get("provider")
-    ]
-    if not rows:
-        return 0
-    key = target_key(facts_of(make_target(report["environment"]["python"])))
-    db = SymbolDB(_cache_dir(options) / "symbols.sqlite")
-    try:
-        for r in rows:
-            ref = r["ref"]
-            db.put_evidence(
-                ref["provider"],
-                ref["version"],
-                key,
-                ref["module"],
-                ref.get("name"),
-                r["evidence"],
-                r["detail"] or f"{r['check']} works",
-            )
-    finally:
-        db.close()
-    return len(rows)
 
 
 def emit_script(
