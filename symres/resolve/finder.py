@@ -493,7 +493,8 @@ class _Releases(Mapping[Version, Release]):
             found = Release(
                 self._name, version, files, yanked, reason, others=rest, foreign=foreign
             )
-            self._built[version] = found
+            # two threads may build it at once: both get the one stored first
+            found = self._built.setdefault(version, found)
         return found
 
     def __contains__(self, version: object) -> bool:
