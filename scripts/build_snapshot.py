@@ -105,10 +105,15 @@ def trim(source: Path, dest: Path) -> None:
     src.execute("VACUUM INTO ?", (str(dest),))
     src.close()
     db = sqlite3.connect(dest)
-    from symres.symbols.oracle import ANALYSIS
+    from symres.symbols.oracle import ANALYSIS, EXPORTS_ANALYSIS
 
-    for table in ("scans", "uses", "verdicts"):  # facts an older symres mined (a reused cache)
-        db.execute(f"DELETE FROM {table} WHERE target NOT LIKE ?", (f"%-a{ANALYSIS}",))
+    # facts an older symres mined (a reused cache)
+    for table, version in (
+        ("scans", f"a{ANALYSIS}"),
+        ("uses", f"a{ANALYSIS}"),
+        ("verdicts", f"e{EXPORTS_ANALYSIS}"),
+    ):
+        db.execute(f"DELETE FROM {table} WHERE target NOT LIKE ?", (f"%-{version}",))
     db.execute("DELETE FROM file_uses")
     db.execute("DELETE FROM evidence")
     # What the default `lock` enforces: reachable uses that run at import. (`--lazy enforce`

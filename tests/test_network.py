@@ -154,3 +154,23 @@ def test_a_lock_for_manylinux_2_28_installs_where_pip_picks_a_newer_wheel(
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_transformers_lazy_integrations_are_closed_tables(real_index: str, capsys) -> None:
+    """The break symres was started for: `validate_bnb_backend_availability` exists in
+    `transformers.integrations` only from 4.45.0; the module is a `_LazyModule` that
+    serves its import structure and nothing else."""
+    import json
+
+    served = {}
+    for version in ("4.44.2", "4.45.0"):
+        args = ["symbols", "exports", f"transformers=={version}", "transformers.integrations"]
+        code = main([*args, "--json", "--python-version", "3.10", *LOCK[1:]])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        facts = json.loads(out)["getattr"]
+        assert facts["other names"] == "missing", facts
+        served[version] = set(facts["served"])
+    assert "validate_bnb_backend_availability" not in served["4.44.2"]
+    assert "validate_bnb_backend_availability" in served["4.45.0"]
+    assert "replace_with_bnb_linear" in served["4.44.2"] & served["4.45.0"]

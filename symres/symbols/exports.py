@@ -31,6 +31,9 @@ class ModuleTable:
     open: str | None = None  # why names beyond the static ones may exist
     getattr_def: ast.FunctionDef | None = field(default=None, compare=False, repr=False)
     getattr_call: ast.Call | None = field(default=None, compare=False, repr=False)
+    # `sys.modules[__name__] = <this call>`, the module's only write to sys.modules
+    swap_call: ast.Call | None = field(default=None, compare=False, repr=False)
+    all_dynamic: bool = False  # `__all__` is bound to something not read as a literal
     tree: ast.Module | None = field(default=None, compare=False, repr=False)
     is_package: bool = False
     hook_strings: frozenset[str] = frozenset()  # string literals of an import hook
@@ -99,6 +102,7 @@ class _Scanner:
         self.opens: list[str] = []
         self.getattr_def: ast.FunctionDef | None = None
         self.getattr_call: ast.Call | None = None  # `__getattr__, ... = attach(...)`
+        self.swaps: list[ast.Call | None] = []  # writes to sys.modules: the call, if read
         self.global_writers: dict[str, int] = {}  # function -> index of the name parameter
         self.consts: dict[str, object] = {}
         self.hook_strings: set[str] = set()
@@ -215,6 +219,8 @@ class _Scanner:
                     self.consts[t.id] = result
             if isinstance(t, ast.Subscript) and _dotted(t.value) == "sys.modules":
                 self._open("assigns to sys.modules")
+                own = isinstance(t.slice, ast.Name) and t.slice.id == "__name__"
+                self.swaps.append(value if own and isinstance(value, ast.Call) else None)
             if isinstance(t, ast.Subscript) and _is_globals_call(t.value):
                 self._open("writes globals()")
         if value is not None and isinstance(value, ast.Dict):
@@ -346,6 +352,8 @@ def scan_exports(
         open=s.open,
         getattr_def=s.getattr_def,
         getattr_call=s.getattr_call,
+        swap_call=s.swaps[0] if len(s.swaps) == 1 else None,
+        all_dynamic=s.all_dynamic,
         tree=tree,
         is_package=is_package,
         hook_strings=frozenset(s.hook_strings)

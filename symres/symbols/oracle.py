@@ -27,12 +27,18 @@ _T = TypeVar("_T")
 
 
 # Bumped whenever extraction changes what it finds: facts mined by an older symres are
-# then mined again rather than trusted.
-ANALYSIS = 12
+# then mined again rather than trusted. Uses (what a consumer imports: costly to mine,
+# the bulk of the shipped snapshot) and verdicts (what a provider has: a few modules
+# read) have a version each, so that a better reading of providers does not throw away
+# every consumer's uses. Runtime evidence is kept with the verdicts.
+ANALYSIS = 12  # uses.py, conditions.py, source.py: what a consumer imports
+EXPORTS_ANALYSIS = 13  # exports.py, getattr.py, lazymodule.py, release.py: verdicts
 
 
-def target_key(facts: TargetFacts) -> str:
-    return f"{facts.python[0]}.{facts.python[1]}-{facts.sys_platform}-a{ANALYSIS}"
+def target_key(facts: TargetFacts, *, verdicts: bool = False) -> str:
+    """The key facts are stored under for this target: uses, or ``verdicts``."""
+    version = f"e{EXPORTS_ANALYSIS}" if verdicts else f"a{ANALYSIS}"
+    return f"{facts.python[0]}.{facts.python[1]}-{facts.sys_platform}-{version}"
 
 
 def prefixes_of(layout: Layout) -> set[str]:
@@ -74,6 +80,7 @@ class SymbolOracle:
         self.db = db
         self.facts = facts
         self.target = target_key(facts)
+        self.verdict_target = target_key(facts, verdicts=True)
         self._releases: dict[tuple[str, Version], ReleaseSymbols] = {}
         self._verdicts: dict[tuple[str, Version], dict[tuple[str, str], Verdict]] = {}
         self._uses: dict[tuple[str, Version], list[Use]] = {}  # for the rounds of one lock
@@ -195,7 +202,7 @@ class SymbolOracle:
             known = self._verdicts.get(key)
         if known is None:
             self._trust(name, version)
-            known = self.db.verdicts_of(name, str(version), self.target)
+            known = self.db.verdicts_of(name, str(version), self.verdict_target)
             with self._lock:
                 self._verdicts[key] = known
         found = known.get((module, symbol or ""))
@@ -211,7 +218,9 @@ class SymbolOracle:
             else release.name_verdict(module, symbol)
         )
         if release.archive_error is None:
-            self.db.put_verdicts(name, str(version), self.target, [(module, symbol, verdict)])
+            self.db.put_verdicts(
+                name, str(version), self.verdict_target, [(module, symbol, verdict)]
+            )
         with self._lock:
             known[(module, symbol or "")] = verdict
         self.mined_verdicts += 1

@@ -14,8 +14,9 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.symbols.conditions import TargetFacts
-from symres.symbols.exports import ModuleTable, absolute, names_in_dict, scan_exports
+from symres.symbols.exports import ModuleTable, absolute, scan_exports
 from symres.symbols.getattr import GetattrFacts, analyse_getattr
+from symres.symbols.lazymodule import attached, swapped
 from symres.symbols.parse import parse
 from symres.symbols.source import Layout, ModuleFiles, ReleaseSource, UnreadableMember, layout_of
 from symres.symbols.uses import Use, scan_uses
@@ -112,53 +113,24 @@ class ReleaseSymbols:
         return found
 
     def getattr_facts(self, table: ModuleTable) -> GetattrFacts | None:
-        if table.getattr_def is None and table.getattr_call is None:
+        """What a module ``__getattr__``, ``attach()`` or the lazy object the module is
+        swapped for serves (None: the module has none of them)."""
+        if table.getattr_def is None and table.getattr_call is None and table.swap_call is None:
             return None
         with self._lock:
             if table.module not in self._getattr:
                 if table.getattr_def is not None:
                     facts = analyse_getattr(table.getattr_def, table.module, self.definition)
+                elif table.getattr_call is not None:
+                    facts = attached(table.getattr_call, table.module, self.definition)
                 else:
-                    assert table.getattr_call is not None
-                    facts = self._attached(table.getattr_call, table.module)
+                    facts = swapped(table, self.definition, self.table, self._below)
                 self._getattr[table.module] = facts
             return self._getattr[table.module]
 
-    def _attached(self, call: ast.Call, module: str) -> GetattrFacts:
-        """``__getattr__, __dir__, __all__ = attach(__name__, submodules, submod_attrs)``
-        (lazy_loader, and the copy huggingface_hub ships): it serves the listed submodules
-        and attributes and raises AttributeError for anything else."""
-        facts = GetattrFacts()
-        args: list[ast.AST] = list(call.args[1:3])
-        keywords = {k.arg: k.value for k in call.keywords}
-        for i, key in enumerate(("submodules", "submod_attrs")):
-            if key in keywords:
-                while len(args) <= i:
-                    args.append(ast.Constant(None))
-                args[i] = keywords[key]
-        understood = True
-        for arg in args:
-            if isinstance(arg, ast.Name):
-                found = self.definition(module, arg.id)
-                arg = found[0] if found else arg
-            if isinstance(arg, ast.Constant) and arg.value is None:
-                continue
-            if isinstance(arg, ast.Dict):
-                facts.served |= names_in_dict(arg)
-            elif isinstance(arg, (ast.List, ast.Tuple, ast.Set)):
-                facts.served |= {
-                    e.value
-                    for e in arg.elts
-                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
-                }
-            else:
-                understood = False
-        name = (
-            call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
-        )
-        if understood and name.endswith("attach"):
-            facts.fallback = "missing"
-        return facts
+    def _below(self, package: str) -> list[str]:
+        prefix = package + "."
+        return sorted(m for m in self.layout.modules if m.startswith(prefix))
 
     # -- verdicts --------------------------------------------------------------------------
 
@@ -225,6 +197,14 @@ class ReleaseSymbols:
                 and table.open == "module __getattr__"
             ):
                 return Verdict.missing(f"`{module}.__getattr__` in {self} does not serve `{name}`")
+            if (
+                facts is not None
+                and facts.fallback == "missing"
+                and table.open == "assigns to sys.modules"
+            ):
+                return Verdict.missing(
+                    f"`{module}` in {self} is a lazy module whose import structure has no `{name}`"
+                )
             return Verdict.unknown(f"`{module}` in {self} is open ({table.open})")
         if unknown:
             return Verdict.unknown(unknown)

@@ -45,7 +45,7 @@ def record_evidence(report: dict[str, Any], cache_dir: Path | None) -> int:
     ]
     if not rows:
         return 0
-    key = target_key(facts_of(make_target(report["environment"]["python"])))
+    key = target_key(facts_of(make_target(report["environment"]["python"])), verdicts=True)
     with SymbolDB(symbols_db_path(cache_dir)) as db:
         for r in rows:
             ref = r["ref"]

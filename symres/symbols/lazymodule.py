@@ -1,0 +1,438 @@
+"""Lazy module objects, read without running them.
+
+Two shapes serve a module's names from tables instead of bindings:
+
+- ``__getattr__, __dir__, __all__ = attach(__name__, submodules, submod_attrs)``
+  (lazy_loader, and the copy huggingface_hub ships);
+- ``sys.modules[__name__] = LazyModule(__name__, __file__, import_structure, ...)``: the
+  module replaced by an instance of a class whose ``__getattr__`` returns only for names
+  it finds in a table (``name in self._objects``…) and raises for the rest (transformers'
+  ``_LazyModule``). Such an object's attributes are what its class and ``__init__`` bind
+  and the names in the arguments it was built from: a literal import structure with its
+  literal updates, ``[n for n in dir(mod) if …]`` over a module of the release, and a
+  structure computed from the package's own file (transformers'
+  ``define_import_structure(__file__)``), which is the ``__all__`` of the modules below
+  it. Anything else in the arguments, or a ``__getattr__`` with a path that returns
+  without such a test, leaves the module open.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from symres.symbols.exports import ModuleTable, absolute, names_in_dict
+from symres.symbols.getattr import GetattrFacts, Resolver
+
+# every module object has these, whatever its class binds
+MODULE_ATTRS = frozenset(
+    {"__name__", "__doc__", "__dict__", "__loader__", "__package__", "__spec__", "__class__"}
+)
+
+Tables = Callable[[str], ModuleTable | None]
+Below = Callable[[str], list[str]]  # the modules below a package (any depth)
+
+
+def attached(call: ast.Call, module: str, definition: Resolver) -> GetattrFacts:
+    """``attach(__name__, submodules, submod_attrs)`` serves the listed submodules and
+    attributes and raises AttributeError for anything else."""
+    facts = GetattrFacts()
+    args: list[ast.AST] = list(call.args[1:3])
+    keywords = {k.arg: k.value for k in call.keywords}
+    for i, key in enumerate(("submodules", "submod_attrs")):
+        if key in keywords:
+            while len(args) <= i:
+                args.append(ast.Constant(None))
+            args[i] = keywords[key]
+    understood = True
+    for arg in args:
+        if isinstance(arg, ast.Name):
+            found = definition(module, arg.id)
+            arg = found[0] if found else arg
+        if isinstance(arg, ast.Constant) and arg.value is None:
+            continue
+        if isinstance(arg, ast.Dict):
+            facts.served |= names_in_dict(arg)
+        elif isinstance(arg, (ast.List, ast.Tuple, ast.Set)):
+            facts.served |= {
+                e.value
+                for e in arg.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            }
+        else:
+            understood = False
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    if understood and name.endswith("attach"):
+        facts.fallback = "missing"
+    return facts
+
+
+def swapped(table: ModuleTable, definition: Resolver, tables: Tables, below: Below) -> GetattrFacts:
+    """What the object ``sys.modules[__name__]`` is replaced with serves; ``fallback`` is
+    "missing" only when it is read as closed (see the module docstring)."""
+    facts = GetattrFacts()
+    call = table.swap_call
+    if call is None or table.tree is None or not isinstance(call.func, ast.Name):
+        return facts
+    chain = _class_chain(call.func.id, table.module, definition)
+    if chain is None:
+        return facts
+    method = next((m for cls in chain if (m := _method(cls, "__getattr__"))), None)
+    if method is None or not closed_getattr(method):
+        return facts
+    reader = _Arguments(table, definition, tables, below)
+    served = set(MODULE_ATTRS)
+    for cls in chain:
+        served |= _class_names(cls)
+    for arg in [*call.args, *(k.value for k in call.keywords)]:
+        names = reader.names(arg)
+        if names is None:
+            return facts
+        served |= names
+    facts.served = served
+    facts.fallback = "missing"
+    return facts
+
+
+def _class_chain(name: str, module: str, definition: Resolver) -> list[ast.ClassDef] | None:
+    """The class *name* and its bases defined in the release, up to ``ModuleType``; None
+    if a base is neither."""
+    found = definition(module, name)
+    if found is None or not isinstance(found[0], ast.ClassDef):
+        return None
+    cls, home = found[0], found[1]
+    chain: list[ast.ClassDef] = [cls]
+    for base in cls.bases:
+        dotted = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+        if dotted == "ModuleType":
+            continue
+        if not isinstance(base, ast.Name) or len(chain) > 4:
+            return None
+        inner = _class_chain(base.id, home, definition)
+        if inner is None:
+            return None
+        chain += inner
+    return chain
+
+
+def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
+    return next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == name), None)
+
+
+def _class_names(cls: ast.ClassDef) -> set[str]:
+    """Names the class body binds and attributes its methods set on ``self``."""
+    out: set[str] = set()
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(stmt.name)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            out |= {t.id for t in targets if isinstance(t, ast.Name)}
+    for node in ast.walk(cls):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+        ):
+            out.add(node.attr)
+    return out
+
+
+# -- is a __getattr__ closed? ---------------------------------------------------------------
+
+
+def closed_getattr(fn: ast.FunctionDef) -> bool:
+    """Whether every way out of *fn* other than an exception passed a test of the name
+    asked for against a table (``name in self._modules``, ``name == "x"``)."""
+    if len(fn.args.args) < 2:
+        return False
+    paths = _Paths(fn.args.args[1].arg)
+    falls, guarded = paths.block(fn.body, guarded=False)
+    return paths.ok and (not falls or guarded)
+
+
+class _Paths:
+    def __init__(self, param: str) -> None:
+        self.param = param
+        self.ok = True
+        # names set to None on an unguarded path and to something else only under a test:
+        # after `if value is None: raise`, the path has passed a test
+        self.sentinels: set[str] = set()
+
+    def block(self, stmts: list[ast.stmt], *, guarded: bool) -> tuple[bool, bool]:
+        """(whether the block can fall through, whether it has passed a test then)."""
+        for stmt in stmts:
+            falls, guarded = self.stmt(stmt, guarded)
+            if not falls:
+                return False, guarded
+        return True, guarded
+
+    def stmt(self, stmt: ast.stmt, guarded: bool) -> tuple[bool, bool]:
+        if isinstance(stmt, ast.Return):
+            self.ok = self.ok and guarded
+            return False, guarded
+        if isinstance(stmt, ast.Raise):
+            return False, guarded
+        if isinstance(stmt, ast.If):
+            inside, outside = self.test(stmt.test)
+            body = self.block(stmt.body, guarded=guarded or inside)
+            orelse = self.block(stmt.orelse, guarded=guarded or outside)
+            falling = [g for f, g in (body, orelse) if f]
+            return (bool(falling), all(falling)) if falling else (False, guarded)
+        if isinstance(stmt, ast.Try):
+            parts = [self.block(stmt.body + stmt.orelse, guarded=guarded)]
+            parts += [self.block(h.body, guarded=guarded) for h in stmt.handlers]
+            falling = [g for f, g in parts if f]
+            if stmt.finalbody:
+                self.block(stmt.finalbody, guarded=guarded)
+            return (bool(falling), all(falling)) if falling else (False, guarded)
+        if isinstance(stmt, (ast.For, ast.While, ast.With)):
+            self.block(stmt.body, guarded=guarded)
+            self.block(getattr(stmt, "orelse", []), guarded=guarded)
+            return True, guarded
+        if isinstance(stmt, ast.Assign) and not guarded:
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    none = isinstance(stmt.value, ast.Constant) and stmt.value.value is None
+                    (self.sentinels.add if none else self.sentinels.discard)(target.id)
+        elif type(stmt).__name__ in ("Match", "AsyncWith", "AsyncFor", "TryStar"):
+            self.ok = False
+        return True, guarded
+
+    def test(self, test: ast.expr) -> tuple[bool, bool]:
+        """(true means the name passed a test, false means it did)."""
+        if isinstance(test, ast.BoolOp):
+            parts = [self.test(v) for v in test.values]
+            if isinstance(test.op, ast.And):
+                return any(p[0] for p in parts), all(p[1] for p in parts)
+            return all(p[0] for p in parts), any(p[1] for p in parts)
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inside, outside = self.test(test.operand)
+            return outside, inside
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+            return False, False
+        left, op, right = test.left, test.ops[0], test.comparators[0]
+        if isinstance(left, ast.Name) and left.id in self.sentinels and _is_none(right):
+            if isinstance(op, ast.Is):
+                return False, True
+            if isinstance(op, ast.IsNot):
+                return True, False
+        if isinstance(op, ast.Eq) and isinstance(left, ast.Constant):
+            left, right = right, left
+        if not (isinstance(left, ast.Name) and left.id == self.param):
+            return False, False
+        if isinstance(op, ast.In) or (isinstance(op, ast.Eq) and isinstance(right, ast.Constant)):
+            return True, False
+        if isinstance(op, ast.NotIn) or (
+            isinstance(op, ast.NotEq) and isinstance(right, ast.Constant)
+        ):
+            return False, True
+        return False, False
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+# -- the names in the arguments ----------------------------------------------------------
+
+
+class _Arguments:
+    """Names a lazy object's constructor arguments hold; None for one not read."""
+
+    def __init__(
+        self, table: ModuleTable, definition: Resolver, tables: Tables, below: Below
+    ) -> None:
+        self.table = table
+        self.definition = definition
+        self.tables = tables
+        self.below = below
+        assert table.tree is not None
+        self.tree = table.tree
+        self.files = _file_names(table.tree)
+
+    def names(self, node: ast.AST) -> set[str] | None:
+        if self._is_file(node) or _is_dunder(node) or isinstance(node, ast.Constant):
+            return set()  # __name__, __file__, __spec__, a literal flag
+        if isinstance(node, ast.Name):
+            return self._built(node.id)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if any(self._is_file(a) for a in node.args) and self._own(node.func.id):
+                return self._all_below()
+            return None
+        return self.value(node)
+
+    def value(self, node: ast.AST) -> set[str] | None:
+        """The strings of a literal table: keys, list items, nested tables."""
+        if isinstance(node, ast.Constant):
+            return {node.value} if isinstance(node.value, str) else set()
+        if isinstance(node, ast.Dict):
+            out: set[str] = set()
+            for k, v in zip(node.keys, node.values, strict=True):
+                if k is not None and (key := self.value(k)) is not None:
+                    out |= {part for name in key for part in name.split(".")}
+                if k is None:
+                    return None  # {**other}
+                inner = self._object(v)
+                if inner is None:
+                    return None
+                out |= inner
+            return out
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            out = set()
+            for e in node.elts:
+                inner = self.value(e)
+                if inner is None:
+                    return None
+                out |= inner
+            return out
+        if isinstance(node, ast.ListComp):
+            return self._dir_of(node)
+        return None
+
+    def _object(self, node: ast.AST) -> set[str] | None:
+        """A value in a table: its names if it is a table, none if it is an object
+        (``extra_objects={"__version__": __version__}``)."""
+        if isinstance(node, (ast.Attribute, ast.Call)):
+            return set()
+        if isinstance(node, ast.Name):
+            return self._built(node.id) or set()
+        return self.value(node)
+
+    def _dir_of(self, node: ast.ListComp) -> set[str] | None:
+        """``[n for n in dir(mod) if not n.startswith("_")]``: the public names of *mod*."""
+        gen = node.generators[0] if len(node.generators) == 1 else None
+        it = gen.iter if gen else None
+        if not (
+            isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Name)
+            and it.func.id == "dir"
+            and len(it.args) == 1
+            and isinstance(it.args[0], ast.Name)
+        ):
+            return None
+        module = self._imported_module(it.args[0].id)
+        inner = self.tables(module) if module else None
+        return None if inner is None else {n for n in inner.names if not n.startswith("_")}
+
+    def _imported_module(self, name: str) -> str | None:
+        """The module of the release a module-level ``from . import mod`` binds to *name*."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.ImportFrom):
+                base = absolute(self.table.module, self.table.is_package, node.level, node.module)
+                for alias in node.names:
+                    if (alias.asname or alias.name) == name and self.tables(f"{base}.{alias.name}"):
+                        return f"{base}.{alias.name}"
+        return None
+
+    def _built(self, var: str) -> set[str] | None:
+        """A table bound at module level and grown there by literal updates only."""
+        out: set[str] = set()
+        bound = False
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                if any(isinstance(n, ast.Name) and n.id == var for n in ast.walk(node)):
+                    return None  # changed (or read) where this does not follow
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id == var:
+                        inner = self.value(node.value)
+                        if inner is None:
+                            return None
+                        out |= inner
+                        bound = True
+                    elif _root(target) == var:
+                        inner = self.value(node.value)
+                        key = (
+                            self.value(target.slice) if isinstance(target, ast.Subscript) else None
+                        )
+                        if inner is None or key is None:
+                            return None
+                        out |= inner | {p for k in key for p in k.split(".")}
+            elif isinstance(node, ast.AugAssign) and _root(node.target) == var:
+                inner = self.value(node.value)
+                if inner is None:
+                    return None
+                out |= inner
+            elif (
+                isinstance(node, ast.Call)
+                and node is not self.table.swap_call
+                and any(isinstance(a, ast.Name) and a.id == var for a in node.args)
+            ):
+                return None  # handed to a function that may change it
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and _root(node.func.value) == var
+            ):
+                if node.func.attr not in ("append", "extend", "update", "add", "setdefault"):
+                    return None
+                for arg in node.args:
+                    inner = self.value(arg)
+                    if inner is None:
+                        return None
+                    out |= {p for k in inner for p in k.split(".")}
+        return out if bound else None
+
+    def _is_file(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id == "__file__" or node.id in self.files
+        return _is_file_expr(node)
+
+    def _own(self, function: str) -> bool:
+        found = self.definition(self.table.module, function)
+        return found is not None and isinstance(found[0], ast.FunctionDef)
+
+    def _all_below(self) -> set[str] | None:
+        """The names of a structure read from the package's files: every module's
+        ``__all__`` (none counts as empty, as the reader takes it) and the modules."""
+        if not self.table.is_package:
+            return None
+        prefix = self.table.module + "."
+        out: set[str] = set()
+        for module in self.below(self.table.module):
+            out |= set(module[len(prefix) :].split("."))
+            inner = self.tables(module)
+            if inner is None or inner.all_dynamic:
+                return None
+            out |= set(inner.all or ())
+        return out
+
+
+def _root(node: ast.AST) -> str | None:
+    """``x`` of ``x[k]``, ``x[k][j]``, ``x.attr``, ``x[k].extend``."""
+    while isinstance(node, (ast.Subscript, ast.Attribute, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _is_dunder(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and node.id in ("__name__", "__spec__", "__package__")
+
+
+def _is_file_expr(node: ast.AST) -> bool:
+    """``globals()["__file__"]``."""
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "globals"
+        and isinstance(node.slice, ast.Constant)
+        and node.slice.value == "__file__"
+    )
+
+
+def _file_names(tree: ast.Module) -> set[str]:
+    """Module-level names bound to the module's own file (``_file = globals()["__file__"]``)."""
+    out = set()
+    for node in tree.body:
+        if isinstance(node, ast.If):
+            for inner in node.body + node.orelse:
+                out |= _file_names(ast.Module(body=[inner], type_ignores=[]))
+        elif isinstance(node, ast.Assign) and (
+            _is_file_expr(node.value)
+            or (isinstance(node.value, ast.Name) and node.value.id == "__file__")
+        ):
+            out |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return out

@@ -1,0 +1,69 @@
+"""Facts mined by an older analysis are mined again only if its version is bumped
+(symres.symbols.oracle). A change to the code that finds them must say whether it
+changes what is found: bump the version, or record the new digest under the same one."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from pathlib import Path
+
+from symres.symbols import oracle
+
+SYMBOLS = Path(oracle.__file__).parent
+
+# what each version reads with (both read sources the same way)
+SHARED = ("conditions.py", "parse.py", "source.py", "stdlib.py")
+SOURCES = {
+    "ANALYSIS": ("uses.py", *SHARED),
+    "EXPORTS_ANALYSIS": ("exports.py", "getattr.py", "lazymodule.py", "release.py", *SHARED),
+}
+
+# version -> digests of the code (comments and docstrings aside) that it names
+RECORDED = {
+    "ANALYSIS": {12: {"b56b185329c5fbe2"}},
+    "EXPORTS_ANALYSIS": {13: {"709d769e096c2b46"}},
+}
+
+
+def _digest(files: tuple[str, ...]) -> str:
+    h = hashlib.sha256()
+    for name in files:
+        tree = ast.parse((SYMBOLS / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (
+                isinstance(body, list)
+                and body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                body[0] = ast.Pass()  # a docstring
+        h.update(name.encode() + b"\0" + _canonical(tree).encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _canonical(node: object) -> str:
+    """``ast.dump`` without the fields a newer Python adds empty (``type_params=[]``)."""
+    if isinstance(node, list):
+        return "[" + ",".join(_canonical(n) for n in node) + "]"
+    if not isinstance(node, ast.AST):
+        return repr(node)
+    fields = [
+        f"{f}={_canonical(v)}"
+        for f in node._fields
+        if (v := getattr(node, f, None)) is not None and v != [] and f != "kind"
+    ]
+    return f"{type(node).__name__}({','.join(fields)})"
+
+
+def test_a_change_to_the_analysis_says_whether_it_changes_what_is_found() -> None:
+    for constant, files in SOURCES.items():
+        version = getattr(oracle, constant)
+        digest = _digest(files)
+        assert digest in RECORDED[constant].get(version, set()), (
+            f"the code behind {constant} changed (digest {digest}): bump {constant} in "
+            f"symres/symbols/oracle.py if it finds other facts, else add {digest!r} "
+            f"under {version} in this test"
+        )
