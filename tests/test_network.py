@@ -174,3 +174,15 @@ def test_transformers_lazy_integrations_are_closed_tables(real_index: str, capsy
     assert "validate_bnb_backend_availability" not in served["4.44.2"]
     assert "validate_bnb_backend_availability" in served["4.45.0"]
     assert "replace_with_bnb_linear" in served["4.44.2"] & served["4.45.0"]
+
+
+def test_the_readme_distutils_example(real_index: str, capsys) -> None:
+    """README: redis 3.5.3 imports `distutils`, gone from 3.12; setuptools' `.pth` shim
+    (a one-line program, not a plain `import`) serves it again."""
+    alone = main(["compat", "redis==3.5.3", "--python-version", "3.12", *LOCK[1:]])
+    err = capsys.readouterr().err
+    assert alone == 1, err
+    shimmed = main(
+        ["compat", "redis==3.5.3", "setuptools==69.0.3", "--python-version", "3.12", *LOCK[1:]]
+    )
+    assert shimmed == 0, capsys.readouterr().err

@@ -412,11 +412,22 @@ def test_stdlib_of_the_target_python(
     assert {k: got.get(k) for k in expected} == expected
 
 
-def test_a_pth_import_hook_provides_a_removed_stdlib_module(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("import _hack\n", id="one-statement"),
+        pytest.param(  # setuptools' distutils-precedence.pth, as it ships
+            "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, "
+            "'local') == 'local'; enabled and __import__('_hack').add_shim(); \n",
+            id="setuptools-line",
+        ),
+    ],
+)
+def test_a_pth_import_hook_provides_a_removed_stdlib_module(tmp_path: Path, line: str) -> None:
     hook = {
         "_hack/__init__.py": "import sys\nclass Finder:\n    def spec_for_distutils(self): ...\n"
         "sys.meta_path.insert(0, Finder())\n",
-        "hack-precedence.pth": "import _hack\n",
+        "hack-precedence.pth": line,
     }
     report = compat(
         tmp_path,

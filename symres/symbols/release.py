@@ -255,16 +255,14 @@ class ReleaseSymbols:
             except UnreadableMember:
                 continue
             for line in text.splitlines():
-                if line.startswith("import "):
-                    for mod in line[len("import ") :].split(";")[0].split(","):
-                        table = self.table(mod.strip())
-                        if table is not None:
-                            out |= table.hook_strings
-                            for node in ast.walk(table.tree) if table.tree else ():
-                                if isinstance(node, ast.FunctionDef) and node.name.startswith(
-                                    "spec_for_"
-                                ):
-                                    out.add(node.name[len("spec_for_") :])
+                for mod in pth_imports(line):
+                    table = self.table(mod)
+                    if table is None:
+                        continue
+                    out |= table.hook_strings
+                    for node in ast.walk(table.tree) if table.tree else ():
+                        if isinstance(node, ast.FunctionDef) and node.name.startswith("spec_for_"):
+                            out.add(node.name[len("spec_for_") :])
         return out
 
     # -- consumer side ----------------------------------------------------------------------
@@ -358,6 +356,32 @@ def _display(member: str) -> str:
     import re
 
     return re.sub(r"^[^/]+\.data/(?:purelib|platlib)/", "", member)
+
+
+def pth_imports(line: str) -> list[str]:
+    """The modules a ``.pth`` line imports. Python runs a line that starts with
+    ``import`` as code, all of it: setuptools' is ``import os; …;
+    enabled and __import__('_distutils_hack').add_shim()``."""
+    if not line.startswith(("import ", "import\t")):
+        return []
+    try:
+        tree = ast.parse(line)
+    except (SyntaxError, ValueError):
+        return []
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [alias.name for alias in node.names]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "__import__"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            out.append(node.args[0].value)
+    return out
 
 
 def _module_level(stmts: list[ast.stmt]) -> list[ast.stmt]:
