@@ -4,8 +4,10 @@
 
 For a row expecting `missing`, the break is *detected* when compat reports a hard use of
 the row's statement as missing. For a row expecting `ok`, a *false missing* is a hard
-use of that statement reported missing. `runtime-only` rows are for the import tier and
-are only listed. Unknown verdicts on the row's statement are counted.
+use of that statement reported missing, and a *false block* is any import-time use of the
+pair reported missing (what `lock` would refuse the working pair for). `runtime-only`
+rows are for the import tier and are only listed. Unknown verdicts on the row's
+statement are counted.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def main() -> int:
         missing = [c for c in relevant if c.breaks]
         unknown = [c for c in relevant if c.verdict is not None and c.verdict.status == "unknown"]
         other_missing = [c for c in report.missing if c not in missing]
+        blocks = [c for c in report.missing if c.use.import_time]
         if row["expect"] == "missing":
             outcome = "detected" if missing else "MISSED"
         elif row["expect"] == "ok":
@@ -96,6 +99,10 @@ def main() -> int:
                 "relevant": len(relevant),
                 "unknown": len(unknown),
                 "other_missing": len(other_missing),
+                "blocks": [
+                    f"{c.use.module}:{c.use.name} ({c.verdict.reason if c.verdict else ''})"
+                    for c in blocks
+                ],
                 "why": "; ".join(
                     sorted({c.verdict.reason for c in missing + unknown if c.verdict})
                 )[:160],
@@ -117,11 +124,15 @@ def main() -> int:
     controls = [r for r in results if r["expect"] == "ok"]
     detected = sum(r["outcome"] == "detected" for r in breaks)
     false_missing = sum(r["outcome"] == "FALSE MISSING" for r in controls)
+    false_blocks = [r for r in controls if r.get("blocks")]
+    for r in false_blocks:
+        print(f"false block: {r['id']}: {'; '.join(r['blocks'])[:200]}", file=sys.stderr)
     unknowns = sum(r.get("unknown", 0) for r in results)
     errors = sum(str(r["outcome"]).startswith("error") for r in results)
     print(
         f"\nbreaks detected {detected}/{len(breaks)}, missed {len(breaks) - detected}; "
-        f"false missing on controls {false_missing}/{len(controls)}; unknown verdicts {unknowns}; "
+        f"false missing on controls {false_missing}/{len(controls)}; "
+        f"false blocks {len(false_blocks)}/{len(controls)}; unknown verdicts {unknowns}; "
         f"errors {errors}; {time.perf_counter() - started:.1f}s",
         file=sys.stderr,
     )

@@ -551,3 +551,23 @@ def test_only_the_installer_saying_so_makes_a_hash_mismatch() -> None:
     assert _mismatch(done("", pip))
     assert _mismatch(done("", "  × Failed to download `lib==1.0`\n  ╰─▶ Hash mismatch for"))
     assert not _mismatch(done("checking: hash mismatch handling ... ok\n", "ERROR: failed"))
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "status"),
+    [
+        ("__future__", "all_feature_names", "passed"),  # an attribute, not a feature
+        ("__future__", "annotations", "passed"),
+        ("__future__", "no_such_feature", "failed"),
+        ("json", "loads", "passed"),
+        ("json", "no_such_name", "failed"),
+    ],
+)
+def test_a_use_is_checked_as_python_resolves_it(module: str, name: str, status: str) -> None:
+    """`from __future__ import X` is a compiler directive: a use of `__future__`'s
+    attributes (`__future__.all_feature_names`) is checked as the attribute it is."""
+    from symres.verify.runner import run_check
+
+    check = {"kind": "use", "module": module, "name": name, "dist": "app 1.0", "enforced": True}
+    result = run_check(check, "cpu")
+    assert result["status"] == status, result

@@ -234,7 +234,11 @@ def run_check(check: dict[str, Any], device: str) -> dict[str, Any]:
                 if kind == "use" and name not in (None, "*"):
                     evidence = None
                     try:
-                        exec("from {} import {}".format(check["module"], name), {})
+                        if check["module"] == "__future__":  # to the compiler, a future
+                            # statement: a name that is no feature is a SyntaxError
+                            getattr(module, name)
+                        else:
+                            exec("from {} import {}".format(check["module"], name), {})
                         evidence = "present"
                     except BaseException:
                         if not _is_submodule(module, check["module"], name):
