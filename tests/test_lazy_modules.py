@@ -280,6 +280,28 @@ LAZY_ROWS = [
 ]
 
 
+LAZY_ROWS += [
+    pytest.param(
+        _integrations(""),
+        "import lib.integrations.gone\nimport lib.integrations.aqlm\n",
+        {"lib.integrations.gone:None": "missing", "lib.integrations.aqlm:None": "present"},
+        id="a-submodule-of-a-closed-lazy-package-is-a-file",
+    ),
+    pytest.param(
+        _integrations("", OPEN_LAZY),
+        "import lib.integrations.gone\n",
+        {"lib.integrations.gone:None": "unknown"},  # no __path__ from its file: anything goes
+        id="a-submodule-of-an-open-lazy-package",
+    ),
+    pytest.param(
+        {"lib/__init__.py": "def __getattr__(name):\n    return name\n", "lib/sub.py": ""},
+        "import lib.gone\nimport lib.sub\nfrom lib import anything\n",
+        {"lib.gone:None": "missing", "lib.sub:None": "present", "lib:anything": "unknown"},
+        id="a-module-getattr-serves-names-not-imports",
+    ),
+]
+
+
 @pytest.mark.parametrize(("provider", "consumer", "expected"), LAZY_ROWS)
 def test_lazy_module_verdicts(tmp_path: Path, provider, consumer, expected) -> None:
     report = compat(tmp_path, {"app/__init__.py": consumer}, {"lib": provider})

@@ -148,7 +148,7 @@ class ReleaseSymbols:
             child = parts[i]
             if table is None:
                 break
-            if table.open and table.kind != "namespace":
+            if table.open and table.kind != "namespace" and not self._files_only(table):
                 return Verdict.unknown(f"`{parent}` in {self} is open ({table.open})")
             if child in table.names or child in table.lazy:
                 return Verdict.unknown(
@@ -156,6 +156,18 @@ class ReleaseSymbols:
                 )
             return Verdict.missing(f"{self} has no module `{module}`")
         return Verdict.missing(f"{self} has no module `{module}`")
+
+    def _files_only(self, package: ModuleTable) -> bool:
+        """Whether ``import package.sub`` can find only what the files hold: a module
+        ``__getattr__`` answers attribute lookups, not imports; a lazy object put in
+        ``sys.modules`` that reads as closed and takes its ``__path__`` from the file
+        leaves submodules to the files too."""
+        if package.open == "module __getattr__":
+            return True
+        if package.open == "assigns to sys.modules":
+            facts = self.getattr_facts(package)
+            return facts is not None and facts.fallback == "missing" and "__path__" in facts.served
+        return False
 
     def name_verdict(self, module: str, name: str) -> Verdict:
         found = self.module_verdict(module)
