@@ -338,3 +338,19 @@ def test_a_whole_download_that_is_not_the_advertised_file_leaves_no_facts(
     db = sqlite3.connect(tmp_path / "cache" / "symbols.sqlite")
     scans = db.execute("SELECT count(*) FROM scans WHERE name = 'app'").fetchone()[0]
     assert (scans > 0) == honest
+
+
+@pytest.mark.parametrize("shipped", ["tests/test_app.py", "test_app.py", "tests/__init__.py"])
+def test_a_wheels_own_tests_are_not_import_roots(project: Project, capsys, shipped) -> None:
+    """A top-level module a wheel ships for its own tests is not imported by anyone who
+    uses the distribution: its uses are reported, not enforced."""
+    project.wheel("lib", "1.0", files={"lib/__init__.py": "def kept(): pass\ndef gone(): pass\n"})
+    project.wheel("lib", "2.0", files={"lib/__init__.py": "def kept(): pass\n"})
+    files = {"app/__init__.py": "from lib import kept\n", shipped: "from lib import gone\n"}
+    project.wheel("app", "1.0", requires=["lib"], files=files)
+    project.write("requirements.in", "app\n")
+
+    code, _, err = project.lock("requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"app": "1.0", "lib": "2.0"}, "not held back for a test"

@@ -14,6 +14,7 @@ from packaging.version import Version
 from symres.db.store import SymbolDB
 from symres.index.config import strip_auth
 from symres.symbols.conditions import TargetFacts
+from symres.symbols.release import outside_import_roots
 from symres.symbols.uses import Use
 from symres.symbols.verdict import Verdict
 
@@ -158,7 +159,7 @@ class SymbolOracle:
             import_time_only=self.import_time_only,
         )
         if cached is not None:
-            return cached
+            return outside_import_roots(cached)
         if self.finder is None:
             return self._miss(name, version, [])
         self.finder.on_event("mine", f"{name} {version}")

@@ -334,11 +334,13 @@ class ReleaseSymbols:
                 )
         reachable = _reachable(self.layout, loads, self.entry_point_modules())
         own = self.layout.top_levels
-        result.uses = [
-            u if u.consumer_module in reachable else _unreachable(u)
-            for u in result.uses
-            if u.module.split(".")[0] not in own
-        ]
+        result.uses = outside_import_roots(
+            [
+                u if u.consumer_module in reachable else _unreachable(u)
+                for u in result.uses
+                if u.module.split(".")[0] not in own
+            ]
+        )
         result.reachable_modules = len(reachable)
         return result
 
@@ -356,6 +358,22 @@ class ConsumerUses:
 def _record_digest(data: bytes) -> str:
     """A file's hash as RECORD writes it (urlsafe base64 of its sha256, unpadded)."""
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+TEST_ROOTS = frozenset({"test", "tests", "testing", "conftest"})
+
+
+def outside_import_roots(uses: list[Use]) -> list[Use]:
+    """*uses* with those of the top-level modules a wheel ships for its own tests
+    (``tests``, ``test_*.py``) marked unreachable: using the distribution imports none
+    of them. (Facts mined before this rule keep them reachable; it applies on reading.)"""
+    return [
+        _unreachable(u)
+        if u.reachable
+        and ((top := u.consumer_module.split(".")[0]) in TEST_ROOTS or top.startswith("test_"))
+        else u
+        for u in uses
+    ]
 
 
 def _unreachable(use: Use) -> Use:
