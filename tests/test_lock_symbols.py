@@ -354,3 +354,20 @@ def test_a_wheels_own_tests_are_not_import_roots(project: Project, capsys, shipp
 
     assert code == 0, err
     assert pins(project.read()) == {"app": "1.0", "lib": "2.0"}, "not held back for a test"
+
+
+def test_a_shared_namespace_package_does_not_make_its_other_parts_missing(
+    project: Project, capsys
+) -> None:
+    """protobuf ships `google/protobuf/`, not `google/cloud/`: `import google.cloud` in
+    a release is another distribution's business, and no reason to hold it back."""
+    project.wheel("proto", "1.0", files={"google/protobuf/__init__.py": "X = 1\n"})
+    for version, code in (("1.0", "import google.protobuf\n"), ("2.0", "import google.cloud\n")):
+        project.wheel("app", version, requires=["proto"], files={"app/__init__.py": code})
+    project.write("requirements.in", "app\n")
+
+    code, _, err = project.lock("-v", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read()) == {"app": "2.0", "proto": "1.0"}
+    assert "google.cloud" not in err + project.read(), "no warning, no annotation"

@@ -213,6 +213,16 @@ EXPORT_ROWS = [
         id="globals-writer-with-literal-names",
     ),
     pytest.param(
+        {"google/protobuf/__init__.py": "X = 1\n"},  # a namespace package: `google`
+        "import google.cloud\nfrom google.protobuf import gone\nimport google.protobuf.nope\n",
+        {
+            "google.cloud:None": "not given",  # another distribution's part of `google`
+            "google.protobuf:gone": "missing",
+            "google.protobuf.nope:None": "missing",
+        },
+        id="a-namespace-package-is-shared",
+    ),
+    pytest.param(
         {"lib/__init__.py": "print 'python 2'\n"},
         "from lib import thing\n",
         {"lib:thing": "unknown"},

@@ -148,6 +148,10 @@ class ReleaseSymbols:
             child = parts[i]
             if table is None:
                 break
+            if table.kind == "namespace":  # shared: the rest may be another distribution's
+                return Verdict.unknown(
+                    f"`{parent}` is a namespace package in {self}; `{module}` is not its"
+                )
             if table.open and table.kind != "namespace" and not self._files_only(table):
                 return Verdict.unknown(f"`{parent}` in {self} is open ({table.open})")
             if child in table.names or child in table.lazy:

@@ -70,11 +70,13 @@ class Layout:
         return {m.split(".")[0] for m in self.modules} | {n.split(".")[0] for n in self.namespaces}
 
     def provides(self, module: str) -> int:
-        """Length of the longest prefix of *module* this release has (0: none)."""
+        """Length of the longest prefix of *module* this release has (0: none). A
+        namespace package counts only as itself: other distributions share it
+        (protobuf has `google.protobuf`, not `google.cloud`)."""
         parts = module.split(".")
         for i in range(len(parts), 0, -1):
             prefix = ".".join(parts[:i])
-            if prefix in self.modules or prefix in self.namespaces:
+            if prefix in self.modules or (prefix in self.namespaces and i == len(parts)):
                 return i
         return 0
 
