@@ -123,3 +123,24 @@ def test_sdist_only_consumer_is_read_from_the_sdist(project: Project, capsys) ->
 
     assert code == 1
     assert "from lib import y  (old_app/__init__.py:1, top)" in out
+
+
+def test_compat_enforces_what_lock_enforces(project: Project, capsys) -> None:
+    """A name missing in a function body fails when that function runs, not at import:
+    compat reports it and exits 0, as lock keeps such a pin; `--lazy enforce` fails it,
+    as it narrows a lock."""
+    project.wheel(
+        "app",
+        "1.0",
+        files={"app/__init__.py": "def later():\n    from lib import gone\n"},
+    )
+    project.wheel("lib", "1.0", files={"lib/__init__.py": "X = 1\n"})
+
+    code, out, _ = run(project, capsys, "compat", "app==1.0", "lib==1.0")
+    assert code == 0, out
+    assert "later    from lib import gone  (app/__init__.py:2, lazy)" in out
+    assert "not enforced" in out
+
+    code, out, _ = run(project, capsys, "compat", "app==1.0", "lib==1.0", "--lazy", "enforce")
+    assert code == 1
+    assert "missing  from lib import gone" in out

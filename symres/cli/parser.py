@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     compat.add_argument("pins", nargs="*", metavar="PIN==V", help="the other releases installed")
     compat.add_argument("--all", action="store_true", help="also list unknown and not-given uses")
     compat.add_argument("--json", action="store_true", help="every fact behind the answer")
+    compat.add_argument(
+        "--lazy",
+        choices=["warn", "enforce"],
+        default="warn",
+        help="warn (default, as lock): a missing name in a function body or an unreachable "
+        "module is reported, exit 0; enforce: it fails too",
+    )
     add_target_options(compat)
     add_index_options(compat)
 

@@ -44,6 +44,13 @@ class Checked:
     def breaks(self) -> bool:
         return self.verdict is not None and self.verdict.status == "missing" and self.use.hard
 
+    @property
+    def enforced(self) -> bool:
+        """A break that fails the consumer's import, as ``lock`` enforces by default
+        (function bodies and unreachable modules: reported, enforced by ``--lazy
+        enforce``)."""
+        return self.breaks and self.use.import_time
+
 
 @dataclass
 class CompatReport:

@@ -152,7 +152,7 @@ class ReleaseSymbols:
                 return Verdict.unknown(
                     f"`{parent}` is a namespace package in {self}; `{module}` is not its"
                 )
-            if table.open and table.kind != "namespace" and not self._files_only(table):
+            if table.open and not self._files_only(table):
                 return Verdict.unknown(f"`{parent}` in {self} is open ({table.open})")
             if child in table.names or child in table.lazy:
                 return Verdict.unknown(

@@ -56,6 +56,9 @@ def run_compat(args: argparse.Namespace, index: IndexOptions, console: Console) 
             releases = list(pool.map(lambda nv: open_release(finder, nv[0], nv[1], facts), parsed))
         report = check(releases[0], releases[1:], Stdlib(target.python))
     elapsed = time.perf_counter() - started
+    enforce = getattr(args, "lazy", "warn") == "enforce"
+    failing = [c for c in report.missing if c.enforced or enforce]
+    later = [c for c in report.missing if c not in failing]
     fetched = sum(r.source.fetched for r in releases)
     if args.json:
         print(
@@ -66,6 +69,7 @@ def run_compat(args: argparse.Namespace, index: IndexOptions, console: Console) 
                     "python": report.python,
                     "target": target.describe(),
                     "missing": len(report.missing),
+                    "enforced": len(failing),
                     "checked": [_checked_json(c) for c in report.checked],
                     "inactive": [{"use": _use_json(u), "why": why} for u, why in report.inactive],
                     "unreadable": report.uses.unreadable if report.uses else {},
@@ -74,7 +78,7 @@ def run_compat(args: argparse.Namespace, index: IndexOptions, console: Console) 
                 indent=2,
             )
         )
-        return 1 if report.missing else 0
+        return 1 if failing else 0
     env = ", ".join(report.pins) or "no other pins"
     counts: dict[str, int] = {}
     for c in report.checked:
@@ -82,8 +86,10 @@ def run_compat(args: argparse.Namespace, index: IndexOptions, console: Console) 
         counts[key] = counts.get(key, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
     print(f"{report.consumer} with {env} on {target.describe()}: {summary or 'no uses'}")
-    for c in report.missing:
+    for c in failing:
         print(f"missing  {_line(c)}")
+    for c in later:  # as lock: reported, not enforced
+        print(f"later    {_line(c)} (runs after import: not enforced; `--lazy enforce`)")
     soft = [
         c for c in report.checked if c.verdict and c.verdict.status == "missing" and not c.breaks
     ]
@@ -97,7 +103,7 @@ def run_compat(args: argparse.Namespace, index: IndexOptions, console: Console) 
     elif report.unknown:
         print(f"({len(report.unknown)} unknown: the import tier settles them; `--all` lists them)")
     console.print(f"checked in {elapsed:.2f}s, {fetched / 1e6:.2f} MB fetched", markup=False)
-    return 1 if report.missing else 0
+    return 1 if failing else 0
 
 
 def run_uses(args: argparse.Namespace, index: IndexOptions, console: Console) -> int:
