@@ -231,11 +231,18 @@ EXPORT_ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("provider", "consumer", "expected"), EXPORT_ROWS)
-def test_export_verdicts(tmp_path: Path, provider, consumer, expected) -> None:
-    report = compat(tmp_path, {"app/__init__.py": consumer}, {"lib": provider})
+def assert_verdicts(
+    tmp: Path, provider: dict[str, str], consumer: str, expected: dict[str, str]
+) -> None:
+    """One table row: *consumer* as app/__init__.py against the provider `lib`."""
+    report = compat(tmp, {"app/__init__.py": consumer}, {"lib": provider})
     got = verdicts(report)
     assert {k: got.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(("provider", "consumer", "expected"), EXPORT_ROWS)
+def test_export_verdicts(tmp_path: Path, provider, consumer, expected) -> None:
+    assert_verdicts(tmp_path, provider, consumer, expected)
 
 
 GUARD_ROWS = [
