@@ -24,7 +24,7 @@ SOURCES = {
 # changes what is found
 RECORDED = {
     "ANALYSIS": (12, "bbd9ebbbe4a0e40f"),
-    "EXPORTS_ANALYSIS": (13, "1fce7aa0f20474e6"),
+    "EXPORTS_ANALYSIS": (13, "0f5b480d23a56c39"),
 }
 
 

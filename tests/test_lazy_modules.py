@@ -220,6 +220,7 @@ LAZY_ROWS = [
             "lib/integrations/__init__.py": DEFINED_4_46,
             "lib/integrations/bitsandbytes.py": "__all__ = ['validate_bnb_backend_availability']\n"
             "def validate_bnb_backend_availability(): pass\ndef helper(): pass\n",
+            "lib/integrations/aqlm.py": "__all__ = []\n",
         },
         "from lib.integrations import validate_bnb_backend_availability, helper, gone\n",
         {
@@ -298,6 +299,49 @@ LAZY_ROWS += [
         "import lib.gone\nimport lib.sub\nfrom lib import anything\n",
         {"lib.gone:None": "missing", "lib.sub:None": "present", "lib:anything": "unknown"},
         id="a-module-getattr-serves-names-not-imports",
+    ),
+]
+
+
+def _swap_with(extra: str, getattr_head: str = "") -> dict[str, str]:
+    """The integrations package with *extra* source after its swap, and *getattr_head*
+    put first in the lazy class's __getattr__."""
+    files = _integrations("")
+    files["lib/integrations/__init__.py"] += extra
+    if getattr_head:
+        files["lib/utils/import_utils.py"] = LAZY_4_38.replace(
+            "    def __getattr__(self, name):\n",
+            "    def __getattr__(self, name):\n" + getattr_head,
+        )
+    return files
+
+
+# shapes a review found read as closed where Python serves more: they stay unknown
+UNKNOWN = {"lib.integrations:Extra": "unknown"}
+LAZY_ROWS += [
+    pytest.param(
+        _swap_with("", "        if name == 'Extra':\n            return 1\n"),
+        "from lib.integrations import Extra\n",
+        UNKNOWN,
+        id="a-literal-name-test-serves-that-name",
+    ),
+    pytest.param(
+        _swap_with("", "        if name in _ALIASES:\n            return _ALIASES[name]\n"),
+        "from lib.integrations import Extra\n",
+        UNKNOWN,
+        id="a-module-level-table-in-getattr",
+    ),
+    pytest.param(
+        _swap_with("\n    setattr(sys.modules[__name__], 'Extra', 1)\n"),
+        "from lib.integrations import Extra\n",
+        UNKNOWN,
+        id="names-set-on-the-swapped-module",
+    ),
+    pytest.param(
+        _swap_with("\n_import_structure['more'] = sorted(NAMES)\n"),
+        "from lib.integrations import Extra\n",
+        UNKNOWN,
+        id="a-structure-value-not-read",
     ),
 ]
 

@@ -167,3 +167,32 @@ def test_files_an_index_sends_encoded_unasked_are_decoded(project: Project, caps
         code, _, err = project.lock("--refresh", "requirements.in", capsys=capsys)
         assert code == 0, err
         assert pins(project.read()) == {"a": "1.0", "b": "2.0"}
+
+
+def test_a_body_cut_short_of_its_content_length_is_an_error_not_a_file() -> None:
+    """A server that closes after 50 of the 100 bytes it announced: a truncated
+    `.metadata` or wheel tail must not be taken as whole (httpx raises too)."""
+    import socket
+    import threading
+
+    from symres.index.transport import IndexHTTP, fetch
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 50)
+        conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    client = IndexHTTP(transport=StdlibTransport(ssl.create_default_context()))
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/files/a.metadata"
+    try:
+        with pytest.raises(httpx.RemoteProtocolError), fetch(client, url) as (_, _, body, _):
+            b"".join(body)
+    finally:
+        client.close()
+        listener.close()

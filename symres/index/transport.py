@@ -166,6 +166,8 @@ class _Body(httpx.SyncByteStream):
         try:
             while chunk := self._response.read(CHUNK):
                 yield chunk
+            if self._response.length:  # the server closed before its Content-Length
+                raise http.client.IncompleteRead(b"", self._response.length)
         except BaseException as exc:
             self._drop()
             raise _httpx_error(exc) from None
@@ -250,13 +252,17 @@ class IndexHTTP(httpx.Client):
             self._not_plain.add(origin)  # httpx follows, asks the keyring, decodes
             return None
         if response.getheader("set-cookie"):  # kept as httpx keeps it; later: httpx's way
-            self.cookies.extract_cookies(
-                httpx.Response(
-                    response.status,
-                    headers=response.getheaders(),
-                    request=httpx.Request("GET", parsed),
+            try:
+                self.cookies.extract_cookies(
+                    httpx.Response(
+                        response.status,
+                        headers=response.getheaders(),
+                        request=httpx.Request("GET", parsed),
+                    )
                 )
-            )
+            except BaseException:
+                body.close()
+                raise
         return response, body
 
 

@@ -311,6 +311,10 @@ def _is_globals_call(node: ast.AST) -> bool:
     )
 
 
+def _sys_modules_uses(tree: ast.Module) -> int:
+    return sum(isinstance(n, ast.Attribute) and _dotted(n) == "sys.modules" for n in ast.walk(tree))
+
+
 def _is_module_type(node: ast.AST) -> bool:
     name = _dotted(node)
     return name is not None and name.split(".")[-1] == "ModuleType"
@@ -352,7 +356,9 @@ def scan_exports(
         open=s.open,
         getattr_def=s.getattr_def,
         getattr_call=s.getattr_call,
-        swap_call=s.swaps[0] if len(s.swaps) == 1 else None,
+        # a swap read as closed must be the module's only touch of sys.modules: a later
+        # `setattr(sys.modules[__name__], k, v)` adds names no table shows
+        swap_call=s.swaps[0] if len(s.swaps) == 1 and _sys_modules_uses(tree) == 1 else None,
         all_dynamic=s.all_dynamic,
         tree=tree,
         is_package=is_package,

@@ -148,6 +148,11 @@ def closed_getattr(fn: ast.FunctionDef) -> bool:
     if len(fn.args.args) < 2:
         return False
     paths = _Paths(fn.args.args[1].arg)
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.For, ast.comprehension)) and _root(node.iter) == "self":
+            paths.loop_tables |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        for target in _stored(node):
+            paths.rebound.add(target)
     falls, guarded = paths.block(fn.body, guarded=False)
     return paths.ok and (not falls or guarded)
 
@@ -159,6 +164,8 @@ class _Paths:
         # names set to None on an unguarded path and to something else only under a test:
         # after `if value is None: raise`, the path has passed a test
         self.sentinels: set[str] = set()
+        self.loop_tables: set[str] = set()  # `for key, values in self._table.items()`
+        self.rebound: set[str] = set()  # bound otherwise than by a plain `x = …`
 
     def block(self, stmts: list[ast.stmt], *, guarded: bool) -> tuple[bool, bool]:
         """(whether the block can fall through, whether it has passed a test then)."""
@@ -195,7 +202,10 @@ class _Paths:
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
                     none = isinstance(stmt.value, ast.Constant) and stmt.value.value is None
-                    (self.sentinels.add if none else self.sentinels.discard)(target.id)
+                    if none and target.id not in self.rebound:
+                        self.sentinels.add(target.id)
+                    else:
+                        self.sentinels.discard(target.id)
         elif type(stmt).__name__ in ("Match", "AsyncWith", "AsyncFor", "TryStar"):
             self.ok = False
         return True, guarded
@@ -218,17 +228,32 @@ class _Paths:
                 return False, True
             if isinstance(op, ast.IsNot):
                 return True, False
-        if isinstance(op, ast.Eq) and isinstance(left, ast.Constant):
-            left, right = right, left
         if not (isinstance(left, ast.Name) and left.id == self.param):
             return False, False
-        if isinstance(op, ast.In) or (isinstance(op, ast.Eq) and isinstance(right, ast.Constant)):
+        # only the object's own tables count: what a test against a module-level table
+        # or a literal (`name == "x"`) lets through is not among the served names
+        own = _root(right) == "self" or (
+            isinstance(right, ast.Name) and right.id in self.loop_tables
+        )
+        if isinstance(op, ast.In) and own:
             return True, False
-        if isinstance(op, ast.NotIn) or (
-            isinstance(op, ast.NotEq) and isinstance(right, ast.Constant)
-        ):
+        if isinstance(op, ast.NotIn) and own:
             return False, True
         return False, False
+
+
+def _stored(node: ast.AST) -> list[str]:
+    """Names *node* binds otherwise than as the target of a plain assignment."""
+    targets: list[ast.AST] = []
+    if isinstance(node, (ast.For, ast.comprehension, ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+        targets = [node.optional_vars]
+    elif isinstance(node, ast.NamedExpr):
+        targets = [node.target]
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        return [node.name]
+    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
 
 
 def _is_none(node: ast.AST) -> bool:
@@ -294,11 +319,9 @@ class _Arguments:
     def _object(self, node: ast.AST) -> set[str] | None:
         """A value in a table: its names if it is a table, none if it is an object
         (``extra_objects={"__version__": __version__}``)."""
-        if isinstance(node, (ast.Attribute, ast.Call)):
-            return set()
         if isinstance(node, ast.Name):
-            return self._built(node.id) or set()
-        return self.value(node)
+            return self._built(node.id)
+        return self.value(node)  # an attribute or a call: not read, so not closed
 
     def _dir_of(self, node: ast.ListComp) -> set[str] | None:
         """``[n for n in dir(mod) if not n.startswith("_")]``: the public names of *mod*."""
@@ -314,7 +337,9 @@ class _Arguments:
             return None
         module = self._imported_module(it.args[0].id)
         inner = self.tables(module) if module else None
-        return None if inner is None else {n for n in inner.names if not n.startswith("_")}
+        if inner is None or inner.open or inner.stars:
+            return None
+        return {n for n in inner.names if not n.startswith("_")}
 
     def _imported_module(self, name: str) -> str | None:
         """The module of the release a module-level ``from . import mod`` binds to *name*."""
@@ -386,7 +411,7 @@ class _Arguments:
 
     def _all_below(self) -> set[str] | None:
         """The names of a structure read from the package's files: every module's
-        ``__all__`` (none counts as empty, as the reader takes it) and the modules."""
+        literal ``__all__`` and the modules (a module without one: not read)."""
         if not self.table.is_package:
             return None
         prefix = self.table.module + "."
@@ -394,9 +419,9 @@ class _Arguments:
         for module in self.below(self.table.module):
             out |= set(module[len(prefix) :].split("."))
             inner = self.tables(module)
-            if inner is None or inner.all_dynamic:
+            if inner is None or inner.all is None:  # no literal __all__: not read
                 return None
-            out |= set(inner.all or ())
+            out |= set(inner.all)
         return out
 
 
