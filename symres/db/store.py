@@ -25,9 +25,8 @@ from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 
+from symres.facts import ProviderCondition, Use, Verdict
 from symres.fsutil import make_folder
-from symres.symbols.uses import ProviderCondition, Use
-from symres.symbols.verdict import Verdict
 
 SCHEMA_VERSION = 3
 TABLES = ("scans", "uses", "file_uses", "layouts", "verdicts", "evidence")

@@ -22,11 +22,10 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.errors import InputError
+from symres.facts import Use, Verdict
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.oracle import SymbolOracle, provides
 from symres.symbols.stdlib import Stdlib
-from symres.symbols.uses import Use
-from symres.symbols.verdict import Verdict
 
 if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
     from symres.index.config import IndexOptions

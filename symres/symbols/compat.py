@@ -13,12 +13,11 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from symres.errors import InputError
+from symres.facts import Use, Verdict
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.release import ConsumerUses, ReleaseSymbols
 from symres.symbols.source import ReleaseSource
 from symres.symbols.stdlib import Stdlib
-from symres.symbols.uses import Use
-from symres.symbols.verdict import Verdict
 from symres.target import Target
 
 if TYPE_CHECKING:

@@ -12,11 +12,10 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.db.store import SymbolDB
+from symres.facts import Use, Verdict
 from symres.index.config import strip_auth
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.release import outside_import_roots
-from symres.symbols.uses import Use
-from symres.symbols.verdict import Verdict
 
 if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
     from symres.resolve.finder import Finder

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from symres.facts import Use, Verdict
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.exports import ModuleTable, absolute, scan_exports
 from symres.symbols.getattr import GetattrFacts, analyse_getattr
 from symres.symbols.lazymodule import attached, swapped
 from symres.symbols.parse import parse
 from symres.symbols.source import Layout, ModuleFiles, ReleaseSource, UnreadableMember, layout_of
-from symres.symbols.uses import Use, scan_uses
-from symres.symbols.verdict import Verdict
+from symres.symbols.uses import scan_uses
 
 if TYPE_CHECKING:
     from symres.db.store import SymbolDB

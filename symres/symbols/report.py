@@ -11,11 +11,11 @@ from typing import Any
 
 from rich.console import Console
 
+from symres.facts import Use
 from symres.index.config import IndexOptions
 from symres.session import open_finder
 from symres.symbols.compat import Checked, check, facts_of, open_release, parse_pin
 from symres.symbols.stdlib import Stdlib
-from symres.symbols.uses import Use
 from symres.target import make_target
 
 USES_SHOWN = 5  # uses listed per top-level module, unless -v

@@ -13,7 +13,7 @@ import json
 import lzma
 from importlib import resources
 
-from symres.symbols.verdict import Verdict
+from symres.facts import Verdict
 
 
 @functools.lru_cache(maxsize=1)

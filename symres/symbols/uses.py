@@ -22,13 +22,11 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
+from symres.facts import Guard, ProviderCondition, Use
 from symres.symbols.conditions import TargetFacts, constant, dotted_parts, evaluate
 from symres.symbols.exports import absolute
 
-Guard = Literal["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
-HARD: frozenset[str] = frozenset({"top", "conditional", "if-available", "lazy"})
 _AVAILABLE = re.compile(r"^_?is_\w+_available$|^find_spec$|^_?is_package_available$")
 _IMPORT_ERRORS = {
     "ImportError",
@@ -37,60 +35,6 @@ _IMPORT_ERRORS = {
     "BaseException",
     "AttributeError",
 }
-
-
-@dataclass(frozen=True)
-class ProviderCondition:
-    """A test on the provider that decides whether a use runs."""
-
-    module: str
-    kind: Literal["version", "hasattr"]
-    op: str = ">="
-    value: str = ""
-    negate: bool = False
-
-    def describe(self) -> str:
-        text = (
-            f"{self.module}.__version__ {self.op} {self.value}"
-            if self.kind == "version"
-            else f"hasattr({self.module}, {self.value!r})"
-        )
-        return f"not ({text})" if self.negate else text
-
-
-@dataclass(frozen=True)
-class Use:
-    module: str
-    name: str | None
-    guard: Guard
-    file: str
-    line: int
-    consumer_module: str
-    condition: ProviderCondition | None = None
-    reachable: bool = True
-    # In an `except ImportError:` handler: the imports of the `try` it stands in for, with
-    # the nesting level of that `try`. The handler runs only if, at every level, one of
-    # them failed: one level whose imports all succeed makes it dead code.
-    alternatives: tuple[tuple[str, str | None, int], ...] = ()
-
-    @property
-    def import_time(self) -> bool:
-        """Surely runs when ``import <top-level>`` runs (and the provider is installed):
-        what ``lock`` enforces by default. Uses under an ``if`` symres cannot evaluate are
-        hard but reported rather than enforced: such branches are often dead elsewhere
-        (torch's ``if is_fbcode(): from triton.fb.build import …``)."""
-        return self.guard in ("top", "if-available") and self.reachable
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
-
-    @property
-    def hard(self) -> bool:
-        return self.guard in HARD
-
-    def statement(self) -> str:
-        return f"from {self.module} import {self.name}" if self.name else f"import {self.module}"
 
 
 @dataclass(frozen=True)
