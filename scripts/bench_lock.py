@@ -112,7 +112,7 @@ def check_lock(lock: Path, src: Path) -> str:
     from symres.cache import Cache, default_cache_dir
     from symres.index.client import IndexClient, make_http_client
     from symres.index.config import load_index_config
-    from symres.resolve.finder import Finder
+    from symres.index.finder import Finder
     from symres.target import make_target
 
     target_args = TARGETS.get(src.name)

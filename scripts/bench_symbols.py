@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from symres.session import IndexOptions, open_finder
+from symres.index.session import IndexOptions, open_finder
 from symres.symbols.compat import check, facts_of, open_release, parse_pin
 from symres.symbols.stdlib import Stdlib
 from symres.target import make_target

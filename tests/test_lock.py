@@ -439,7 +439,7 @@ def test_reading_ahead_from_reads_already_done_stays_shallow(project: Project, c
     from packaging.specifiers import SpecifierSet
 
     from symres.index.config import IndexOptions
-    from symres.session import open_finder
+    from symres.index.session import open_finder
     from symres.target import make_target
 
     deep_index(project.index, project.dists, projects=400, versions=1)

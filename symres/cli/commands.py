@@ -79,9 +79,9 @@ def run_check(args: argparse.Namespace, console: Console) -> int:
 def run_why(args: argparse.Namespace, console: Console) -> int:
     from packaging.utils import canonicalize_name  # noqa: PLC0415
 
+    from symres.index.session import open_finder  # noqa: PLC0415
     from symres.lock.lockfile import read_lockfile  # noqa: PLC0415
     from symres.lock.why import explain, explain_facts  # noqa: PLC0415
-    from symres.session import open_finder  # noqa: PLC0415
     from symres.target import make_target  # noqa: PLC0415
 
     lock = read_lockfile(args.lock)

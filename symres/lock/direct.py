@@ -12,7 +12,7 @@ from packaging.specifiers import SpecifierSet
 
 from symres.errors import InputError
 from symres.index.direct import DirectReader, DirectRef, DirectSource
-from symres.resolve.finder import Finder
+from symres.index.finder import Finder
 from symres.resolve.model import Requirement
 from symres.target import Target
 

@@ -16,19 +16,19 @@ from packaging.version import Version
 from symres.errors import InputError, NoSolution
 from symres.index.client import IndexClient
 from symres.index.config import IndexConfig, IndexOptions, redact_url
+from symres.index.finder import Finder
 from symres.index.findlinks import local_path_of
 from symres.index.formats import FormatControl
 from symres.index.pages import DistFile
+from symres.index.session import open_finder
 from symres.index.uploads import parse_cutoff
 from symres.lock.direct import direct_roots
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.lockfile import read_pylock_pins, read_requirements_pins
 from symres.lock.txt import Header, relative, render_requirements
-from symres.resolve.finder import Finder
 from symres.resolve.model import Candidate, Requirement
 from symres.resolve.run import Counts, LockedPackage, Resolution, resolve
 from symres.resolve.symbolic import Break, Narrowing, SymbolSession, find_breaks
-from symres.session import open_finder
 from symres.target import Target, make_target
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from symres.errors import MetadataError
+from symres.index.finder import Finder
 from symres.lock.lockfile import LockedEntry
-from symres.resolve.finder import Finder
 
 KEPT = "allowed; the existing pin was kept (use `--upgrade-package`)"
 

@@ -23,7 +23,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from symres.resolve.model import Candidate, Exclusion, Requirement
+from symres.index.release import Exclusion
+from symres.resolve.model import Candidate, Conflict, Requirement
 
 # the versions of a project a specifier admits, or None when its page is not read yet
 Allowed = Callable[[NormalizedName, SpecifierSet], "frozenset[Version] | None"]
@@ -92,7 +93,7 @@ class DeadEnds:
             cand, r = work.pop()
             if self.is_dead(cand.identifier, cand.name, cand.version) or self._usable(r):
                 continue
-            why = Exclusion("conflict", self._why(r), requirement=r)
+            why = Conflict("conflict", self._why(r), requirement=r)
             self.dead[(cand.identifier, cand.version)] = why
             for parent, parent_req in self._dependents.get(cand.name, ()):
                 if parent_req.identifier == cand.identifier or not cand.extras:

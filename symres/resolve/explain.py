@@ -18,7 +18,8 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.errors import NoSolution
-from symres.resolve.model import Exclusion, Requirement
+from symres.index.release import Exclusion
+from symres.resolve.model import Conflict, Requirement
 from symres.resolve.provider import Provider
 
 HINTS = {
@@ -144,7 +145,8 @@ def no_solution(causes: Collection[Any], provider: Provider, depth: int = 0) -> 
         reasons = why_not(provider, name, declared)
         if not reasons:
             continue
-        clash = reasons[0][1].requirement
+        why = reasons[0][1]
+        clash = why.requirement if isinstance(why, Conflict) else None
         if clash is not None and depth < 50 and all(e.kind == "conflict" for _, e in reasons):
             # every release was learned dead before it was tried: the clash is on what the
             # newest of them requires; explain that, as if the resolver had tried it

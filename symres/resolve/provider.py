@@ -18,10 +18,11 @@ from packaging.version import Version
 from resolvelib import AbstractProvider
 
 from symres.errors import MetadataError, NoSolution
+from symres.index.finder import Finder
 from symres.index.metadata import CoreMetadata
+from symres.index.release import Exclusion, Release
 from symres.resolve.dead import DeadEnds
-from symres.resolve.finder import Finder
-from symres.resolve.model import Candidate, Exclusion, Release, Requirement, identifier_of
+from symres.resolve.model import Candidate, Requirement, identifier_of
 
 Preference = tuple[bool, bool, bool, str]
 AHEAD = 8  # releases whose metadata is read at once when backtracking through a project

@@ -13,9 +13,10 @@ from resolvelib.resolvers.resolution import Resolution as _Rounds
 from resolvelib.resolvers.resolution import _build_result
 
 from symres.errors import NoSolution
+from symres.index.finder import Finder
+from symres.index.release import Release
 from symres.resolve.explain import no_solution
-from symres.resolve.finder import Finder
-from symres.resolve.model import Candidate, Release, Requirement
+from symres.resolve.model import Candidate, Requirement
 from symres.resolve.provider import Provider, split_identifier
 
 

@@ -29,7 +29,7 @@ from symres.symbols.stdlib import Stdlib
 
 if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
     from symres.index.config import IndexOptions
-    from symres.resolve.finder import Finder
+    from symres.index.finder import Finder
     from symres.target import Target
 
 
@@ -477,7 +477,7 @@ def lock_symbols(
     db = SymbolDB(None if index.no_cache else symbols_db_path(index.cache_dir))
     try:
         if online:
-            from symres.session import open_finder  # noqa: PLC0415  (httpx: only when online)
+            from symres.index.session import open_finder  # noqa: PLC0415  (httpx: only when online)
 
             finder_cm: AbstractContextManager[Finder | None] = open_finder(target, index)
         else:

@@ -21,7 +21,7 @@ from symres.symbols.stdlib import Stdlib
 from symres.target import Target
 
 if TYPE_CHECKING:
-    from symres.resolve.finder import Finder
+    from symres.index.finder import Finder
 
 OPS: dict[str, Callable[[Version, Version], bool]] = {
     ">=": operator.ge,

@@ -18,7 +18,7 @@ from symres.symbols.conditions import TargetFacts
 from symres.symbols.release import outside_import_roots
 
 if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
-    from symres.resolve.finder import Finder
+    from symres.index.finder import Finder
     from symres.symbols.release import ReleaseSymbols
     from symres.symbols.source import Layout
 

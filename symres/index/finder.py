@@ -42,8 +42,8 @@ from symres.index.pages import (
     wheel_tag_text,
     wheel_tags,
 )
+from symres.index.release import Exclusion, Release
 from symres.index.uploads import show_cutoff, uploaded_before
-from symres.resolve.model import Exclusion, Release
 from symres.target import Target
 
 AHEAD_DEPTH = 6  # levels of the dependency tree read ahead of the resolver

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from symres.facts import Use
 from symres.index.config import IndexOptions
-from symres.session import open_finder
+from symres.index.session import open_finder
 from symres.symbols.compat import Checked, check, facts_of, open_release, parse_pin
 from symres.symbols.stdlib import Stdlib
 from symres.target import make_target

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from symres.cache import Cache, default_cache_dir
 from symres.index.client import IndexClient, make_http_client
 from symres.index.config import IndexOptions, load_index_config
+from symres.index.finder import Finder
 from symres.index.formats import FormatControl
-from symres.resolve.finder import Finder
 from symres.target import Target
 
 if TYPE_CHECKING:
