@@ -19,9 +19,10 @@ import sys
 import time
 from pathlib import Path
 
-from symres.index.session import IndexOptions, open_finder
-from symres.symbols.compat import check, facts_of, open_release, parse_pin
-from symres.symbols.stdlib import Stdlib
+from symres.cli.symbols import parse_pin
+from symres.index.session import IndexOptions
+from symres.judge.judge import compat
+from symres.judge.session import lock_symbols
 from symres.target import make_target
 
 CASES = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmark" / "cases.jsonl"
@@ -72,11 +73,13 @@ def main() -> int:
         pairs, modules = statement_keys(row["use"])
         t0 = time.perf_counter()
         try:
-            with open_finder(target, IndexOptions()) as finder:
-                facts = facts_of(target)
-                consumer = open_release(finder, *parse_pin(row["consumer"]), facts)
-                pins = [open_release(finder, *parse_pin(p), facts) for p in row["pins"]]
-                report = check(consumer, pins, Stdlib(target.python))
+            with lock_symbols(target, IndexOptions(), online=True, lazy="enforce") as (
+                oracle,
+                stdlib,
+            ):
+                consumer = parse_pin(row["consumer"])
+                report = compat(oracle, consumer, [parse_pin(p) for p in row["pins"]], stdlib)
+                fetched = oracle.fetched
         except Exception as exc:  # a row that cannot be read is reported, not fatal
             results.append({"id": row["id"], "expect": row["expect"], "outcome": f"error: {exc}"})
             continue
@@ -107,7 +110,7 @@ def main() -> int:
                     sorted({c.verdict.reason for c in missing + unknown if c.verdict})
                 )[:160],
                 "seconds": round(time.perf_counter() - t0, 2),
-                "fetched": sum(r.source.fetched for r in [consumer, *pins]),
+                "fetched": fetched,
             }
         )
     if args.json:

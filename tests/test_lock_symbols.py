@@ -122,6 +122,34 @@ def test_stdlib_break_excludes_the_consumer_release(project: Project, capsys) ->
     assert "`distutils.version` is not in the Python 3.12 stdlib" in project.read()
 
 
+@pytest.mark.parametrize("with_hook", [True, False], ids=["with-the-hook", "without"])
+def test_a_pth_import_hook_serves_a_removed_stdlib_module_in_lock_too(
+    project: Project, capsys, with_hook: bool
+) -> None:
+    """One rule in every command: a module the stdlib dropped, served by an import hook
+    a locked release starts from its `.pth` file (setuptools' distutils), is present."""
+    hook = {
+        "_hack/__init__.py": "import sys\nclass Finder:\n    def spec_for_distutils(self): ...\n"
+        "sys.meta_path.insert(0, Finder())\n",
+        "hack-precedence.pth": "import os; enabled = True; enabled and "
+        "__import__('_hack').add_shim(); \n",
+    }
+    project.wheel("hack", "1.0", files=hook if with_hook else {"_hack/__init__.py": ""})
+    project.wheel("old", "1.0", files={"old/__init__.py": "import sys\n"})
+    project.wheel(
+        "old",
+        "2.0",
+        requires=["hack"],
+        files={"old/__init__.py": "from distutils.version import StrictVersion\n"},
+    )
+    project.write("requirements.in", "old\n")
+
+    code, _, err = project.lock("--python-version", "3.12", "requirements.in", capsys=capsys)
+
+    assert code == 0, err
+    assert pins(project.read())["old"] == ("2.0" if with_hook else "1.0")
+
+
 def test_a_handler_for_another_error_does_not_refuse_the_release(project: Project, capsys) -> None:
     """cffi 1.16.0: `try: callable / except NameError: from collections import Callable`
     runs only on a Python without `callable`: cffi locks on 3.11, the use is reported."""

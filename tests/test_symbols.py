@@ -10,8 +10,10 @@ import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from symres.symbols.compat import CompatReport, check
+from symres.judge import judge
+from symres.judge.judge import CompatReport
 from symres.symbols.conditions import TargetFacts
+from symres.symbols.oracle import Opened
 from symres.symbols.release import ReleaseSymbols
 from symres.symbols.source import ReleaseSource
 from symres.symbols.stdlib import Stdlib
@@ -44,7 +46,12 @@ def compat(
     provs = [
         release(tmp, n, (versions or {}).get(n, "1.0"), f, python) for n, f in providers.items()
     ]
-    return check(cons, provs, Stdlib((major, minor)))
+    return judge.compat(
+        Opened([cons, *provs]),
+        (cons.name, cons.version),
+        [(p.name, p.version) for p in provs],
+        Stdlib((major, minor)),
+    )
 
 
 def verdicts(report: CompatReport) -> dict[str, str]:
@@ -348,7 +355,7 @@ def test_provider_version_guard_is_evaluated_per_release(tmp_path: Path) -> None
         {"lib": {"lib/__init__.py": "kept = 1\n"}},
         versions={"lib": "1.5"},
     )
-    assert not old.missing and [u.name for u, _ in old.inactive] == ["new_api"]
+    assert not old.missing and [j.use.name for j in old.inactive] == ["new_api"]
     new = compat(
         tmp_path / "new",
         consumer,
@@ -372,7 +379,7 @@ def test_a_module_imported_under_an_unknown_if_is_not_surely_reached(tmp_path: P
         },
         {"lib": {"lib/__init__.py": ""}},
     )
-    surely = {c.use.name: c.use.import_time for c in report.checked if c.provider == "lib 1.0"}
+    surely = {c.use.name: c.use.import_time for c in report.checked if c.via == "lib 1.0"}
     assert surely == {"win_only": False, "posix_only": False}
 
 
@@ -570,7 +577,9 @@ def test_nested_fallbacks_are_dead_when_one_level_succeeds(tmp_path: Path) -> No
     )
     report = compat(tmp_path, {"app/__init__.py": source}, {}, python="3.10")
     assert not report.missing
-    assert any(u.name == "Mapping" and "fallback" in why for u, why in report.inactive)
+    assert any(
+        j.use.name == "Mapping" and "fallback" in (j.inactive or "") for j in report.inactive
+    )
 
 
 def test_a_name_bound_by_a_fallback_import_keeps_its_primary_module(tmp_path: Path) -> None:
@@ -630,7 +639,7 @@ def test_short_circuit_hasattr_guards_what_follows(tmp_path: Path) -> None:
     )
     report = compat(tmp_path, {"app/__init__.py": source}, {}, python="3.11")
     assert not report.missing
-    assert {u.name for u, _ in report.inactive} == {"_is_gil_enabled"}
+    assert {j.use.name for j in report.inactive} == {"_is_gil_enabled"}
 
 
 def test_a_stubs_imports_are_not_uses(tmp_path: Path) -> None:

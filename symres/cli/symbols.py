@@ -9,13 +9,19 @@ import time
 from dataclasses import asdict
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 from rich.console import Console
 
+from symres.errors import InputError
 from symres.facts import Use
 from symres.index.config import IndexOptions
 from symres.index.session import open_finder
-from symres.symbols.compat import Checked, check, facts_of, open_release, parse_pin
-from symres.symbols.stdlib import Stdlib
+from symres.judge.breaks import Judged
+from symres.judge.judge import compat
+from symres.judge.session import facts_of, lock_symbols, symbol_db
+from symres.symbols.oracle import open_release, target_key
 from symres.target import make_target
 
 USES_SHOWN = 5  # uses listed per top-level module, unless -v
@@ -28,16 +34,29 @@ def _use_json(use: Use) -> dict[str, Any]:
     return out
 
 
-def _checked_json(c: Checked) -> dict[str, Any]:
+def parse_pin(text: str) -> tuple[NormalizedName, Version]:
+    try:
+        req = Requirement(text)
+        specs = list(req.specifier)
+        if len(specs) != 1 or specs[0].operator not in ("==", "==="):
+            raise InvalidRequirement("not a pin")
+        return canonicalize_name(req.name), Version(specs[0].version)
+    except (InvalidRequirement, InvalidVersion):
+        raise InputError(
+            f"`{text}` is not a pin", hint="write NAME==VERSION, e.g. `flask==2.2.2`"
+        ) from None
+
+
+def _checked_json(c: Judged) -> dict[str, Any]:
     return {
         "use": _use_json(c.use),
-        "provider": c.provider,
+        "provider": c.via or None,
         "verdict": c.verdict.status if c.verdict else "provider not given",
         "reason": c.verdict.reason if c.verdict else None,
     }
 
 
-def _line(c: Checked) -> str:
+def _line(c: Judged) -> str:
     use = c.use
     reach = "" if use.reachable else ", unreachable from the top-level import"
     reason = c.verdict.reason if c.verdict else "no pin provides it"
@@ -45,21 +64,18 @@ def _line(c: Checked) -> str:
 
 
 def run_compat(args: argparse.Namespace, index: IndexOptions, console: Console) -> int:
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
-
     target = make_target(args.python_version, args.platform)
-    facts = facts_of(target)
     started = time.perf_counter()
-    parsed = [parse_pin(args.consumer), *(parse_pin(p) for p in args.pins)]
-    with open_finder(target, index) as finder:
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            releases = list(pool.map(lambda nv: open_release(finder, nv[0], nv[1], facts), parsed))
-        report = check(releases[0], releases[1:], Stdlib(target.python))
+    consumer, *others = [parse_pin(args.consumer), *(parse_pin(p) for p in args.pins)]
+    with lock_symbols(target, index, online=True, lazy="enforce") as (oracle, stdlib):
+        for name, version in [consumer, *others]:  # a pin the index lacks: said first
+            oracle.release(name, version)
+        report = compat(oracle, consumer, others, stdlib)
+        fetched = oracle.fetched
     elapsed = time.perf_counter() - started
     enforce = getattr(args, "lazy", "warn") == "enforce"
     failing = [c for c in report.missing if c.enforced or enforce]
     later = [c for c in report.missing if c not in failing]
-    fetched = sum(r.source.fetched for r in releases)
     if args.json:
         print(
             json.dumps(
@@ -71,8 +87,9 @@ def run_compat(args: argparse.Namespace, index: IndexOptions, console: Console) 
                     "missing": len(report.missing),
                     "enforced": len(failing),
                     "checked": [_checked_json(c) for c in report.checked],
-                    "inactive": [{"use": _use_json(u), "why": why} for u, why in report.inactive],
-                    "unreadable": report.uses.unreadable if report.uses else {},
+                    "inactive": [
+                        {"use": _use_json(j.use), "why": j.inactive} for j in report.inactive
+                    ],
                     "bytes_fetched": fetched,
                 },
                 indent=2,
@@ -110,12 +127,8 @@ def run_uses(args: argparse.Namespace, index: IndexOptions, console: Console) ->
     target = make_target(args.python_version, args.platform)
     name, version = parse_pin(args.release)
     started = time.perf_counter()
-    from symres.cache import symbols_db_path  # noqa: PLC0415
-    from symres.db.store import SymbolDB  # noqa: PLC0415
-    from symres.symbols.oracle import target_key  # noqa: PLC0415
-
     facts = facts_of(target)
-    db = SymbolDB(None if index.no_cache else symbols_db_path(index.cache_dir))
+    db = symbol_db(index)
     with open_finder(target, index) as finder:
         release = open_release(finder, name, version, facts)
         uses = release.uses(cache=db, target=target_key(facts))

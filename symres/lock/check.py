@@ -184,13 +184,9 @@ def _symbols(
     options: CheckOptions,
     report: CheckReport,
 ) -> None:
-    from symres.resolve.symbolic import (  # noqa: PLC0415
-        find_breaks,
-        lock_symbols,
-        project_uses,
-        pyproject_ignores,
-    )
-    from symres.symbols.compat import facts_of  # noqa: PLC0415
+    from symres.judge.judge import find_breaks  # noqa: PLC0415
+    from symres.judge.project import project_uses, pyproject_ignores  # noqa: PLC0415
+    from symres.judge.session import facts_of, lock_symbols  # noqa: PLC0415
 
     pins = {name: e.version for name, e in entries.items()}
     ignore = frozenset(options.ignore_symbols) | pyproject_ignores(

@@ -22,13 +22,15 @@ from symres.index.formats import FormatControl
 from symres.index.pages import DistFile
 from symres.index.session import open_finder
 from symres.index.uploads import parse_cutoff
+from symres.judge.breaks import Break, Narrowing
+from symres.judge.judge import find_breaks
+from symres.judge.session import SymbolOptions, SymbolSession
 from symres.lock.direct import direct_roots
 from symres.lock.inputs import Inputs, RootRequirement, read_inputs
 from symres.lock.lockfile import read_pylock_pins, read_requirements_pins
 from symres.lock.txt import Header, relative, render_requirements
 from symres.resolve.model import Candidate, Requirement
 from symres.resolve.run import Counts, LockedPackage, Resolution, resolve
-from symres.resolve.symbolic import Break, Narrowing, SymbolSession, find_breaks
 from symres.target import Target, make_target
 
 if TYPE_CHECKING:
@@ -328,7 +330,17 @@ def lock(
         output = options.output_path()
         preferred = _existing_pins(options, output)
         symbols = (
-            SymbolSession(finder, replace(options, src=(*options.src, *direct.code)))
+            SymbolSession(
+                finder,
+                index_options,
+                SymbolOptions(
+                    options.symbols,
+                    options.lazy,
+                    options.ignore_symbols,
+                    (*options.src, *direct.code),
+                ),
+                options.sources,
+            )
             if options.symbols != "off"
             else None
         )

@@ -12,17 +12,19 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.db.store import SymbolDB
+from symres.errors import InputError
 from symres.facts import Use, Verdict
 from symres.index.config import strip_auth
 from symres.symbols.conditions import TargetFacts
-from symres.symbols.release import outside_import_roots
+from symres.symbols.release import ReleaseSymbols, outside_import_roots
+from symres.symbols.source import ReleaseSource
 
 if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
     from symres.index.finder import Finder
-    from symres.symbols.release import ReleaseSymbols
     from symres.symbols.source import Layout
 
 PREFIX_DEPTH = 3
+_HOOKS = ".pth"  # the pseudo-module whose verdict lists what a release's import hooks serve
 _T = TypeVar("_T")
 
 
@@ -41,21 +43,59 @@ def target_key(facts: TargetFacts, *, verdicts: bool = False) -> str:
     return f"{facts.python[0]}.{facts.python[1]}-{facts.sys_platform}-{version}"
 
 
+NAMESPACE = "/"  # marks a prefix that is a namespace package, shared with other wheels
+
+
 def prefixes_of(layout: Layout) -> set[str]:
+    """The module prefixes a layout claims (to ``PREFIX_DEPTH`` parts); a namespace
+    package it only shares is marked (``google/``): it claims that name, not what lies
+    beneath it (protobuf's ``google`` says nothing of ``google.cloud``)."""
     out = set()
-    for module in [*layout.modules, *layout.namespaces]:
-        parts = module.split(".")
-        out.add(".".join(parts[:PREFIX_DEPTH]))
+    for module in layout.modules:
+        out.add(".".join(module.split(".")[:PREFIX_DEPTH]))
+    for namespace in layout.namespaces:
+        if namespace not in out:
+            out.add(namespace + NAMESPACE)
     return out
 
 
+def top_level(prefix: str) -> str:
+    return prefix.removesuffix(NAMESPACE).split(".")[0]
+
+
 def provides(prefixes: Iterable[str], module: str) -> int:
+    """How many leading parts of *module* the prefixes claim (0: none)."""
     parts = module.split(".")
     known = prefixes if isinstance(prefixes, (set, frozenset)) else set(prefixes)
+    if module + NAMESPACE in known:
+        return len(parts)
     for i in range(min(len(parts), PREFIX_DEPTH), 0, -1):
         if ".".join(parts[:i]) in known:
             return i
     return 0
+
+
+def open_release(
+    finder: Finder, name: NormalizedName, version: Version, facts: TargetFacts
+) -> ReleaseSymbols:
+    """A release's symbols, read from its best wheel for the target (any wheel, else the sdist)."""
+    releases = finder.releases(name)
+    if releases is None:
+        raise InputError(f"no index knows a project named `{name}`", hint="check the spelling")
+    release = releases.get(version)
+    files = list(release.files) if release else []
+    if release is None:
+        page = finder.client.project_files(name)
+        files = [f for f in (page.everything() if page else []) if f.version == version]
+        if not files:
+            newest = max(releases) if releases else None
+            raise InputError(
+                f"`{name}` has no release {version}",
+                hint=f"the newest for this target is {newest}" if newest else None,
+            )
+    wheels = [f for f in files if f.kind == "wheel"]
+    chosen = wheels[0] if wheels else files[0]
+    return ReleaseSymbols(name, version, ReleaseSource(finder.client, chosen), facts)
 
 
 class SymbolOracle:
@@ -90,8 +130,6 @@ class SymbolOracle:
         self.mined_verdicts = 0
 
     def release(self, name: NormalizedName, version: Version) -> ReleaseSymbols:
-        from symres.symbols.compat import open_release  # noqa: PLC0415
-
         key = (name, version)
         with self._lock:
             found = self._releases.get(key)
@@ -197,15 +235,7 @@ class SymbolOracle:
     def verdict(
         self, name: NormalizedName, version: Version, module: str, symbol: str | None
     ) -> Verdict:
-        key = (name, version)
-        with self._lock:
-            known = self._verdicts.get(key)
-        if known is None:
-            self._trust(name, version)
-            known = self.db.verdicts_of(name, str(version), self.verdict_target)
-            with self._lock:
-                self._verdicts[key] = known
-        found = known.get((module, symbol or ""))
+        found = self._known(name, version).get((module, symbol or ""))
         if found is not None:
             return found
         if self.finder is None:
@@ -217,16 +247,83 @@ class SymbolOracle:
             if symbol in (None, "*")
             else release.name_verdict(module, symbol)
         )
-        if release.archive_error is None:
+        self._learn(name, version, release, module, symbol, verdict)
+        self.mined_verdicts += 1
+        return verdict
+
+    def _known(self, name: NormalizedName, version: Version) -> dict[tuple[str, str], Verdict]:
+        """The verdicts the database holds for a release (read once)."""
+        key = (name, version)
+        with self._lock:
+            known = self._verdicts.get(key)
+        if known is None:
+            self._trust(name, version)
+            known = self.db.verdicts_of(name, str(version), self.verdict_target)
+            with self._lock:
+                known = self._verdicts.setdefault(key, known)
+        return known
+
+    def _learn(
+        self,
+        name: NormalizedName,
+        version: Version,
+        release: ReleaseSymbols,
+        module: str,
+        symbol: str | None,
+        verdict: Verdict,
+    ) -> None:
+        if release.archive_error is None:  # an unreadable archive teaches nothing
             self.db.put_verdicts(
                 name, str(version), self.verdict_target, [(module, symbol, verdict)]
             )
         with self._lock:
-            known[(module, symbol or "")] = verdict
-        self.mined_verdicts += 1
-        return verdict
+            self._verdicts.setdefault((name, version), {})[(module, symbol or "")] = verdict
+
+    def hooks(self, name: NormalizedName, version: Version) -> frozenset[str]:
+        """The top-level names an import hook of the release serves, started from a
+        ``.pth`` file (setuptools' ``distutils``). Kept with the verdicts, as the verdict
+        on the pseudo-module ``.pth`` (no module has that name): present, the names its
+        reason. Unknown offline: none."""
+        verdict = self._known(name, version).get((_HOOKS, ""))
+        if verdict is None and self.finder is not None:
+            release = self.release(name, version)
+            words = " ".join(sorted(release.hook_strings()))
+            verdict = Verdict.present(words)
+            self._learn(name, version, release, _HOOKS, None, verdict)
+        return frozenset(verdict.reason.split()) if verdict is not None else frozenset()
+
+    @property
+    def fetched(self) -> int:
+        """Bytes read from the index for the releases opened."""
+        with self._lock:
+            return sum(r.source.fetched for r in self._releases.values())
 
     def _miss(self, name: str, version: Version, answer: _T) -> _T:
         with self._lock:
             self.misses.add((name, version))
         return answer
+
+
+class Opened:
+    """The judge's questions answered from releases already opened (local wheels, no
+    database): what :class:`SymbolOracle` does once it has read a release."""
+
+    def __init__(self, releases: Iterable[ReleaseSymbols]) -> None:
+        self._by_pin = {(r.name, r.version): r for r in releases}
+
+    def prefixes(self, name: NormalizedName, version: Version) -> list[str]:
+        return sorted(prefixes_of(self._by_pin[(name, version)].layout))
+
+    def uses(self, name: NormalizedName, version: Version) -> list[Use]:
+        return outside_import_roots(self._by_pin[(name, version)].uses().uses)
+
+    def verdict(
+        self, name: NormalizedName, version: Version, module: str, symbol: str | None
+    ) -> Verdict:
+        release = self._by_pin[(name, version)]
+        if symbol in (None, "*"):
+            return release.module_verdict(module)
+        return release.name_verdict(module, symbol)
+
+    def hooks(self, name: NormalizedName, version: Version) -> frozenset[str]:
+        return frozenset(self._by_pin[(name, version)].hook_strings())

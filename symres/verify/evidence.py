@@ -35,7 +35,7 @@ def record_evidence(report: dict[str, Any], cache_dir: Path | None) -> int:
     module has or lacks. Only clean answers count; a crash or an unrelated error is no
     evidence about the name."""
     from symres.db.store import SymbolDB  # noqa: PLC0415
-    from symres.symbols.compat import facts_of  # noqa: PLC0415
+    from symres.judge.session import facts_of  # noqa: PLC0415
     from symres.symbols.oracle import target_key  # noqa: PLC0415
 
     rows = [

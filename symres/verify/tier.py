@@ -160,13 +160,9 @@ def _use_checks(
     on_event: Event,
     notes: list[str],
 ) -> list[dict[str, Any]]:
-    from symres.resolve.symbolic import (  # noqa: PLC0415
-        judge_lock,
-        lock_symbols,
-        project_uses,
-        pyproject_ignores,
-    )
-    from symres.symbols.compat import facts_of  # noqa: PLC0415
+    from symres.judge.judge import judge  # noqa: PLC0415
+    from symres.judge.project import project_uses, pyproject_ignores  # noqa: PLC0415
+    from symres.judge.session import facts_of, lock_symbols  # noqa: PLC0415
 
     # the same uses whatever the database holds: those `lock` enforces, or with
     # --lazy enforce every hard use (mined where the snapshot lacks them)
@@ -182,7 +178,7 @@ def _use_checks(
             )
             pins = {n: v for n, v in pins.items() if n not in unknown}
         project = project_uses(list(options.src), facts_of(target)) if options.src else []
-        all_pins, judged, fallback_is_dead = judge_lock(
+        judged = judge(
             oracle,
             pins,
             stdlib,
@@ -190,9 +186,10 @@ def _use_checks(
             project_uses=project,
             on_progress=lambda what: on_event(f"reading the uses of {what}"),
         )
-        live = [j for j in judged if not (j.use.alternatives and fallback_is_dead(j))]
+        live = [j for j in judged if j.inactive is None and j.verdict is not None]
     grouped: dict[tuple[str, str | None, str | None, str], dict[str, Any]] = {}
     for item in live:
+        assert item.verdict is not None
         provider = item.provider
         cond = item.use.condition
         when = (
@@ -215,7 +212,7 @@ def _use_checks(
                 "when": when,
                 "ref": {
                     "provider": provider,
-                    "version": str(all_pins[provider]) if provider else None,
+                    "version": str(pins[provider]) if provider else None,
                     "module": item.use.module,
                     "name": item.use.name,
                 },

@@ -1,0 +1,292 @@
+"""The judge: every use of a set of pinned consumers (and of the project's own code)
+against the pinned release that provides its module, or the target's stdlib.
+
+One rule for every command:
+
+- the provider of a module is the pin (other than the consumer) with the longest claim
+  on it; a module whose top-level name another pin claims but none provides is not
+  judged (``google.cloud`` beside protobuf's ``google.protobuf``);
+- a module no pin claims is judged by the stdlib of the target; one the stdlib lacks may
+  still be served by an import hook a pin starts from a ``.pth`` file (setuptools'
+  ``distutils``);
+- a test on the provider (``version.parse(x.__version__) >= …``, ``hasattr(x, "y")``)
+  that is false for the pinned release makes the use inactive, as does a false test on
+  the stdlib, and an ``except ImportError:`` fallback whose ``try`` imports succeed.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from packaging.utils import NormalizedName
+from packaging.version import InvalidVersion, Version
+
+from symres.facts import Use, Verdict
+from symres.judge.breaks import PROJECT, Break, Judged
+from symres.symbols.oracle import provides, top_level
+from symres.symbols.stdlib import Stdlib
+
+OPS: dict[str, Callable[[Version, Version], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+class Providers(Protocol):
+    """What the judge asks of pinned releases (:class:`~symres.symbols.oracle.SymbolOracle`:
+    the symbol database first, then the wheels)."""
+
+    def prefixes(self, name: NormalizedName, version: Version) -> list[str]: ...
+
+    def uses(self, name: NormalizedName, version: Version) -> list[Use]: ...
+
+    def verdict(
+        self, name: NormalizedName, version: Version, module: str, symbol: str | None
+    ) -> Verdict: ...
+
+    def hooks(self, name: NormalizedName, version: Version) -> frozenset[str]: ...
+
+
+def is_ignored(use: Use, ignore: Collection[str]) -> bool:
+    """``--ignore-symbol module:name`` (or ``module``, ``module:*``) lifts a use."""
+    return (
+        f"{use.module}:{use.name}" in ignore or use.module in ignore or f"{use.module}:*" in ignore
+    )
+
+
+class _Judge:
+    def __init__(
+        self, facts: Providers, pins: Mapping[NormalizedName, Version], stdlib: Stdlib
+    ) -> None:
+        self.facts, self.pins, self.stdlib = facts, pins, stdlib
+        names = [n for n in pins if n != PROJECT]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            found = dict(
+                zip(names, pool.map(lambda n: facts.prefixes(n, pins[n]), names), strict=True)
+            )
+        self.prefixes = {name: frozenset(p) for name, p in found.items()}
+        self.by_top: dict[str, list[NormalizedName]] = {}
+        for name, prefixes in found.items():
+            for prefix in prefixes:
+                owners = self.by_top.setdefault(top_level(prefix), [])
+                if name not in owners:  # one entry per distribution, however many prefixes
+                    owners.append(name)
+        self._ranked: dict[str, list[tuple[int, NormalizedName]]] = {}
+        self._hooks: dict[str, NormalizedName] | None = None
+        self._cache: dict[tuple[object, ...], Judged] = {}
+
+    def provider_of(
+        self, consumer: NormalizedName, module: str
+    ) -> tuple[NormalizedName | None, bool]:
+        """The pin providing *module* (None: none), and whether any pin other than the
+        consumer claims its top-level name."""
+        ranked = self._ranked.get(module)
+        if ranked is None:  # the claimants of the module, the longest claim first
+            owners = self.by_top.get(module.split(".")[0], ())
+            scored = [(provides(self.prefixes[n], module), i, n) for i, n in enumerate(owners)]
+            scored.sort(key=lambda t: (-t[0], t[1]))
+            ranked = self._ranked[module] = [(score, n) for score, _, n in scored]
+        score, best = next(((sc, n) for sc, n in ranked if n != consumer), (0, None))
+        return (best if score else None), best is not None
+
+    def hook_of(self, module: str) -> NormalizedName | None:
+        """The pin whose ``.pth`` import hook serves *module*'s top-level name."""
+        if self._hooks is None:
+            self._hooks = {}
+            for name in sorted(self.prefixes):
+                for word in sorted(self.facts.hooks(name, self.pins[name])):
+                    self._hooks.setdefault(word, name)
+        return self._hooks.get(module.split(".")[0])
+
+    def judge(self, consumer: NormalizedName, use: Use) -> Judged:
+        key = (consumer, use.module, use.name, use.condition, use.alternatives)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._judge(consumer, use)
+        return found if found.use is use else replace(found, use=use)
+
+    def _judge(self, consumer: NormalizedName, use: Use) -> Judged:
+        provider, claimed = self.provider_of(consumer, use.module)
+        if provider is None:
+            judged = self._by_stdlib(consumer, use, claimed)
+        else:
+            version = self.pins[provider]
+            holds = self.condition(use, provider)
+            if holds is False:
+                assert use.condition is not None
+                why = f"{use.condition.describe()} is false for {provider} {version}"
+                return Judged(consumer, use, provider, None, f"{provider} {version}", why)
+            verdict = self.facts.verdict(provider, version, use.module, use.name)
+            judged = Judged(consumer, use, provider, verdict, f"{provider} {version}")
+        if use.alternatives and self.fallback_is_dead(consumer, use):
+            why = "its `try` imports succeed, so this fallback never runs"
+            return replace(judged, inactive=why)
+        return judged
+
+    def _by_stdlib(self, consumer: NormalizedName, use: Use, claimed: bool) -> Judged:
+        if claimed or not self.stdlib.knows(use.module):
+            return Judged(consumer, use, None, None)
+        via = f"stdlib {self.stdlib.python}"
+        if self.stdlib.condition(use) is False:
+            return Judged(consumer, use, None, None, via, "its test on the stdlib is false here")
+        verdict = (
+            self.stdlib.module(use.module)
+            if use.name in (None, "*")
+            else self.stdlib.name(use.module, use.name)
+        )
+        hook = self.hook_of(use.module) if verdict.status == "missing" else None
+        if hook is not None:
+            label = f"{hook} {self.pins[hook]}"
+            present = Verdict.present(f"served by an import hook of {label} (.pth)")
+            return Judged(consumer, use, hook, present, f"an import hook of {label}")
+        return Judged(consumer, use, None, verdict, via)
+
+    def condition(self, use: Use, provider: NormalizedName) -> bool | None:
+        """Whether the use's test on its provider holds for the pinned release (None:
+        there is a test symres cannot tell)."""
+        cond = use.condition
+        if cond is None:
+            return True
+        version = self.pins[provider]
+        if cond.kind == "version":
+            try:
+                result = OPS[cond.op](version, Version(cond.value))
+            except (InvalidVersion, KeyError):
+                return None
+        else:
+            verdict = self.facts.verdict(provider, version, cond.module, cond.value)
+            if verdict.status == "unknown":
+                return None
+            result = verdict.status == "present"
+        return not result if cond.negate else result
+
+    def fallback_is_dead(self, consumer: NormalizedName, use: Use) -> bool:
+        """An ``except ImportError:`` import runs only if, at every level, one of the
+        ``try`` imports failed."""
+        levels: dict[int, bool] = {}
+        for module, name, level in use.alternatives:
+            alt = self.judge(
+                consumer, replace(use, module=module, name=name, alternatives=(), condition=None)
+            )
+            ok = (
+                alt.inactive is None and alt.verdict is not None and alt.verdict.status == "present"
+            )
+            levels[level] = levels.get(level, True) and ok
+        return any(levels.values())
+
+
+def judge(
+    facts: Providers,
+    pins: Mapping[NormalizedName, Version],
+    stdlib: Stdlib,
+    *,
+    consumers: Sequence[NormalizedName] | None = None,
+    project_uses: Sequence[Use] = (),
+    ignore: Collection[str] = frozenset(),
+    soft: bool = False,
+    on_progress: Callable[[str], None] = lambda s: None,
+) -> list[Judged]:
+    """Every use of every consumer (all pins unless *consumers* names some, then the
+    project's own code) with its verdict. Only hard uses unless *soft*; never those under
+    ``if TYPE_CHECKING:``, nor those *ignore* lifts."""
+    court = _Judge(facts, pins, stdlib)
+    names = sorted(pins) if consumers is None else list(consumers)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        uses = dict(zip(names, pool.map(lambda n: facts.uses(n, pins[n]), names), strict=True))
+    if project_uses:
+        uses[PROJECT] = list(project_uses)
+        names.append(PROJECT)
+    out: list[Judged] = []
+    for consumer in names:
+        on_progress("your code" if consumer == PROJECT else f"{consumer} {pins[consumer]}")
+        for use in uses[consumer]:
+            if use.guard == "type-checking" or not (use.hard or soft) or is_ignored(use, ignore):
+                continue
+            out.append(court.judge(consumer, use))
+    return out
+
+
+def find_breaks(
+    facts: Providers,
+    pins: Mapping[NormalizedName, Version],
+    stdlib: Stdlib,
+    *,
+    ignore: Collection[str] = frozenset(),
+    project_uses: Sequence[Use] = (),
+    on_progress: Callable[[str], None] = lambda s: None,
+) -> tuple[list[Break], int]:
+    """Every hard use of every pinned release (and of the project's own code) that its
+    locked provider, or the stdlib, lacks. Returns the breaks and the count of unknowns."""
+    judged = judge(
+        facts, pins, stdlib, ignore=ignore, project_uses=project_uses, on_progress=on_progress
+    )
+    breaks = [
+        Break(
+            j.consumer,
+            pins.get(j.consumer, Version("0")),
+            j.use,
+            j.provider,
+            pins[j.provider] if j.provider else None,
+            j.verdict,
+        )
+        for j in judged
+        if j.breaks and j.verdict is not None
+    ]
+    unknown = sum(1 for j in judged if j.status == "unknown")
+    return breaks, unknown
+
+
+@dataclass
+class CompatReport:
+    """``symres compat``: one consumer's uses, soft ones too, against the other pins."""
+
+    consumer: str
+    pins: list[str]
+    python: str
+    judged: list[Judged]
+
+    @property
+    def checked(self) -> list[Judged]:
+        return [j for j in self.judged if j.inactive is None]
+
+    @property
+    def inactive(self) -> list[Judged]:
+        return [j for j in self.judged if j.inactive is not None]
+
+    @property
+    def missing(self) -> list[Judged]:
+        return [j for j in self.judged if j.breaks]
+
+    @property
+    def unknown(self) -> list[Judged]:
+        return [j for j in self.judged if j.status == "unknown"]
+
+    @property
+    def not_given(self) -> list[Judged]:
+        return [j for j in self.checked if j.verdict is None]
+
+
+def compat(
+    facts: Providers,
+    consumer: tuple[NormalizedName, Version],
+    others: Sequence[tuple[NormalizedName, Version]],
+    stdlib: Stdlib,
+) -> CompatReport:
+    """A consumer release's uses against an environment made of the *others* plus the
+    target's stdlib."""
+    pins = {consumer[0]: consumer[1], **dict(others)}
+    judged = judge(facts, pins, stdlib, consumers=[consumer[0]], soft=True)
+    return CompatReport(
+        f"{consumer[0]} {consumer[1]}",
+        [f"{n} {v}" for n, v in others],
+        stdlib.python,
+        judged,
+    )
