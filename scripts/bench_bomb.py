@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.builders import lying_wheel  # noqa: E402
-from tests.index_server import IndexServer  # noqa: E402
+from tests.builders import lying_wheel
+from tests.index_server import IndexServer
 
 
 def main() -> int:

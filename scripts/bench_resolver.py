@@ -35,9 +35,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.builders import build_wheel  # noqa: E402
-from tests.generated import deep_index, wide_release  # noqa: E402
-from tests.index_server import IndexServer  # noqa: E402
+from tests.builders import build_wheel
+from tests.generated import deep_index, wide_release
+from tests.index_server import IndexServer
 
 
 def extras_release(server: IndexServer, dists: Path, lines: int = 2000) -> str:

@@ -91,7 +91,7 @@ def mine_recent(cache: Path, count: int) -> None:
                     try:
                         oracle.uses(name, version)  # type: ignore[arg-type]
                         oracle.prefixes(name, version)  # type: ignore[arg-type]
-                    except Exception as exc:  # noqa: BLE001  (one unreadable release is not fatal)
+                    except Exception as exc:
                         print(f"  {name} {version}: {exc}", file=sys.stderr)
         db.close()
 

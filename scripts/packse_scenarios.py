@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import packse  # noqa: E402
+from tests import packse
 
 
 def run_tool(

@@ -38,9 +38,10 @@ def atomic_write(path: Path | str, data: bytes | str, *, durable: bool = True) -
     target = os.fspath(path)
     folder, name = os.path.split(target)
     folder = folder or "."
-    if folder not in _MADE:
+    made = os.path.abspath(folder)  # after a chdir, the same name is another folder
+    if made not in _MADE:
         make_folder(Path(folder))
-        _MADE.add(folder)
+        _MADE.add(made)
     while True:  # the name _sweep_stale knows: .NAME.PID.<8 characters>.tmp
         tmp = os.path.join(folder, f".{name}.{os.getpid()}.{next(_SERIAL) % 16**8:08x}.tmp")
         try:

@@ -15,10 +15,13 @@ SYMRES = Path(oracle.__file__).parent.parent
 # what each version reads with (both read sources the same way)
 SHARED = tuple(f"symbols/{n}" for n in ("conditions.py", "parse.py", "source.py", "stdlib.py"))
 SOURCES = {
-    "ANALYSIS": ("facts.py", "symbols/uses.py", *SHARED),
+    "ANALYSIS": ("facts.py", "symbols/uses.py", "symbols/context.py", *SHARED),
     "EXPORTS_ANALYSIS": (
         "facts.py",
-        *(f"symbols/{n}" for n in ("exports.py", "getattr.py", "lazymodule.py", "release.py")),
+        *(
+            f"symbols/{n}"
+            for n in ("exports.py", "getattr.py", "lazymodule.py", "lazyargs.py", "release.py")
+        ),
         *SHARED,
     ),
 }
@@ -27,8 +30,8 @@ SOURCES = {
 # docstrings aside) then: a change updates the digest, and bumps the version when it
 # changes what is found
 RECORDED = {
-    "ANALYSIS": (12, "6bf12f7cff66c66b"),
-    "EXPORTS_ANALYSIS": (13, "5b88fc290cf01cda"),
+    "ANALYSIS": (12, "5fd4a7de1cc7d591"),
+    "EXPORTS_ANALYSIS": (13, "5111acf964c12cf1"),
 }
 
 

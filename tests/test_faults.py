@@ -437,7 +437,7 @@ def test_verify_installs_with_the_credentials_the_lock_hides(tmp_path) -> None:
 
     lock = tmp_path / "requirements.txt"
     lock.write_text("--index-url http://user:****@127.0.0.1:9/simple\n\na==1.0\n")
-    from symres.lock.lockfile import read_lockfile
+    from symres.lock.formats import read_lockfile
 
     parsed = read_lockfile(lock)
     given = IndexOptions(index_url="http://user:pw@127.0.0.1:9/simple")
@@ -539,3 +539,21 @@ def test_a_lock_or_cache_that_cannot_be_written_is_one_line(
     assert code == 2
     assert "error: cannot use `" in err and "a-file/cache" in err and "Traceback" not in err
     assert not (project.root / "requirements.txt").exists()  # nothing half-written
+
+
+def test_a_second_lock_into_a_relative_folder_after_a_chdir(
+    project: Project, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process (a bot, a test) locking two projects into `locks/`: the folder made for
+    the first is not taken for the second's."""
+    project.wheel("app", "1.0")
+    project.write("requirements.in", "app\n")
+    code, _, err = project.lock("-o", "locks/a.txt", "requirements.in", capsys=capsys)
+    assert code == 0, err
+    other = project.root / "other"
+    other.mkdir()
+    (other / "requirements.in").write_text("app\n", encoding="utf-8")
+    monkeypatch.chdir(other)
+    code, _, err = project.lock("-o", "locks/a.txt", "requirements.in", capsys=capsys)
+    assert code == 0, err
+    assert (other / "locks" / "a.txt").is_file()

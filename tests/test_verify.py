@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from symres.cli import main
-from symres.verify.runner import top_level_modules
+from symres.verify.runner.checks import top_level_modules
 from tests.conftest import Project
 
 
@@ -505,6 +504,7 @@ def test_runner_runs_on_the_oldest_python_it_claims(tmp_path: Path) -> None:
     """A lock may be for Python 3.8: the runner must run there, stdlib only."""
     from symres.errors import SymresError
     from symres.index.pythons import find_interpreter
+    from symres.verify.runner import script
 
     try:
         python = find_interpreter("3.8")
@@ -513,7 +513,8 @@ def test_runner_runs_on_the_oldest_python_it_claims(tmp_path: Path) -> None:
     (tmp_path / "loud.py").write_text("print('stray')\nX = 1\n")
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({"uses": [{"module": "loud", "name": "X", "dist": "loud 1"}]}))
-    runner = sys.modules["symres.verify.runner"].__file__
+    runner = tmp_path / "runner.py"
+    runner.write_text(script(), encoding="utf-8")
     done = subprocess.run(
         [str(python), str(runner), "--plan", str(plan), "--json"],
         capture_output=True,
@@ -566,7 +567,7 @@ def test_only_the_installer_saying_so_makes_a_hash_mismatch() -> None:
 def test_a_use_is_checked_as_python_resolves_it(module: str, name: str, status: str) -> None:
     """`from __future__ import X` is a compiler directive: a use of `__future__`'s
     attributes (`__future__.all_feature_names`) is checked as the attribute it is."""
-    from symres.verify.runner import run_check
+    from symres.verify.runner.worker import run_check
 
     check = {"kind": "use", "module": module, "name": name, "dist": "app 1.0", "enforced": True}
     result = run_check(check, "cpu")

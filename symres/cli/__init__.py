@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "lock":
             return run_lock(args, console)
         if args.command == "compat":
-            from symres.cli.symbols import run_compat  # noqa: PLC0415
+            from symres.cli.symbols import run_compat
 
             return run_compat(args, index_options(args), console)
         if args.command == "check":
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             return run_db(args, console)
         if args.command == "symbols":
-            from symres.cli.symbols import run_exports, run_uses  # noqa: PLC0415
+            from symres.cli.symbols import run_exports, run_uses
 
             run = run_uses if args.symbols_command == "uses" else run_exports
             return run(args, index_options(args), console)

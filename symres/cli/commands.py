@@ -13,7 +13,7 @@ from symres.errors import SymresError
 
 
 def run_check(args: argparse.Namespace, console: Console) -> int:
-    from symres.lock.check import CheckOptions, check  # noqa: PLC0415
+    from symres.lock.check import CheckOptions, check
 
     sources = sources_of(args, required=False)
     report = check(
@@ -77,12 +77,12 @@ def run_check(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_why(args: argparse.Namespace, console: Console) -> int:
-    from packaging.utils import canonicalize_name  # noqa: PLC0415
+    from packaging.utils import canonicalize_name
 
-    from symres.index.session import open_finder  # noqa: PLC0415
-    from symres.lock.lockfile import read_lockfile  # noqa: PLC0415
-    from symres.lock.why import explain, explain_facts  # noqa: PLC0415
-    from symres.target import make_target  # noqa: PLC0415
+    from symres.index.session import open_finder
+    from symres.lock.formats import read_lockfile
+    from symres.lock.why import explain, explain_facts
+    from symres.target import make_target
 
     lock = read_lockfile(args.lock)
     entries = lock.entries
@@ -104,8 +104,8 @@ def run_why(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_db(args: argparse.Namespace, console: Console) -> int:
-    from symres.cache import symbols_db_path  # noqa: PLC0415
-    from symres.db.store import SymbolDB  # noqa: PLC0415
+    from symres.cache import symbols_db_path
+    from symres.db.store import SymbolDB
 
     path = symbols_db_path()
     db = SymbolDB(path)

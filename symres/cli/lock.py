@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from symres.cli.lock_args import no_effect_reason, refusal_hint
-from symres.cli.options import sources_of
+from symres.cli.options import index_options, sources_of
 from symres.cli.verify import run_verify, verify_options
 from symres.errors import CheckFailed, InputError
 from symres.fsutil import atomic_write
 from symres.index.config import redact_url
+from symres.lock.formats import FORMATS, REQUIREMENTS, format_of
 from symres.lock.lockfile import lock_difference
-
-_PYLOCK_NAME = re.compile(r"pylock\.toml|pylock\.[^.]+\.toml")
 
 
 def lock_options(args: argparse.Namespace) -> Any:
     """The command line as :class:`LockOptions`; a refused pip-compile / uv flag stops here."""
-    from symres.lock.locker import LockOptions  # noqa: PLC0415
-    from symres.target import platform_from_uv  # noqa: PLC0415
+    from symres.lock.locker import LockOptions
+    from symres.target import platform_from_uv
 
     if args.refused:
         option = args.refused[0]
@@ -43,12 +42,11 @@ def lock_options(args: argparse.Namespace) -> Any:
     if to_stdout and args.check:
         raise InputError("`--check` needs a lock file, not `-o -`", hint="name the lock with -o")
     output = None if to_stdout else args.output_file
-    pylock = output is not None and (args.format == "pylock" or output.suffix == ".toml")
-    if pylock and output is not None and not _PYLOCK_NAME.fullmatch(output.name):
-        raise InputError(
-            f"`{output}` is not a name PEP 751 allows for a lock",
-            hint="name it `pylock.toml` or `pylock.NAME.toml` (e.g. `pylock.py310.toml`)",
-        )
+    chosen = FORMATS[args.format]
+    if output is not None and args.format == REQUIREMENTS.name:
+        chosen = format_of(output)  # `-o pylock.toml` asks for pylock, as uv reads it
+    if output is not None:
+        chosen.check_name(output)
     formats = list(args.formats)
     if args.no_build:
         formats.append(("--only-binary", ":all:"))
@@ -56,25 +54,16 @@ def lock_options(args: argparse.Namespace) -> Any:
         sources=tuple(args.sources),
         output=None if to_stdout else args.output_file,
         to_stdout=to_stdout,
-        format=args.format,
+        format=chosen.name,
         python_version=args.python_version,
         platform=platform,
         extras=tuple(args.extra),
         all_extras=args.all_extras,
         constraint_files=tuple(args.constraints),
-        index_url=args.index_url,
-        extra_index_urls=tuple(args.extra_index_url),
-        find_links=tuple(args.find_links),
-        no_index=args.no_index,
-        offline=args.offline,
-        index_strategy=args.index_strategy,
+        index=replace(index_options(args), offline=args.offline, cache_dir=args.cache_dir),
         emit_find_links=args.emit_find_links,
-        cert=args.cert,
         upgrade=args.upgrade,
         upgrade_packages=tuple(args.upgrade_package),
-        no_cache=args.no_cache,
-        refresh=args.refresh,
-        cache_dir=args.cache_dir,
         emit_index_url=args.emit_index_url,
         header=args.header,
         annotate=args.annotate,
@@ -96,8 +85,8 @@ def lock_options(args: argparse.Namespace) -> Any:
 
 
 def run_lock(args: argparse.Namespace, console: Console) -> int:
-    from symres.lock.locker import Progress, lock  # noqa: PLC0415
-    from symres.progress import LockProgress  # noqa: PLC0415
+    from symres.lock.locker import Progress, lock
+    from symres.progress import LockProgress
 
     args.sources = list(sources_of(args, required=True))
     options = lock_options(args)
@@ -133,7 +122,7 @@ def run_lock(args: argparse.Namespace, console: Console) -> int:
                 markup=False,
             )
     if args.export_overrides is not None:
-        from symres.lock.overrides import render_overrides  # noqa: PLC0415
+        from symres.lock.overrides import render_overrides
 
         atomic_write(args.export_overrides, render_overrides(result, args.export_overrides))
     if args.verbose:
@@ -184,9 +173,9 @@ def run_lock(args: argparse.Namespace, console: Console) -> int:
 
 def _verify_lock(args: argparse.Namespace, result: Any, console: Console) -> None:
     """`lock --verify`: prove the new lock in a venv before it is written."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
-    from symres.verify import report as render  # noqa: PLC0415
+    from symres.verify import report as render
 
     with tempfile.TemporaryDirectory(prefix="symres-lock-") as tmp:
         candidate = Path(tmp) / result.output.name

@@ -18,6 +18,7 @@ from symres.cli.options import (
     add_target_options,
     add_verify_options,
 )
+from symres.lock.formats import FORMATS, REQUIREMENTS
 
 # option -> (takes a value, why it changes nothing in symres)
 NO_EFFECT: dict[str, tuple[bool, str]] = {
@@ -124,7 +125,7 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         type=Path,
         help="default: requirements.txt (or pylock.toml) beside the first SRC; `-` for stdout",
     )
-    out.add_argument("--format", choices=["requirements", "pylock"], default="requirements")
+    out.add_argument("--format", choices=list(FORMATS), default=REQUIREMENTS.name)
     out.add_argument(
         "-n", "--dry-run", action="store_true", help="print the lock to stdout, write nothing"
     )

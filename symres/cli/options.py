@@ -11,8 +11,8 @@ from symres.errors import InputError, SymresError
 
 def python_version(text: str) -> str:
     """A --python-version the stdlib table covers: outside it, no import could be judged."""
-    from symres.symbols.stdlib import python_versions  # noqa: PLC0415
-    from symres.target import parse_python_version  # noqa: PLC0415
+    from symres.symbols.stdlib import python_versions
+    from symres.target import parse_python_version
 
     try:
         (major, minor), _ = parse_python_version(text)
@@ -149,7 +149,7 @@ class FormatOption(argparse.Action):
 
 
 def index_options(args: argparse.Namespace) -> Any:
-    from symres.index.config import IndexOptions  # noqa: PLC0415
+    from symres.index.config import IndexOptions
 
     return IndexOptions(
         index_url=args.index_url,
@@ -164,7 +164,7 @@ def index_options(args: argparse.Namespace) -> Any:
 
 
 def sources_of(args: argparse.Namespace, *, required: bool) -> tuple[Path, ...]:
-    from symres.lock.check import default_sources  # noqa: PLC0415
+    from symres.lock.check import default_sources
 
     if args.sources:
         return tuple(args.sources)

@@ -26,8 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
 def lock_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The `lock` subcommand's parser, to look its options up."""
-    for action in parser._actions:  # noqa: SLF001  (argparse has no public lookup)
-        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
             found: argparse.ArgumentParser = action.choices["lock"]
             return found
     raise LookupError("no lock command")

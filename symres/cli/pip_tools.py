@@ -53,7 +53,7 @@ def settings_flags(argv: list[str], lock: argparse.ArgumentParser) -> list[str]:
     table = tool.get("pip-tools") if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         return []
-    known = lock._option_string_actions  # noqa: SLF001  (argparse has no public lookup)
+    known = lock._option_string_actions
     flags: list[str] = []
     for key, value in table.items():
         option = "--" + str(key).replace("_", "-")

@@ -14,7 +14,7 @@ from symres.fsutil import atomic_write
 
 
 def verify_options(args: argparse.Namespace, lock: Path, **overrides: Any) -> Any:
-    from symres.verify.tier import VerifyOptions  # noqa: PLC0415
+    from symres.verify.tier import VerifyOptions
 
     values = {
         "lock": lock,
@@ -35,7 +35,7 @@ def verify_options(args: argparse.Namespace, lock: Path, **overrides: Any) -> An
 
 
 def run_verify(options: Any, console: Console, *, quiet: bool) -> Any:
-    from symres.verify.tier import verify  # noqa: PLC0415
+    from symres.verify.tier import verify
 
     show = console.is_terminal and not quiet
     with console.status("Verifying…", spinner="dots") if show else NullContext() as status:
@@ -48,8 +48,8 @@ def run_verify(options: Any, console: Console, *, quiet: bool) -> Any:
 
 
 def run_verify_command(args: argparse.Namespace, console: Console) -> int:
-    from symres.verify import report as render  # noqa: PLC0415
-    from symres.verify.tier import emit_script  # noqa: PLC0415
+    from symres.verify import report as render
+    from symres.verify.tier import emit_script
 
     options = verify_options(args, args.lock, env=args.env)
     if args.emit_script is not None:

@@ -258,7 +258,7 @@ class _Builder:
         return ", ".join(pins) or "nothing"
 
     def hooks(self, tree: Path, system: BuildSystem) -> Any:
-        from pyproject_hooks import BuildBackendHookCaller  # noqa: PLC0415
+        from pyproject_hooks import BuildBackendHookCaller
 
         return BuildBackendHookCaller(
             str(tree),
@@ -321,7 +321,7 @@ def _last_error(text: str) -> str:
 
 
 def extract_sdist(data: bytes, filename: str, dest: Path) -> None:
-    import io  # noqa: PLC0415
+    import io
 
     dest.mkdir(parents=True, exist_ok=True)
     if filename.endswith(".zip"):

@@ -24,11 +24,11 @@ from packaging.utils import NormalizedName, canonicalize_name
 from symres.cache import Cache
 from symres.errors import IndexUnreachable, InputError
 from symres.index.config import IndexConfig, redact_url, strip_auth
+from symres.index.distfile import WheelFilter
 from symres.index.findlinks import FindLinks
 from symres.index.pages import (
     ACCEPT,
     PageFiles,
-    WheelFilter,
     page_files,
     parse_page,
     read_page,
@@ -60,7 +60,7 @@ class Stats:
 
 
 def make_http_client(config: IndexConfig) -> httpx.Client:
-    import httpx  # noqa: PLC0415
+    import httpx
 
     verify: ssl.SSLContext | bool = True
     if config.cert:
@@ -71,8 +71,8 @@ def make_http_client(config: IndexConfig) -> httpx.Client:
                 f"cannot use the CA bundle `{config.cert}` ({exc})",
                 hint="fix pip's `cert` setting, `PIP_CERT` or `--cert`",
             ) from exc
-    from symres.index.auth import IndexAuth  # noqa: PLC0415  (httpx: only when online)
-    from symres.index.transport import IndexHTTP, StdlibTransport  # noqa: PLC0415
+    from symres.index.auth import IndexAuth
+    from symres.index.transport import IndexHTTP, StdlibTransport
 
     # httpx routes proxied requests only when it makes the transports itself: with a
     # proxy in the environment (as httpx reads it), httpx's own transports carry all
@@ -145,7 +145,7 @@ class IndexClient:
     # -- HTTP with retries ---------------------------------------------------------------
 
     def _retry(self, url: str, call: Callable[[], _T]) -> _T:
-        import httpx  # noqa: PLC0415
+        import httpx
 
         last: Exception | None = None
         for attempt in range(RETRIES):
@@ -183,7 +183,7 @@ class IndexClient:
                 f"`{redact_url(url)}` is not in the cache, and `--offline` reads nothing else",
                 hint="lock once online (or without --offline) to fill the cache",
             )
-        from symres.index.transport import fetch  # noqa: PLC0415  (httpx: only when online)
+        from symres.index.transport import fetch
 
         def call() -> Answer:
             started = time.monotonic()

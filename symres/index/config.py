@@ -67,7 +67,7 @@ class IndexOptions:
 def pip_default_index() -> str:
     """pip's own default index, read from the installed pip rather than written here."""
     try:
-        from pip._internal.models.index import PyPI  # noqa: PLC0415
+        from pip._internal.models.index import PyPI
     except Exception as exc:  # pip missing or reorganised
         raise InputError(
             "no package index is configured and pip's default could not be read",

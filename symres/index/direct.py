@@ -32,8 +32,8 @@ from symres.errors import InputError, MetadataError
 from symres.index.build import BuildPolicy, build_tree_metadata
 from symres.index.client import IndexClient
 from symres.index.config import redact_text
+from symres.index.distfile import DistFile, make_file
 from symres.index.metadata import CoreMetadata, MetadataFetcher, OnEvent, parse_metadata
-from symres.index.pages import DistFile, make_file
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -26,7 +26,7 @@ from symres.errors import MetadataError
 from symres.index import wheelzip
 from symres.index.build import BuildFailed, BuildPolicy, build_metadata
 from symres.index.client import IndexClient
-from symres.index.pages import DistFile
+from symres.index.distfile import DistFile
 from symres.index.remote import RangeFile
 
 MAX_METADATA = 8 * 1024 * 1024

@@ -11,7 +11,8 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from symres.index.direct import DirectSource
-from symres.index.pages import DistFile, decode_foreign
+from symres.index.distfile import DistFile
+from symres.index.pages import decode_foreign
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def lock_symbols(
     db = symbol_db(index)
     try:
         if online:
-            from symres.index.session import open_finder  # noqa: PLC0415  (httpx: only online)
+            from symres.index.session import open_finder
 
             finder_cm: AbstractContextManager[Finder | None] = open_finder(target, index)
         else:

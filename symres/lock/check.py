@@ -14,8 +14,10 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from symres.errors import InputError
 from symres.index.config import IndexOptions
-from symres.lock.inputs import RootRequirement, read_inputs
-from symres.lock.lockfile import LockedEntry, LockFile, read_lockfile
+from symres.lock.formats import FORMATS, read_lockfile
+from symres.lock.inputs import read_inputs
+from symres.lock.lockfile import LockedEntry, LockFile
+from symres.lock.roots import RootRequirement
 from symres.target import Target, make_target
 
 
@@ -70,9 +72,9 @@ def _lock_path(options: CheckOptions) -> Path:
     if options.lock is not None:
         return options.lock
     folder = options.sources[0].parent if options.sources else Path()
-    for name in ("requirements.txt", "pylock.toml"):
-        if (folder / name).is_file():
-            return folder / name
+    for fmt in FORMATS.values():
+        if (folder / fmt.filename).is_file():
+            return folder / fmt.filename
     raise InputError(
         f"no lock to check: `{folder / 'requirements.txt'}` does not exist",
         hint="pass `--lock FILE`, or write the lock with `symres lock`",
@@ -184,9 +186,9 @@ def _symbols(
     options: CheckOptions,
     report: CheckReport,
 ) -> None:
-    from symres.judge.judge import find_breaks  # noqa: PLC0415
-    from symres.judge.project import project_uses, pyproject_ignores  # noqa: PLC0415
-    from symres.judge.session import facts_of, lock_symbols  # noqa: PLC0415
+    from symres.judge.judge import find_breaks
+    from symres.judge.project import project_uses, pyproject_ignores
+    from symres.judge.session import facts_of, lock_symbols
 
     pins = {name: e.version for name, e in entries.items()}
     ignore = frozenset(options.ignore_symbols) | pyproject_ignores(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.markers import InvalidMarker, Marker
+from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -82,20 +83,6 @@ class LockFile:
         lines += [f"--find-links {u}" for u in self.find_links]
         lines += [e.requirement_line() for e in self.entries.values()]
         return "\n".join(lines) + "\n"
-
-
-def read_lockfile(path: Path) -> LockFile:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(
-            f"no such lock `{path}`", hint="give a requirements.txt or pylock.toml"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the lock `{path}` ({exc})") from None
-    if path.suffix == ".toml":
-        return parse_pylock(text, path)
-    return parse_requirements_lock(text, path)
 
 
 def _logical(text: str) -> list[tuple[int, str]]:
@@ -216,53 +203,44 @@ def _archive_entry(body: str, number: int, hashes: list[str]) -> LockedEntry | N
 
 
 def parse_pylock(text: str, path: Path = Path("pylock.toml")) -> LockFile:
+    """pylock.toml read with ``packaging.pylock``, the library that writes it (PEP 751's
+    rules checked as they are written)."""
     try:
-        data = tomllib.loads(text)
+        pylock = Pylock.from_dict(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: invalid TOML ({exc})") from None
+    except (PylockValidationError, PylockUnsupportedVersionError) as exc:
+        raise InputError(
+            f"{path}: not a PEP 751 lock ({exc})", hint="write it again with `symres lock`"
+        ) from None
     lock = LockFile(path, {})
-    if m := re.search(r"(\d+\.\d+)", str(data.get("requires-python", ""))):
+    if m := re.search(r"(\d+\.\d+)", str(pylock.requires_python or "")):
         lock.python = m.group(1)
-    for marker in data.get("environments") or []:
+    for marker in pylock.environments or []:
         if m := re.search(r'python_version\s*==\s*"(\d+\.\d+)"', str(marker)):
             lock.python = m.group(1)
-    for i, pkg in enumerate(data.get("packages", []), start=1):
-        where = f"{path}: packages[{i}]"
-        try:
-            name, version = canonicalize_name(pkg["name"]), Version(pkg["version"])
-            marker = Marker(pkg["marker"]) if pkg.get("marker") else None
-        except (KeyError, TypeError, InvalidVersion, InvalidMarker) as exc:
-            raise InputError(f"{where}: not a pinned package ({exc})") from None
-        if pkg.get("directory") or pkg.get("vcs"):
+    for i, pkg in enumerate(pylock.packages, start=1):
+        if pkg.version is None:
+            raise InputError(f"{path}: packages[{i}]: `{pkg.name}` has no version: not a pin")
+        if pkg.directory is not None or pkg.vcs is not None:
             continue  # installed after the lock (no hash to check), as in requirements.txt
-        archive = pkg.get("archive") or {}
-        url = archive.get("url") or (
-            (path.parent / archive["path"]).resolve().as_uri() if archive.get("path") else None
-        )
-        files = [*(pkg.get("wheels") or []), *([pkg["sdist"]] if pkg.get("sdist") else [])]
-        files += [archive] if archive else []
+        archive = pkg.archive
+        url = None
+        if archive is not None:
+            url = archive.url or (
+                (path.parent / archive.path).resolve().as_uri() if archive.path else None
+            )
+        files = [*(pkg.wheels or ()), pkg.sdist, archive]
         hashes = sorted(
-            {f"{algo}:{digest}" for f in files for algo, digest in f.get("hashes", {}).items()}
+            {f"{algo}:{digest}" for f in files if f for algo, digest in f.hashes.items()}
         )
-        tool = pkg.get("tool", {}).get("symres", {})
+        tool = (pkg.tool or {}).get("symres", {})
         notes = [(n.partition(" — ")[0], n.partition(" — ")[2]) for n in tool.get("narrowed", [])]
+        name = canonicalize_name(pkg.name)
         lock.entries[name] = LockedEntry(
-            name, version, line=i, hashes=hashes, marker=marker, notes=notes, url=url
+            name, pkg.version, line=i, hashes=hashes, marker=pkg.marker, notes=notes, url=url
         )
     return lock
-
-
-def read_requirements_pins(text: str) -> dict[NormalizedName, Version]:
-    """The ``name==version`` pins of an existing requirements.txt (to keep them)."""
-    return {e.name: e.version for e in parse_requirements_lock(text).entries.values()}
-
-
-def read_pylock_pins(text: str) -> dict[NormalizedName, Version]:
-    try:
-        lock = parse_pylock(text)
-    except InputError:
-        return {}
-    return {e.name: e.version for e in lock.entries.values()}
 
 
 # the header's command line (requirements.txt), the [tool.symres] command (pylock.toml)

@@ -22,7 +22,7 @@ from packaging.version import Version
 from symres import __version__
 from symres.index.config import strip_auth
 from symres.index.direct import DirectSource, local_path, split_vcs_url
-from symres.index.pages import DistFile
+from symres.index.distfile import DistFile
 from symres.lock.txt import relative
 from symres.resolve.run import LockedPackage
 from symres.target import Target

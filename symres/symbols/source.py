@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from symres.index.pages import DistFile
+from symres.index.distfile import DistFile
 from symres.index.wheelzip import read_bounded
 
 if TYPE_CHECKING:

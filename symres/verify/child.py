@@ -28,7 +28,7 @@ def run_checks(
     work = Path(tempfile.mkdtemp(prefix="symres-verify-"))
     try:
         script = work / "symres_verify_runner.py"
-        shutil.copyfile(runner.__file__, script)
+        script.write_text(runner.script(), encoding="utf-8")
         (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
         results = work / "results.json"
         cmd = [str(env.python), "-I", str(script), "--plan", str(work / "plan.json")]

@@ -15,7 +15,7 @@ def forget_mismatched(failures: list[InstallFailure], cache_dir: Path | None) ->
     """A file the installer refused for its hash is not the one the lock was read from:
     the symbol facts mined for that release (from Range reads, which cannot check a
     hash) may be about other bytes. They are dropped, to be read again."""
-    from symres.db.store import SymbolDB  # noqa: PLC0415
+    from symres.db.store import SymbolDB
 
     bad = [f for f in failures if f.hash_mismatch]
     if not bad:
@@ -34,9 +34,9 @@ def record_evidence(report: dict[str, Any], cache_dir: Path | None) -> int:
     """Runtime results into the symbol database: a module that imports, a name that a
     module has or lacks. Only clean answers count; a crash or an unrelated error is no
     evidence about the name."""
-    from symres.db.store import SymbolDB  # noqa: PLC0415
-    from symres.judge.session import facts_of  # noqa: PLC0415
-    from symres.symbols.oracle import target_key  # noqa: PLC0415
+    from symres.db.store import SymbolDB
+    from symres.judge.session import facts_of
+    from symres.symbols.oracle import target_key
 
     rows = [
         r

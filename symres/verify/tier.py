@@ -28,7 +28,8 @@ from symres.index.config import (
     strip_auth,
 )
 from symres.index.pythons import Installer, choose_installer, find_interpreter
-from symres.lock.lockfile import LockFile, read_lockfile
+from symres.lock.formats import REQUIREMENTS, format_of, read_lockfile
+from symres.lock.lockfile import LockFile
 from symres.target import make_target
 from symres.verify import runner
 from symres.verify.child import Event, run_checks
@@ -160,9 +161,9 @@ def _use_checks(
     on_event: Event,
     notes: list[str],
 ) -> list[dict[str, Any]]:
-    from symres.judge.judge import judge  # noqa: PLC0415
-    from symres.judge.project import project_uses, pyproject_ignores  # noqa: PLC0415
-    from symres.judge.session import facts_of, lock_symbols  # noqa: PLC0415
+    from symres.judge.judge import judge
+    from symres.judge.project import project_uses, pyproject_ignores
+    from symres.judge.session import facts_of, lock_symbols
 
     # the same uses whatever the database holds: those `lock` enforces, or with
     # --lazy enforce every hard use (mined where the snapshot lacks them)
@@ -316,7 +317,7 @@ def _install_text(lock: LockFile, index: IndexOptions) -> str:
     that index, or none (pip and uv then try .netrc and keyrings)."""
     text = (
         lock.requirements_text()
-        if lock.path.suffix == ".toml"
+        if format_of(lock.path) is not REQUIREMENTS
         else lock.path.read_text(encoding="utf-8-sig")
     )
     if "****@" not in text:
@@ -343,12 +344,12 @@ def emit_script(
     options: VerifyOptions, dest: Path, *, on_event: Event = lambda s: None
 ) -> tuple[int, int]:
     """Write the runner with the lock's plan embedded; returns (distributions, uses)."""
-    from symres.fsutil import atomic_write  # noqa: PLC0415
+    from symres.fsutil import atomic_write
 
     lock = read_lockfile(options.lock)
     python = lock_python(lock, options)
     plan, _ = build_plan(lock, python, options, _settings(options), on_event=on_event)
-    source = Path(runner.__file__).read_text(encoding="utf-8")
+    source = runner.script()
     marker = "PLAN: Any = None  # symres:plan"
     embedded = f"PLAN: Any = json.loads({json.dumps(json.dumps(plan, sort_keys=True))})"
     header = (
