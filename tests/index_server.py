@@ -125,12 +125,12 @@ class IndexServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server._handle(self)
                 if server.hang_up:  # as a server whose keep-alive timeout has passed
                     self.close_connection = True
 
-            def do_HEAD(self) -> None:  # noqa: N802  (uv asks before a Range read)
+            def do_HEAD(self) -> None:
                 server._handle(self)
 
         class Server(ThreadingHTTPServer):

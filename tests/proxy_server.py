@@ -26,7 +26,7 @@ class ProxyServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 target = urllib.parse.urlsplit(self.path)
                 if target.scheme != "http" or not target.hostname:
                     self.send_error(400, "absolute http:// URLs only")

@@ -594,16 +594,20 @@ def test_the_hooks_the_readme_adds() -> None:
         assert runs == expected, name
 
 
-def test_check_hook_args_name_other_files(project: Project, capsys) -> None:
-    """symres-check with `args: [requirements/prod.in, --lock, requirements/prod.txt]`."""
+PROD_TXT = "requirements/prod.txt"
+
+
+def _lock_prod(project: Project, capsys, *args: str) -> tuple[int, str, str]:
+    """`symres lock requirements/prod.in ARGS` of the web stack's app."""
     web_stack(project)
     (project.root / "requirements").mkdir()
     project.write("requirements/prod.in", "app\n")
-    code, _, err = run(
-        capsys,
-        *("lock", "-q", "--index-url", project.index.url),
-        *("requirements/prod.in", "-o", str(project.root / "requirements/prod.txt")),
-    )
+    return run(capsys, "lock", "--index-url", project.index.url, "requirements/prod.in", *args)
+
+
+def test_check_hook_args_name_other_files(project: Project, capsys) -> None:
+    """symres-check with `args: [requirements/prod.in, --lock, requirements/prod.txt]`."""
+    code, _, err = _lock_prod(project, capsys, "-q", "-o", str(project.root / PROD_TXT))
     assert code == 0, err
     hook = ["check", "requirements/prod.in", "--lock", "requirements/prod.txt"]
 
@@ -618,17 +622,8 @@ def test_check_hook_args_name_other_files(project: Project, capsys) -> None:
 
 
 def test_lock_hook_args_name_other_files(project: Project, capsys) -> None:
-    """symres-lock with the README's `args:`: the hook runs `symres lock ARGS`."""
-    web_stack(project)
-    (project.root / "requirements").mkdir()
-    project.write("requirements/prod.in", "app\n")
-
-    code, _, err = run(
-        capsys,
-        *("lock", "--index-url", project.index.url),
-        *("requirements/prod.in", "-o", "requirements/prod.txt"),
-    )
-
+    """symres-lock with `args: [requirements/prod.in, -o, requirements/prod.txt]`."""
+    code, _, err = _lock_prod(project, capsys, "-o", PROD_TXT)
     assert code == 0, err
     assert pins(project.read("requirements/prod.txt")) == {"app": "1.0", "lib": "2.0"}
 

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from symres.cli.options import (
+    Collect,
     FormatOption,
     add_index_options,
     add_sources,
     add_symbol_options,
     add_target_options,
     add_verify_options,
+    repeated,
 )
 from symres.lock.formats import FORMATS, REQUIREMENTS
 
@@ -67,34 +69,21 @@ ONE_VALUE: dict[str, tuple[str, str]] = {
 }
 
 
-class _Noted(argparse.Action):
+class _Noted(Collect):
     """A pip-compile / uv flag recorded under ``const`` (``no_effect``: said under -v;
     ``refused``: refused with its hint before anything runs)."""
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        setattr(namespace, self.const, [*getattr(namespace, self.const, []), option_string])
+    def item(self, option: str, values: Any) -> tuple[str, object]:
+        return self.const, option
 
 
-class _OneValue(argparse.Action):
+class _OneValue(Collect):
     """An option of which one value is what symres does (``--resolver backtracking``) and
     the others are not."""
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        assert option_string is not None
-        key = "no_effect" if values == ONE_VALUE[option_string][0] else "refused"
-        setattr(namespace, key, [*getattr(namespace, key, []), f"{option_string}={values}"])
+    def item(self, option: str, values: Any) -> tuple[str, object]:
+        key = "no_effect" if values == ONE_VALUE[option][0] else "refused"
+        return key, f"{option}={values}"
 
 
 def refusal_hint(option: str) -> str:
@@ -167,10 +156,9 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="COMMAND",
         help="the command the header says regenerates the lock (default: this one)",
     )
-    out.add_argument(
+    repeated(
+        out,
         "--no-emit-package",
-        action="append",
-        default=[],
         metavar="NAME",
         help="resolve NAME but leave it out of the lock (repeat)",
     )
@@ -184,27 +172,24 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
     )
 
     what = lock.add_argument_group("what to resolve")
-    what.add_argument(
+    repeated(
+        what,
         "--extra",
-        action="append",
-        default=[],
         metavar="NAME",
         help="an optional-dependencies extra of pyproject.toml (repeat)",
     )
     what.add_argument("--all-extras", action="store_true", help="every optional-dependencies extra")
-    what.add_argument(
+    repeated(
+        what,
         "--overrides",
         "--override",
-        action="append",
-        default=[],
         type=Path,
         metavar="FILE",
         help="requirements that replace every requirement on their projects (as uv)",
     )
-    what.add_argument(
+    repeated(
+        what,
         "--group",
-        action="append",
-        default=[],
         metavar="[PATH:]NAME",
         help="a PEP 735 dependency group of pyproject.toml (repeat)",
     )
@@ -245,11 +230,10 @@ def add_lock_parser(sub: Any) -> argparse.ArgumentParser:
         help="never build an sdist (uv's spelling of --only-binary :all:)",
     )
     what.add_argument("-U", "--upgrade", action="store_true", help="ignore the pins of the output")
-    what.add_argument(
+    repeated(
+        what,
         "-P",
         "--upgrade-package",
-        action="append",
-        default=[],
         metavar="NAME",
         help="ignore this package's pin (repeat); NAME<2 also constrains it",
     )

@@ -41,15 +41,19 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def repeated(p: argparse._ActionsContainer, *flags: str, **kwargs: Any) -> None:
+    """An option given any number of times, its values collected in order (none: [])."""
+    p.add_argument(*flags, action="append", default=[], **kwargs)
+
+
 def add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-i", "--index-url", help="base URL of the index (default: pip's)")
     p.add_argument("--extra-index-url", action="append", default=[], help="more indexes (repeat)")
     p.add_argument("--cert", help="CA bundle for the index (default: pip's `cert`)")
-    p.add_argument(
+    repeated(
+        p,
         "-f",
         "--find-links",
-        action="append",
-        default=[],
         metavar="PATH_OR_URL",
         help="a folder of wheels and sdists, or a page of links to them (repeat)",
     )
@@ -79,17 +83,15 @@ def add_sources(p: argparse.ArgumentParser) -> None:
 
 def add_symbol_options(p: argparse.ArgumentParser, *, lazy: str) -> None:
     p.add_argument("--lazy", choices=["warn", "enforce"], default="warn", help=lazy)
-    p.add_argument(
+    repeated(
+        p,
         "--ignore-symbol",
-        action="append",
-        default=[],
         metavar="MODULE:NAME",
         help="overrule one symbol check (repeat; also [tool.symres] ignore-symbols)",
     )
-    p.add_argument(
+    repeated(
+        p,
         "--src",
-        action="append",
-        default=[],
         type=Path,
         metavar="DIR",
         help="the project's own code is a consumer too (repeat)",
@@ -134,8 +136,12 @@ def add_verify_options(p: argparse.ArgumentParser, *, for_lock: bool = False) ->
         )
 
 
-class FormatOption(argparse.Action):
-    """``--only-binary`` / ``--no-binary``: kept in order, as pip applies them."""
+class Collect(argparse.Action):
+    """An option whose uses are collected in order in a list: ``item`` says what each
+    adds, and under which attribute (default: the option's own)."""
+
+    def item(self, option: str, values: Any) -> tuple[str, object]:
+        return self.dest, (option, values)
 
     def __call__(
         self,
@@ -144,8 +150,13 @@ class FormatOption(argparse.Action):
         values: Any,
         option_string: str | None = None,
     ) -> None:
-        formats = [*getattr(namespace, self.dest, []), (option_string, values)]
-        setattr(namespace, self.dest, formats)
+        assert option_string is not None
+        key, value = self.item(option_string, values)
+        setattr(namespace, key, [*getattr(namespace, key, []), value])
+
+
+class FormatOption(Collect):
+    """``--only-binary`` / ``--no-binary``: kept in order, as pip applies them."""
 
 
 def index_options(args: argparse.Namespace) -> Any:

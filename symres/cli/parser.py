@@ -14,6 +14,7 @@ from symres.cli.options import (
     add_symbol_options,
     add_target_options,
     add_verify_options,
+    repeated,
 )
 
 
@@ -77,10 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the lock (default: requirements.txt, else pylock.toml, beside the first SRC)",
     )
-    chk.add_argument(
+    repeated(
+        chk,
         "--extra",
-        action="append",
-        default=[],
         metavar="NAME",
         help="an optional-dependencies extra of pyproject.toml (repeat)",
     )

@@ -10,15 +10,9 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from symres.errors import InputError
+from symres.lock import roots
 from symres.lock.reqfile import _read_requirements
-from symres.lock.roots import (
-    Inputs,
-    RootRequirement,
-    _add_direct,
-    _display,
-    _parse_requirement,
-    _read_text,
-)
+from symres.lock.roots import Inputs, RootRequirement
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,9 +60,9 @@ def read_inputs(
 
 def _read_group(path: Path, group: str, inputs: Inputs, base: Path) -> None:
     """A PEP 735 dependency group, with the groups it includes."""
-    shown = _display(path, base)
+    shown = roots.display(path, base)
     try:
-        data = tomllib.loads(_read_text(path, "--group"))
+        data = tomllib.loads(roots.read_text(path, "--group"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{shown}: invalid TOML ({exc})") from None
     table = data.get("dependency-groups")
@@ -89,9 +83,9 @@ def _read_group(path: Path, group: str, inputs: Inputs, base: Path) -> None:
                 expand(str(item["include-group"]), (*trail, key))
                 continue
             where = f"{shown} [dependency-groups.{key}]"
-            req = _parse_requirement(str(item), where)
+            req = roots.parse_requirement(str(item), where)
             if req.url:
-                _add_direct(
+                roots.add_direct(
                     inputs, str(item), where, Path.cwd(), origin=shown, constraint=False, req=req
                 )
             else:
@@ -103,9 +97,9 @@ def _read_group(path: Path, group: str, inputs: Inputs, base: Path) -> None:
 def _read_pyproject(
     path: Path, extras: list[str], inputs: Inputs, base: Path, *, all_extras: bool = False
 ) -> None:
-    shown = _display(path, base)
+    shown = roots.display(path, base)
     try:
-        data = tomllib.loads(_read_text(path))
+        data = tomllib.loads(roots.read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{shown}: invalid TOML ({exc})") from None
     project = data.get("project")
@@ -131,8 +125,8 @@ def _read_pyproject(
     # pip-compile's `# via myapp (pyproject.toml)`
     via = f"{project['name']} ({shown})" if isinstance(project.get("name"), str) else shown
     for where, line in lines:
-        req = _parse_requirement(line, where)
+        req = roots.parse_requirement(line, where)
         if req.url:
-            _add_direct(inputs, line, where, Path.cwd(), origin=via, constraint=False, req=req)
+            roots.add_direct(inputs, line, where, Path.cwd(), origin=via, constraint=False, req=req)
         else:
             inputs.requirements.append(RootRequirement(req, where, via))

@@ -24,10 +24,10 @@ from symres.errors import InputError
 from symres.lock.roots import (
     Inputs,
     RootRequirement,
-    _add_direct,
-    _display,
-    _parse_requirement,
-    _read_text,
+    add_direct,
+    display,
+    parse_requirement,
+    read_text,
 )
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -74,19 +74,19 @@ def _read_requirements(
     if resolved in seen:
         return
     seen.add(resolved)
-    text = _read_text(path, origin)
-    shown = _display(path, base)
+    text = read_text(path, origin)
+    shown = display(path, base)
     for number, line in _logical_lines(text, inputs.written):
         where = f"{shown}:{number}"
         if line.startswith("-"):
             _option(line, where, path, inputs, base, constraint=constraint, seen=seen)
             continue
         if _looks_direct(line) and not _named(line):
-            _add_direct(inputs, line, where, Path.cwd(), origin=shown, constraint=constraint)
+            add_direct(inputs, line, where, Path.cwd(), origin=shown, constraint=constraint)
             continue
-        req = _parse_requirement(line, where)
+        req = parse_requirement(line, where)
         if req.url:
-            _add_direct(
+            add_direct(
                 inputs, line, where, Path.cwd(), origin=shown, constraint=constraint, req=req
             )
             continue
@@ -145,8 +145,8 @@ def _option(
             )
         # the rest of the line: `-e ./pkg[dev] ; python_version < "3.12"`
         rest_of_line = line.split(value, 1)[1] if value in line else ""
-        shown = _display(path, base)
-        _add_direct(
+        shown = display(path, base)
+        add_direct(
             inputs,
             value + rest_of_line,
             where,

@@ -45,13 +45,13 @@ class Inputs:
     formats: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _display(path: Path, base: Path) -> str:
+def display(path: Path, base: Path) -> str:
     """*path* as the user gave it (an absolute path stays absolute, as pip-compile
     writes it in `# via -r`), or as an include's folder makes it."""
     return str(path)
 
 
-def _read_text(path: Path, origin: str | None = None) -> str:
+def read_text(path: Path, origin: str | None = None) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -64,7 +64,7 @@ def _read_text(path: Path, origin: str | None = None) -> str:
 _EXTRAS = re.compile(r"^(?P<target>.*?)\[(?P<extras>[A-Za-z0-9_.,\s-]*)\]$")
 
 
-def _add_direct(
+def add_direct(
     inputs: Inputs,
     line: str,
     where: str,
@@ -129,7 +129,7 @@ def _bad_operator(line: str) -> str | None:
     return None
 
 
-def _parse_requirement(line: str, where: str) -> Requirement:
+def parse_requirement(line: str, where: str) -> Requirement:
     try:
         req = Requirement(line)
     except InvalidRequirement as exc:
