@@ -50,7 +50,7 @@ def build_wheel(
     requires: Sequence[str] = (),
     requires_python: str | None = None,
     extras: Mapping[str, Sequence[str]] | None = None,
-    files: Mapping[str, str | None] | None = None,
+    files: Mapping[str, str | bytes | None] | None = None,
     tag: str = "py3-none-any",
     pad: int = 0,
 ) -> Path:
@@ -66,7 +66,7 @@ def build_wheel(
         if text is None:  # leave it out (the package's own __init__.py)
             members.pop(path, None)
         else:
-            members[path] = text.encode()
+            members[path] = text if isinstance(text, bytes) else text.encode()
     if pad:
         members[f"{module}/_blob.bin"] = _random_bytes(pad)
     members[f"{info}/METADATA"] = _metadata(
@@ -305,3 +305,41 @@ def lying_wheel(
     path = directory / wheel_name(name, version)
     path.write_bytes(bytes(out + central + end))
     return path
+
+
+def elf_extension(
+    names: Sequence[str], *, needed: Sequence[str] = (), cython: str | None = None
+) -> bytes:
+    """The bytes of a 64-bit ELF extension module as a compiler leaves them: its
+    DT_NEEDED libraries in `.dynamic`, the names it defines as C strings in `.rodata`.
+    *cython* ("3.1"): built by that Cython, whose later releases compress the names
+    (a zlib stream) and keep only the ABI module's name plain."""
+    import struct
+    import zlib
+
+    dynstr = b"\0"
+    offsets = []
+    for lib in needed:
+        offsets.append(len(dynstr))
+        dynstr += lib.encode() + b"\0"
+    dynamic = b"".join(struct.pack("<qQ", 1, off) for off in offsets) + struct.pack("<qQ", 0, 0)
+    strings = b"\0".join(n.encode() for n in names) + b"\0"
+    if cython is not None:
+        abi = f"_cython_{cython.replace('.', '_')}".encode() + b"\0"
+        strings = abi + (zlib.compress(strings) if cython >= "3.1" else strings)
+    body = [dynstr, dynamic, strings]
+    start = 64
+    placed = []
+    for blob in body:
+        placed.append((start, len(blob)))
+        start += len(blob)
+    shoff = start
+    header = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    header += struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0, 0, shoff, 0, 64, 56, 0, 64, 4, 0)
+
+    def section(kind: int, where: tuple[int, int], link: int = 0) -> bytes:
+        return struct.pack("<IIQQQQIIQQ", 0, kind, 0, 0, where[0], where[1], link, 0, 1, 0)
+
+    sections = bytes(64) + section(3, placed[0]) + section(6, placed[1], link=1)
+    sections += section(1, placed[2])
+    return header + b"".join(body) + sections

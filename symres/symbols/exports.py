@@ -243,6 +243,19 @@ class _Scanner:
         if not isinstance(node, ast.Call):
             return
         fn = node.func
+        if isinstance(fn, ast.Name) and fn.id == "setattr" and node.args:
+            target = node.args[0]  # setattr(sys.modules[__name__], NAME, ...): on itself
+            if (
+                isinstance(target, ast.Subscript)
+                and _dotted(target.value) == "sys.modules"
+                and isinstance(target.slice, ast.Name)
+                and target.slice.id == "__name__"
+            ):
+                name = node.args[1] if len(node.args) > 1 else None
+                if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                    self.names.add(name.value)
+                else:
+                    self._open("sets attributes on itself")
         if isinstance(fn, ast.Attribute) and fn.attr in ("extend", "append", "update", "add"):
             if _is_globals_call(fn.value):
                 self._open("writes globals()")

@@ -16,10 +16,12 @@ from packaging.version import Version
 from symres.facts import Use, Verdict
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.exports import ModuleTable, absolute, scan_exports
+from symres.symbols.extension import Extension, read_extension
 from symres.symbols.getattr import GetattrFacts, analyse_getattr
 from symres.symbols.lazymodule import attached, swapped
 from symres.symbols.parse import parse
 from symres.symbols.source import Layout, ModuleFiles, ReleaseSource, UnreadableMember, layout_of
+from symres.symbols.stdlib import MODULE_ATTRIBUTES
 from symres.symbols.uses import scan_uses
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ class ReleaseSymbols:
         self.facts = facts
         self._tables: dict[str, ModuleTable | None] = {}
         self._getattr: dict[str, GetattrFacts] = {}
+        self._extensions: dict[str, Extension] = {}
+        self._twins: dict[str, ModuleTable | None] = {}
         self.unreadable: dict[str, str] = {}
         # the archive itself cannot be listed: nothing about it is known, nothing missing
         self.archive_error: str | None = None
@@ -183,6 +187,8 @@ class ReleaseSymbols:
         table = self.table(module)
         if table is None:
             return Verdict.unknown(f"`{module}` is not in {self}")
+        if name in MODULE_ATTRIBUTES or (name == "__path__" and table.is_package):
+            return Verdict.present(f"`{name}` is an attribute every module has")
         facts = self.getattr_facts(table)
         if facts is not None and name in facts.raises and name not in table.names:
             return Verdict.missing(f"`{module}.__getattr__` in {self} raises for `{name}`")
@@ -206,6 +212,8 @@ class ReleaseSymbols:
                 return Verdict.present(f"via `from {star} import *` in `{module}`")
             if inner.status == "unknown":
                 unknown = unknown or inner.reason
+        if table.kind == "ext":
+            return self._ext_verdict(module, name)
         if table.open:
             if (
                 facts is not None
@@ -234,9 +242,65 @@ class ReleaseSymbols:
             if name not in table.all:
                 return Verdict.missing(f"`{name}` not in `{module}.__all__`")
             return Verdict.present(f"in `{module}.__all__`")
+        if table.kind == "ext":
+            files = self.layout.modules[module]
+            compiled = self._twin(module, files.py) if files.py else None
+            if compiled is not None and compiled.all is not None:
+                if name in compiled.all:
+                    return Verdict.present(f"in `{module}.__all__` (`{files.py}`)")
+                return Verdict.missing(f"`{name}` not in `{module}.__all__` (`{files.py}`)")
+            if self.extension(module).may_export("__all__"):
+                return Verdict.unknown(f"the C extension `{module}` in {self} may set `__all__`")
         if name.startswith("_"):
             return Verdict.missing("private names are not star-exported")
         return self._lookup(module, name, seen)
+
+    def extension(self, module: str) -> Extension:
+        """What the C extension of *module* can export (read once)."""
+        with self._lock:
+            found = self._extensions.get(module)
+            if found is None:
+                member = self.layout.modules[module].ext
+                assert member is not None
+                try:
+                    data = self.source.read(member)
+                except UnreadableMember as exc:
+                    found = Extension(f"unreadable: {exc}")
+                else:
+                    found = read_extension(data, self.source.names())
+                self._extensions[module] = found
+            return found
+
+    def _ext_verdict(self, module: str, name: str) -> Verdict:
+        """A name of a C extension without a stub: in the source it was compiled from
+        (Cython's `.py` beside it), else in its bytes."""
+        twin = self.layout.modules[module].py
+        if twin is not None:
+            compiled = self._twin(module, twin)
+            if compiled is not None and name in compiled.names:
+                return Verdict.present(f"bound in `{twin}`, which `{module}` is compiled from")
+        ext = self.extension(module)
+        if ext.unknown is not None:
+            return Verdict.unknown(f"`{module}` in {self} is a C extension: {ext.unknown}")
+        if ext.may_export(name):
+            return Verdict.present(f"named in the C extension `{module}`")
+        return Verdict.missing(f"the C extension `{module}` in {self} names no `{name}`")
+
+    def _twin(self, module: str, member: str) -> ModuleTable | None:
+        """The table of the `.py` an extension was compiled from (read once)."""
+        with self._lock:
+            if member not in self._twins:
+                try:
+                    tree = parse(self.source.read(member), member)
+                except UnreadableMember:
+                    tree = "unreadable"
+                files = self.layout.modules[module]
+                self._twins[member] = (
+                    None
+                    if isinstance(tree, str)
+                    else scan_exports(module, tree, is_package=files.package, facts=self.facts)
+                )
+            return self._twins[member]
 
     def entry_point_modules(self) -> set[str]:
         """Modules named by the wheel's entry_points.txt (``cli = pkg.cli:main``)."""

@@ -52,7 +52,7 @@ def _checked(data: bytes, dist: DistFile) -> bytes:
 class ModuleFiles:
     py: str | None = None
     pyi: str | None = None
-    ext: bool = False
+    ext: str | None = None  # the extension's member (`.so`, `.pyd`)
     package: bool = False
 
 
@@ -110,7 +110,8 @@ def layout_of(paths: list[str]) -> Layout:
             pkg = directory.replace("/", ".")
             module = f"{pkg}.{m.group('name')}" if pkg else m.group("name")
             if all(p.isidentifier() for p in module.split(".")):
-                layout.modules.setdefault(module, ModuleFiles()).ext = True
+                files = layout.modules.setdefault(module, ModuleFiles())
+                files.ext = files.ext or raw
     for module in list(layout.modules):
         parts = module.split(".")
         for i in range(1, len(parts)):

@@ -38,6 +38,14 @@ def _versions(span: str, all_versions: list[str]) -> list[str]:
     return list(all_versions) if span == "" else [all_versions[int(i)] for i in span.split(",")]
 
 
+# What every module has, whatever its source binds (a package has `__path__` too); any
+# other dunder, `__version__` or `__all__`, exists only where the source binds it.
+MODULE_ATTRIBUTES = frozenset(
+    {"__name__", "__doc__", "__package__", "__loader__", "__spec__", "__file__"}
+    | {"__builtins__", "__dict__", "__class__"}
+)
+
+
 class Stdlib:
     def __init__(self, python: tuple[int, int]) -> None:
         data = _data()
@@ -90,6 +98,8 @@ class Stdlib:
             return found
         entry = self.modules[module]
         names: dict[str, str] = entry["names"]  # type: ignore[assignment]
+        if name in MODULE_ATTRIBUTES:
+            return Verdict.present(f"`{name}` is an attribute every module has")
         if name in names:
             if self._in(names[name]):
                 return Verdict.present(f"stdlib {self.python}")
