@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -21,8 +21,11 @@ from symres.index.config import redact_url
 from symres.lock.formats import FORMATS, REQUIREMENTS, format_of
 from symres.lock.lockfile import lock_difference
 
+if TYPE_CHECKING:
+    from symres.lock.options import LockOptions, LockResult
 
-def lock_options(args: argparse.Namespace) -> Any:
+
+def lock_options(args: argparse.Namespace) -> LockOptions:
     """The command line as :class:`LockOptions`; a refused pip-compile / uv flag stops here."""
     from symres.lock.locker import LockOptions
     from symres.target import platform_from_uv
@@ -85,6 +88,8 @@ def lock_options(args: argparse.Namespace) -> Any:
 
 
 def run_lock(args: argparse.Namespace, console: Console) -> int:
+    """`symres lock`: resolve, say what shaped the lock, prove it if asked, then write it
+    (or compare it, or print it)."""
     from symres.lock.locker import Progress, lock
     from symres.progress import LockProgress
 
@@ -98,47 +103,74 @@ def run_lock(args: argparse.Namespace, console: Console) -> int:
     with LockProgress(console, show=show, quiet=args.quiet, verbose=args.verbose) as progress:
         result = lock(options, progress=Progress(on_pin=progress.on_pin(), on_event=progress.event))
     elapsed = time.perf_counter() - started
+    _refuse_skipped(args, result)
+    if not args.quiet:
+        _tell(args, result, console)
+    if args.export_overrides is not None:
+        from symres.lock.overrides import render_overrides
+
+        atomic_write(args.export_overrides, render_overrides(result, args.export_overrides))
+    if args.verbose:
+        _tell_stats(result, console)
+    if args.verify:
+        _verify_lock(args, result, console)
+    written = _deliver(args, options, result, elapsed, console)
+    if args.json:
+        print(json.dumps(_lock_json(result, written=written), indent=2))
+    return 0
+
+
+def _refuse_skipped(args: argparse.Namespace, result: LockResult) -> None:
     skipped = result.resolution.skipped_newer
     if skipped and args.strict:
         raise CheckFailed(
             f"{len(skipped)} newer release(s) could not be read: {skipped[0]}",
             hint="fix or yank the broken file, or drop `--strict` to lock what can be read",
         )
-    if not args.quiet:
-        for line in skipped:
-            console.print(f"warning: {line}", markup=False)
+
+
+def _tell(args: argparse.Namespace, result: LockResult, console: Console) -> None:
+    """What a person reads: newer releases skipped, the narrowings, breaks left standing."""
+    for line in result.resolution.skipped_newer:
+        console.print(f"warning: {line}", markup=False)
+    for note in _narrowing_lines(result):
+        console.print(note, markup=False)
+    shown = result.breaks if (args.symbols == "warn" or args.verbose) else []
+    for brk in shown:
+        console.print(f"warning: {brk.describe()}: {brk.verdict.reason}", markup=False)
+    if len(result.breaks) > len(shown):
+        console.print(
+            f"{len(result.breaks)} lazy or unreachable uses lack their name in the lock "
+            "(not enforced; `-v` lists them, `--lazy enforce` narrows on them)",
+            markup=False,
+        )
+
+
+def _tell_stats(result: LockResult, console: Console) -> None:
+    for line in result.resolution.dropped:
+        console.print(f"warning: {line}")
+    s = result.stats
+    console.print(
+        f"{s['requests']} requests, {s['bytes'] / 1e6:.2f} MB, "
+        f"{s['pages_from_cache']} pages from cache, {s['pages_fetched']} fetched; "
+        f"resolver: {s['resolver_rounds']} rounds, {s['backtracks']} backtracks, "
+        f"{s['rejected_candidates']} candidates rejected; "
+        f"symbols: {s['releases_mined']} releases mined, {s['verdicts_computed']} verdicts "
+        "computed (the rest from the database)"
+    )
+
+
+def _deliver(
+    args: argparse.Namespace,
+    options: LockOptions,
+    result: LockResult,
+    elapsed: float,
+    console: Console,
+) -> bool:
+    """`--check`: compare with the file; `--dry-run` or `-o -`: print; else write it.
+    Whether the lock was written."""
     output = result.output
     n = len(result.resolution.packages)
-    if not args.quiet:
-        for note in _narrowing_lines(result):
-            console.print(note, markup=False)
-        shown = result.breaks if (args.symbols == "warn" or args.verbose) else []
-        for brk in shown:
-            console.print(f"warning: {brk.describe()}: {brk.verdict.reason}", markup=False)
-        if len(result.breaks) > len(shown):
-            console.print(
-                f"{len(result.breaks)} lazy or unreachable uses lack their name in the lock "
-                "(not enforced; `-v` lists them, `--lazy enforce` narrows on them)",
-                markup=False,
-            )
-    if args.export_overrides is not None:
-        from symres.lock.overrides import render_overrides
-
-        atomic_write(args.export_overrides, render_overrides(result, args.export_overrides))
-    if args.verbose:
-        for line in result.resolution.dropped:
-            console.print(f"warning: {line}")
-        s = result.stats
-        console.print(
-            f"{s['requests']} requests, {s['bytes'] / 1e6:.2f} MB, "
-            f"{s['pages_from_cache']} pages from cache, {s['pages_fetched']} fetched; "
-            f"resolver: {s['resolver_rounds']} rounds, {s['backtracks']} backtracks, "
-            f"{s['rejected_candidates']} candidates rejected; "
-            f"symbols: {s['releases_mined']} releases mined, {s['verdicts_computed']} verdicts "
-            "computed (the rest from the database)"
-        )
-    if args.verify:
-        _verify_lock(args, result, console)
     if args.check:
         current = output.read_text(encoding="utf-8") if output.is_file() else None
         diff = lock_difference(current, result.text, str(output))
@@ -151,27 +183,21 @@ def run_lock(args: argparse.Namespace, console: Console) -> int:
             )
         if not args.quiet:
             console.print(f"`{output}` is up to date ({n} packages)")
-    elif args.dry_run or options.to_stdout:
+        return False
+    if args.dry_run or options.to_stdout:
         if not args.json:
             sys.stdout.write(result.text)
             sys.stdout.flush()
-    else:
-        atomic_write(output, result.text)
-        if not args.quiet:
-            console.print(
-                f"Locked {n} packages for {result.target.describe()} in {elapsed:.2f}s → `{output}`"
-            )
-    if args.json:
-        print(
-            json.dumps(
-                _lock_json(result, written=not (args.check or args.dry_run or options.to_stdout)),
-                indent=2,
-            )
+        return False
+    atomic_write(output, result.text)
+    if not args.quiet:
+        console.print(
+            f"Locked {n} packages for {result.target.describe()} in {elapsed:.2f}s → `{output}`"
         )
-    return 0
+    return True
 
 
-def _verify_lock(args: argparse.Namespace, result: Any, console: Console) -> None:
+def _verify_lock(args: argparse.Namespace, result: LockResult, console: Console) -> None:
     """`lock --verify`: prove the new lock in a venv before it is written."""
     import tempfile
 
@@ -203,7 +229,7 @@ def _settings_for(args: argparse.Namespace) -> Path | None:
     return beside if beside.is_file() else None
 
 
-def _narrowing_lines(result: Any) -> list[str]:
+def _narrowing_lines(result: LockResult) -> list[str]:
     pins = {p.name: p.version for p in result.resolution.packages}
     out = []
     for narrowing in result.narrowings:
@@ -215,7 +241,7 @@ def _narrowing_lines(result: Any) -> list[str]:
     return out
 
 
-def _lock_json(result: Any, *, written: bool) -> dict[str, Any]:
+def _lock_json(result: LockResult, *, written: bool) -> dict[str, Any]:
     return {
         "narrowings": [
             {

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symres.errors import InputError, SymresError
+
+if TYPE_CHECKING:
+    from symres.index.config import IndexOptions
 
 
 def python_version(text: str) -> str:
@@ -159,10 +162,10 @@ class FormatOption(Collect):
     """``--only-binary`` / ``--no-binary``: kept in order, as pip applies them."""
 
 
-def index_options(args: argparse.Namespace) -> Any:
-    from symres.index.config import IndexOptions
+def index_options(args: argparse.Namespace) -> IndexOptions:
+    from symres.index import config
 
-    return IndexOptions(
+    return config.IndexOptions(
         index_url=args.index_url,
         extra_index_urls=tuple(args.extra_index_url),
         cert=args.cert,
@@ -190,11 +193,3 @@ def sources_of(args: argparse.Namespace, *, required: bool) -> tuple[Path, ...]:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-class NullContext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from symres.cli.options import NullContext, index_options
+from symres.cli.options import index_options
 from symres.fsutil import atomic_write
 
+if TYPE_CHECKING:
+    from symres.verify.tier import VerifyOptions, VerifyReport
 
-def verify_options(args: argparse.Namespace, lock: Path, **overrides: Any) -> Any:
+
+def verify_options(args: argparse.Namespace, lock: Path, **overrides: Any) -> VerifyOptions:
     from symres.verify.tier import VerifyOptions
 
     values = {
@@ -34,11 +38,11 @@ def verify_options(args: argparse.Namespace, lock: Path, **overrides: Any) -> An
     return VerifyOptions(**values)
 
 
-def run_verify(options: Any, console: Console, *, quiet: bool) -> Any:
+def run_verify(options: VerifyOptions, console: Console, *, quiet: bool) -> VerifyReport:
     from symres.verify.tier import verify
 
     show = console.is_terminal and not quiet
-    with console.status("Verifying…", spinner="dots") if show else NullContext() as status:
+    with console.status("Verifying…", spinner="dots") if show else nullcontext() as status:
 
         def on_event(what: str) -> None:
             if status is not None:

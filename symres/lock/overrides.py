@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import tomli_w
 
+if TYPE_CHECKING:
+    from symres.judge.breaks import Narrowing
+    from symres.lock.options import LockResult
 
-def active_narrowings(result: Any) -> list[Any]:
+
+def active_narrowings(result: LockResult) -> list[Narrowing]:
     """The narrowings that shaped the final lock (not those learned for releases it left)."""
     pins = {p.name: p.version for p in result.resolution.packages}
     return [
@@ -18,7 +22,7 @@ def active_narrowings(result: Any) -> list[Any]:
     ]
 
 
-def render_overrides(result: Any, path: Path) -> str:
+def render_overrides(result: LockResult, path: Path) -> str:
     """A pip constraints file (for ``-c``, pip-compile and uv alike), or, for a ``.toml``
     path, ``[tool.uv] constraint-dependencies``; each line with its reason where the
     format has comments."""

@@ -16,6 +16,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from symres.errors import MetadataError
 from symres.index.finder import Finder
+from symres.index.release import Release
 from symres.lock.lockfile import LockedEntry
 
 KEPT = "allowed; the existing pin was kept (use `--upgrade-package`)"
@@ -100,7 +101,10 @@ def _narrowed(entry: LockedEntry) -> list[tuple[str, SpecifierSet]]:
 
 
 def _held_back(
-    name: NormalizedName, release: Any, entries: dict[NormalizedName, LockedEntry], finder: Finder
+    name: NormalizedName,
+    release: Release,
+    entries: dict[NormalizedName, LockedEntry],
+    finder: Finder,
 ) -> list[str]:
     """Why a release every declared range allows is not the pin: what it needs that the
     lock's other pins (or the target) rule out. A release with only an sdist is not

@@ -30,7 +30,7 @@ from symres.index.config import (
 from symres.index.pythons import Installer, choose_installer, find_interpreter
 from symres.lock.formats import REQUIREMENTS, format_of, read_lockfile
 from symres.lock.lockfile import LockFile
-from symres.target import make_target
+from symres.target import Target, make_target
 from symres.verify import runner
 from symres.verify.child import Event, run_checks
 from symres.verify.env import (
@@ -156,7 +156,7 @@ def build_plan(
 
 def _use_checks(
     pins: dict[NormalizedName, Version],
-    target: Any,
+    target: Target,
     options: VerifyOptions,
     on_event: Event,
     notes: list[str],
