@@ -13,6 +13,7 @@ from packaging.version import Version
 from symres.judge import judge
 from symres.judge.judge import CompatReport
 from symres.symbols.conditions import TargetFacts
+from symres.symbols.consumer import read_uses
 from symres.symbols.oracle import Opened
 from symres.symbols.release import ReleaseSymbols
 from symres.symbols.source import ReleaseSource
@@ -525,7 +526,7 @@ def test_hostile_members_are_read_or_counted_never_run(tmp_path: Path) -> None:
     for module in ("lib.link", "lib.nested", "lib.terms"):
         assert lib.name_verdict(module, "x").status == "unknown", module
     assert {"lib/link.py", "lib/nested.py", "lib/terms.py"} <= set(lib.unreadable)
-    uses = lib.uses()
+    uses = read_uses(lib)
     assert uses.files == 60_008  # every member once, the duplicate too
     assert sorted(uses.unreadable) == ["lib/link.py", "lib/nested.py", "lib/terms.py"]
     assert not marker.exists()  # static reading: no member ever ran
@@ -556,15 +557,15 @@ def test_a_record_that_lies_lends_its_uses_to_no_other_release(tmp_path: Path) -
             zf.writestr(name, data)
     db = SymbolDB(None, snapshot=False)
 
-    assert "evil" in {u.module for u in opened(hostile).uses(cache=db, target="t").uses}
-    assert {u.module for u in opened(honest).uses(cache=db, target="t").uses} == {"requests"}
+    assert "evil" in {u.module for u in read_uses(opened(hostile), cache=db, target="t").uses}
+    assert {u.module for u in read_uses(opened(honest), cache=db, target="t").uses} == {"requests"}
 
 
 def test_consumer_files_that_do_not_parse_are_counted(tmp_path: Path) -> None:
     cons = release(
         tmp_path, "app", "1.0", {"app/__init__.py": "import lib\n", "app/py2.py": "print 'x'\n"}
     )
-    uses = cons.uses()
+    uses = read_uses(cons)
     assert uses.files == 2 and list(uses.unreadable) == ["app/py2.py"]
     assert [u.module for u in uses.uses] == ["lib"]
 

@@ -21,6 +21,7 @@ from symres.index.session import open_finder
 from symres.judge.breaks import Judged
 from symres.judge.judge import compat
 from symres.judge.session import facts_of, lock_symbols, symbol_db
+from symres.symbols.consumer import read_uses
 from symres.symbols.oracle import open_release, target_key
 from symres.target import make_target
 
@@ -131,7 +132,7 @@ def run_uses(args: argparse.Namespace, index: IndexOptions, console: Console) ->
     db = symbol_db(index)
     with open_finder(target, index) as finder:
         release = open_release(finder, name, version, facts)
-        uses = release.uses(cache=db, target=target_key(facts))
+        uses = read_uses(release, cache=db, target=target_key(facts))
     db.close()
     elapsed = time.perf_counter() - started
     if args.json:

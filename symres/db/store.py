@@ -15,89 +15,25 @@ results from the import tier, which settle ``unknown`` verdicts).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from importlib import resources
 from pathlib import Path
 
-from symres.facts import ProviderCondition, Use, Verdict
+from symres.db.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    TABLES,
+    decode_alternatives,
+    decode_condition,
+    encode_condition,
+    snapshot_path,
+)
+from symres.facts import Use, Verdict
 from symres.fsutil import make_folder
-
-SCHEMA_VERSION = 3
-TABLES = ("scans", "uses", "file_uses", "layouts", "verdicts", "evidence")
-
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE scans (
-        kind TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL,
-        filename TEXT, files INTEGER, unreadable INTEGER, scanned_at REAL,
-        PRIMARY KEY (kind, name, version, target));
-    CREATE TABLE uses (
-        name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL,
-        module TEXT NOT NULL, symbol TEXT, guard TEXT NOT NULL, file TEXT, line INTEGER,
-        consumer_module TEXT, condition TEXT, reachable INTEGER);
-    CREATE INDEX uses_release ON uses (name, version, target);
-    CREATE TABLE file_uses (
-        content TEXT NOT NULL, target TEXT NOT NULL, module TEXT NOT NULL, data TEXT NOT NULL,
-        PRIMARY KEY (content, target, module));
-    CREATE TABLE layouts (
-        name TEXT NOT NULL, version TEXT NOT NULL, prefixes TEXT NOT NULL,
-        PRIMARY KEY (name, version));
-    CREATE TABLE verdicts (
-        name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL,
-        module TEXT NOT NULL, symbol TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
-        PRIMARY KEY (name, version, target, module, symbol));
-    CREATE TABLE evidence (
-        name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL,
-        module TEXT NOT NULL, symbol TEXT NOT NULL, status TEXT NOT NULL, detail TEXT,
-        recorded_at REAL, PRIMARY KEY (name, version, target, module, symbol));
-    """,
-    # 2: imports in `except ImportError:` handlers know what they stand in for
-    2: """
-    ALTER TABLE uses ADD COLUMN alternatives TEXT;
-    DELETE FROM file_uses;
-    DELETE FROM uses;
-    DELETE FROM scans WHERE kind = 'uses';
-    """,
-    # 3: which file (by hash) and which index each release's facts were read from
-    3: """
-    CREATE TABLE provenance (
-        name TEXT NOT NULL, version TEXT NOT NULL, filename TEXT, sha256 TEXT, origin TEXT,
-        recorded_at REAL, PRIMARY KEY (name, version));
-    """,
-}
-
-
-def snapshot_path() -> Path | None:
-    """The shipped snapshot; ``SYMRES_SNAPSHOT=FILE`` names another, ``SYMRES_NO_SNAPSHOT=1``
-    leaves it out (to rebuild it, and in tests)."""
-    if os.environ.get("SYMRES_NO_SNAPSHOT"):
-        return None
-    if os.environ.get("SYMRES_SNAPSHOT"):
-        return Path(os.environ["SYMRES_SNAPSHOT"])
-    try:
-        path = Path(str(resources.files("symres.data").joinpath("symbols.sqlite")))
-    except (ModuleNotFoundError, TypeError):
-        return None
-    return path if path.is_file() else None
-
-
-def _condition_json(c: ProviderCondition | None) -> str | None:
-    return json.dumps(asdict(c)) if c else None
-
-
-def _condition(text: str | None) -> ProviderCondition | None:
-    return ProviderCondition(**json.loads(text)) if text else None
-
-
-def _alternatives(value: object) -> tuple[tuple[str, str | None, int], ...]:
-    items = json.loads(value) if isinstance(value, str) else (value or [])
-    return tuple((str(m), n, int(level)) for m, n, level in items)  # type: ignore[union-attr]
 
 
 class SymbolDB:
@@ -182,7 +118,7 @@ class SymbolDB:
                     f"this symres ({SCHEMA_VERSION})"
                 )
             for version in range(current + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[version].split(";"):
+                for statement in MIGRATIONS[version].split(";"):
                     if statement.strip():
                         db.execute(statement)
             db.execute(
@@ -238,7 +174,7 @@ class SymbolDB:
                 (name, version, target),
             ).fetchall()
         return [
-            Use(m, s, g, f, ln, cm, _condition(c), bool(r), _alternatives(a))
+            Use(m, s, g, f, ln, cm, decode_condition(c), bool(r), decode_alternatives(a))
             for m, s, g, f, ln, cm, c, r, a in rows
         ]
 
@@ -274,7 +210,7 @@ class SymbolDB:
                 u.file,
                 u.line,
                 u.consumer_module,
-                _condition_json(u.condition),
+                encode_condition(u.condition),
                 int(u.reachable),
                 json.dumps(u.alternatives) if u.alternatives else None,
             )
@@ -304,8 +240,8 @@ class SymbolDB:
             Use(
                 **{
                     **u,
-                    "condition": _condition(u["condition"]),
-                    "alternatives": _alternatives(u.get("alternatives")),
+                    "condition": decode_condition(u["condition"]),
+                    "alternatives": decode_alternatives(u.get("alternatives")),
                 }
             )
             for u in data["uses"]
@@ -317,7 +253,7 @@ class SymbolDB:
     ) -> None:
         data = json.dumps(
             {
-                "uses": [{**asdict(u), "condition": _condition_json(u.condition)} for u in uses],
+                "uses": [{**asdict(u), "condition": encode_condition(u.condition)} for u in uses],
                 "loads": sorted(loads),
             }
         )

@@ -16,7 +16,8 @@ from symres.errors import InputError
 from symres.facts import Use, Verdict
 from symres.index.config import strip_auth
 from symres.symbols.conditions import TargetFacts
-from symres.symbols.release import ReleaseSymbols, outside_import_roots
+from symres.symbols.consumer import outside_import_roots, read_uses
+from symres.symbols.release import ReleaseSymbols
 from symres.symbols.source import ReleaseSource
 
 if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
@@ -203,7 +204,7 @@ class SymbolOracle:
             return self._miss(name, version, [])
         self.finder.on_event("mine", f"{name} {version}")
         release = self.release(name, version)
-        mined = release.uses(cache=self.db, target=self.target)
+        mined = read_uses(release, cache=self.db, target=self.target)
         if release.archive_error is not None:  # unreadable, or not the advertised file
             self.db.forget(name, str(version))
             return []
@@ -317,7 +318,7 @@ class Opened:
         return sorted(prefixes_of(self._by_pin[(name, version)].layout))
 
     def uses(self, name: NormalizedName, version: Version) -> list[Use]:
-        return outside_import_roots(self._by_pin[(name, version)].uses().uses)
+        return read_uses(self._by_pin[(name, version)]).uses
 
     def verdict(
         self, name: NormalizedName, version: Version, module: str, symbol: str | None

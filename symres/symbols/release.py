@@ -4,28 +4,24 @@
 from __future__ import annotations
 
 import ast
-import base64
-import hashlib
 import threading
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from symres.facts import Use, Verdict
+from symres.facts import Verdict
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.exports import ModuleTable, absolute, scan_exports
 from symres.symbols.extension import Extension, read_extension
 from symres.symbols.getattr import GetattrFacts, analyse_getattr
 from symres.symbols.lazymodule import attached, swapped
 from symres.symbols.parse import parse
-from symres.symbols.source import Layout, ModuleFiles, ReleaseSource, UnreadableMember, layout_of
+from symres.symbols.source import Layout, ReleaseSource, UnreadableMember, layout_of
 from symres.symbols.stdlib import MODULE_ATTRIBUTES
-from symres.symbols.uses import scan_uses
 
 if TYPE_CHECKING:
-    from symres.db.store import SymbolDB
+    pass
 
 
 class ReleaseSymbols:
@@ -302,30 +298,6 @@ class ReleaseSymbols:
                 )
             return self._twins[member]
 
-    def entry_point_modules(self) -> set[str]:
-        """Modules named by the wheel's entry_points.txt (``cli = pkg.cli:main``)."""
-        member = next(
-            (
-                n
-                for n in self.source.names()
-                if n.count("/") == 1 and n.endswith(".dist-info/entry_points.txt")
-            ),
-            None,
-        )
-        if member is None:
-            return set()
-        try:
-            text = self.source.read(member).decode("utf-8", "replace")
-        except UnreadableMember:
-            return set()
-        out = set()
-        for line in text.splitlines():
-            if "=" in line and not line.lstrip().startswith(("[", "#", ";")):
-                target = line.split("=", 1)[1].strip().split(":")[0].split("[")[0].strip()
-                if target:
-                    out.add(target)
-        return out
-
     def hook_strings(self) -> set[str]:
         """Names mentioned by import hooks that .pth files start (setuptools' distutils)."""
         out: set[str] = set()
@@ -344,116 +316,6 @@ class ReleaseSymbols:
                         if isinstance(node, ast.FunctionDef) and node.name.startswith("spec_for_"):
                             out.add(node.name[len("spec_for_") :])
         return out
-
-    # -- consumer side ----------------------------------------------------------------------
-
-    def uses(self, cache: SymbolDB | None = None, target: str = "") -> ConsumerUses:
-        """Every use in every module of this release, with reachability. With a *cache*,
-        module files already scanned in another release (same content hash, from RECORD)
-        are not read again."""
-        result = ConsumerUses()
-        if self.archive_error is not None:
-            result.unreadable[self.source.filename] = self.archive_error
-            return result
-        loads: dict[str, set[str]] = {}
-        hashes = self.source.record_hashes() if cache is not None else {}
-        todo: list[tuple[str, ModuleFiles, str]] = []
-        for module, files in sorted(self.layout.modules.items()):
-            member = files.py
-            if member is None:
-                continue  # a stub (.pyi) never runs: its imports are for type checkers
-            result.files += 1
-            digest = hashes.get(member)
-            hit = cache.file_uses(digest, target, module) if cache is not None and digest else None
-            if hit is not None:
-                result.uses.extend(hit[0])
-                loads[module] = hit[1]
-                result.from_cache += 1
-                continue
-            todo.append((module, files, member))
-        if len(todo) > max(64, len(self.layout.modules) // 4):
-            try:
-                self.source.fetch_whole()
-            except UnreadableMember as exc:  # not the file its index advertised
-                self.archive_error = str(exc)
-                return ConsumerUses(unreadable={self.source.filename: str(exc)})
-            self.source.prefetch([member for _, _, member in todo])
-        for module, files, member in todo:
-            try:
-                data = self.source.read(member)
-            except UnreadableMember as exc:
-                result.unreadable[member] = str(exc)
-                continue
-            result.bytes += len(data)
-            tree = parse(data, member)
-            if isinstance(tree, str):
-                result.unreadable[member] = tree
-                continue
-            found = scan_uses(
-                module, _display(member), tree, is_package=files.package, facts=self.facts
-            )
-            result.uses.extend(found.uses)
-            loads[module] = found.imports_at_load
-            # keyed by the bytes read, not by what RECORD claims: a wheel that lies in
-            # its RECORD must not lend its uses to another release's honest file
-            if cache is not None and hashes.get(member) == _record_digest(data):
-                cache.put_file_uses(
-                    hashes[member], target, module, found.uses, found.imports_at_load
-                )
-        reachable = _reachable(self.layout, loads, self.entry_point_modules())
-        own = self.layout.top_levels
-        result.uses = outside_import_roots(
-            [
-                u if u.consumer_module in reachable else _unreachable(u)
-                for u in result.uses
-                if u.module.split(".")[0] not in own
-            ]
-        )
-        result.reachable_modules = len(reachable)
-        return result
-
-
-@dataclass
-class ConsumerUses:
-    uses: list[Use] = field(default_factory=list)
-    files: int = 0
-    bytes: int = 0
-    unreadable: dict[str, str] = field(default_factory=dict)
-    reachable_modules: int = 0
-    from_cache: int = 0
-
-
-def _record_digest(data: bytes) -> str:
-    """A file's hash as RECORD writes it (urlsafe base64 of its sha256, unpadded)."""
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
-TEST_ROOTS = frozenset({"test", "tests", "testing", "conftest"})
-
-
-def outside_import_roots(uses: list[Use]) -> list[Use]:
-    """*uses* with those of the top-level modules a wheel ships for its own tests
-    (``tests``, ``test_*.py``) marked unreachable: using the distribution imports none
-    of them. (Facts mined before this rule keep them reachable; it applies on reading.)"""
-    return [
-        _unreachable(u)
-        if u.reachable
-        and ((top := u.consumer_module.split(".")[0]) in TEST_ROOTS or top.startswith("test_"))
-        else u
-        for u in uses
-    ]
-
-
-def _unreachable(use: Use) -> Use:
-    from dataclasses import replace
-
-    return replace(use, reachable=False)
-
-
-def _display(member: str) -> str:
-    import re
-
-    return re.sub(r"^[^/]+\.data/(?:purelib|platlib)/", "", member)
 
 
 def pth_imports(line: str) -> list[str]:
@@ -493,33 +355,3 @@ def _module_level(stmts: list[ast.stmt]) -> list[ast.stmt]:
             for h in stmt.handlers:
                 out += _module_level(h.body)
     return out
-
-
-def _reachable(layout: Layout, loads: dict[str, set[str]], entry_points: set[str]) -> set[str]:
-    """Modules that ``import <top-level>`` or an entry point (a console script, a plugin)
-    executes, following the release's own imports."""
-    own = layout.top_levels
-    start = [m for m in layout.modules if "." not in m]
-    for module in entry_points:
-        parts = module.split(".")
-        start += [
-            ".".join(parts[: i + 1])
-            for i in range(len(parts))
-            if ".".join(parts[: i + 1]) in layout.modules
-        ]
-    seen: set[str] = set()
-    stack = list(start)
-    while stack:
-        module = stack.pop()
-        if module in seen:
-            continue
-        seen.add(module)
-        for target in loads.get(module, ()):
-            if target.split(".")[0] not in own:
-                continue
-            parts = target.split(".")
-            for i in range(1, len(parts) + 1):
-                prefix = ".".join(parts[:i])
-                if prefix in layout.modules and prefix not in seen:
-                    stack.append(prefix)
-    return seen
