@@ -4,7 +4,11 @@ judge otherwise: the unknown ones, and those of the symbols ``--drop`` names (SQ
 patterns, e.g. ``'\\_\\_%'`` for dunder names). What is dropped is judged again, from the
 wheels, when a lock asks. Runtime evidence carries over whole: it is not static reading.
 
-    python scripts/rekey_snapshot.py 13 14 --drop '\\_\\_%'
+    python scripts/rekey_snapshot.py 13 14 --drop '\\_\\_%' --rejudge
+
+``--rejudge`` reads again, from the index pip is configured with, every release whose
+carried-over verdicts say ``missing``, and replaces those verdicts with what the new
+analysis says (a wrong ``missing`` blocks a good release: none is carried over unread).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ def main() -> int:
     parser.add_argument("new", type=int)
     parser.add_argument("--drop", action="append", default=[], metavar="LIKE")
     parser.add_argument("--snapshot", type=Path, default=SNAPSHOT)
+    parser.add_argument("--rejudge", action="store_true", help="judge `missing` ones again")
     args = parser.parse_args()
     old, new = f"-e{args.old}", f"-e{args.new}"
     db = sqlite3.connect(args.snapshot)
@@ -40,10 +45,60 @@ def main() -> int:
             "UPDATE evidence SET target = replace(target, ?, ?) WHERE target LIKE ?",
             (old, new, f"%{old}"),
         ).rowcount
+    changed = _rejudge(db, new) if args.rejudge else 0
     db.execute("VACUUM")
     db.close()
-    print(f"{kept} verdicts carried to {new[1:]}, {dropped} dropped, {evidence} evidence rows")
+    print(
+        f"{kept} verdicts carried to {new[1:]}, {dropped} dropped, {evidence} evidence rows; "
+        f"{changed} `missing` verdicts judged otherwise now"
+    )
     return 0
+
+
+def _rejudge(db: sqlite3.Connection, key: str) -> int:
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    from symres.index.config import IndexOptions
+    from symres.index.session import open_finder
+    from symres.judge.session import facts_of
+    from symres.symbols.oracle import open_release
+    from symres.target import make_target
+
+    rows = db.execute(
+        "SELECT name, version, target, module, symbol FROM verdicts "
+        "WHERE status = 'missing' AND target LIKE ?",
+        (f"%{key}",),
+    ).fetchall()
+    by_target: dict[str, list[tuple[str, str, str, str]]] = {}
+    for name, version, target, module, symbol in rows:
+        by_target.setdefault(target, []).append((name, version, module, symbol))
+    changed = 0
+    for target_key, items in sorted(by_target.items()):
+        python = target_key.split("-")[0]
+        target = make_target(python, "manylinux_2_28_x86_64")
+        with open_finder(target, IndexOptions()) as finder:
+            opened = {}
+            for name, version, module, symbol in items:
+                pin = (canonicalize_name(name), Version(version))
+                if pin not in opened:
+                    opened[pin] = open_release(finder, *pin, facts_of(target))
+                release = opened[pin]
+                verdict = (
+                    release.module_verdict(module)
+                    if symbol in ("", "*")
+                    else release.name_verdict(module, symbol)
+                )
+                if verdict.status != "missing":
+                    changed += 1
+                    print(f"{name} {version} {module}:{symbol}: now {verdict.status}")
+                with db:
+                    db.execute(
+                        "UPDATE verdicts SET status = ?, reason = ? WHERE name = ? AND "
+                        "version = ? AND target = ? AND module = ? AND symbol = ?",
+                        (verdict.status, verdict.reason, name, version, target_key, module, symbol),
+                    )
+    return changed
 
 
 if __name__ == "__main__":

@@ -557,3 +557,29 @@ def test_a_second_lock_into_a_relative_folder_after_a_chdir(
     code, _, err = project.lock("-o", "locks/a.txt", "requirements.in", capsys=capsys)
     assert code == 0, err
     assert (other / "locks" / "a.txt").is_file()
+
+
+def test_a_pylock_read_back_by_pep_751s_rules(tmp_path: Path) -> None:
+    """pylock.toml is read with packaging.pylock: the project itself as a directory
+    without a version (as uv writes it) is skipped; a lock PEP 751 rejects is named."""
+    from symres.errors import InputError
+    from symres.lock.formats import read_lockfile
+
+    good = tmp_path / "pylock.toml"
+    good.write_text(
+        'lock-version = "1.0"\ncreated-by = "uv"\n'
+        '[[packages]]\nname = "me"\ndirectory = { path = "." }\n'
+        '[[packages]]\nname = "lib"\nversion = "2.0"\n'
+        '[[packages.wheels]]\nname = "lib-2.0-py3-none-any.whl"\n'
+        'url = "http://127.0.0.1/lib-2.0-py3-none-any.whl"\nhashes = { sha256 = "ab" }\n',
+        encoding="utf-8",
+    )
+    lock = read_lockfile(good)
+    assert {n: str(e.version) for n, e in lock.entries.items()} == {"lib": "2.0"}
+    assert lock.entries["lib"].hashes == ["sha256:ab"]
+
+    bad = tmp_path / "pylock.bad.toml"
+    bad.write_text('[[packages]]\nname = "lib"\nversion = "2.0"\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_lockfile(bad)
+    assert caught.value.message.startswith(f"{bad}: not a PEP 751 lock (")

@@ -30,7 +30,10 @@ def judged(
     """`module:name` -> (verdict, how the judge takes it: enforced, later, inactive…)."""
     tmp.mkdir(parents=True, exist_ok=True)
     app = release(tmp, "app", "1.0", consumer, python)  # type: ignore[arg-type]
-    libs = [release(tmp, name, "1.0", files, python) for name, files in providers.items()]  # type: ignore[arg-type]
+    libs = [
+        release(tmp, *(name.split("==") + ["1.0"])[:2], files, python)  # type: ignore[arg-type]
+        for name, files in providers.items()
+    ]
     major, minor = (int(x) for x in python.split("."))
     report = compat(
         Opened([app, *libs]),
@@ -74,8 +77,10 @@ GAP_ROWS = [
         lib("", **{f"lib/_speedups.{SO}": elf_extension(["fast"], needed=["libc.so.6"])}),
         {APP: "from lib._speedups import fast, gone\n"},
         "3.11",
-        {"lib._speedups:fast": "present", "lib._speedups:gone": "missing"},
-        id="extension-imported-directly-links-only-the-system",
+        # imported directly, a name its bytes lack may still be set on it by the
+        # release's own code: unknown (a star import of it is bounded, above)
+        {"lib._speedups:fast": "present", "lib._speedups:gone": "unknown"},
+        id="extension-imported-directly-present-by-its-bytes",
     ),
     pytest.param(
         lib(
@@ -102,6 +107,20 @@ GAP_ROWS = [
         "3.11",
         {"lib:Kept": "present", "lib:Private": "missing"},
         id="star-import-of-a-cython-module-follows-its-sources-all",
+    ),
+    pytest.param(
+        lib(
+            "",
+            **{
+                f"lib/core.{SO}": elf_extension([], cython="3.1"),
+                "lib/core.py": "from lib.base import *\n",
+                "lib/base.py": "def thing(): pass\n",
+            },
+        ),
+        {APP: "from lib.core import thing, other\n"},
+        "3.11",
+        {"lib.core:thing": "present", "lib.core:other": "missing"},
+        id="compiled-module-read-as-its-source-star-imports-and-all",
     ),
     # -- a submodule of an open package is a file or nothing ------------------------------
     pytest.param(
@@ -215,6 +234,67 @@ GAP_ROWS = [
         {"lib:kept": "present", "lib:old": ("inactive", "inactive")},
         id="a-fallback-whose-try-succeeds-never-runs",
     ),
+    # -- a test on another module is judged by that module ------------------------------
+    pytest.param(
+        {
+            "np==2.0": {"np/__init__.py": "__version__ = '2.0'\n"},
+            "sp": {"sp/__init__.py": "new = 1\n"},
+        },
+        {
+            APP: "import np\nfrom packaging import version\n"
+            "if version.parse(np.__version__) >= version.parse('2.0'):\n    from sp import new\n"
+            "else:\n    from sp import old\n"
+        },
+        "3.11",
+        {"sp:new": "present", "sp:old": ("inactive", "inactive")},
+        id="a-version-test-on-another-pin",
+    ),
+    pytest.param(
+        {"te": {"te/__init__.py": "x = 1\n"}},
+        {
+            APP: "import typing\nif hasattr(typing, 'override'):\n    from typing import override\n"
+            "else:\n    from te import override\n"
+        },
+        "3.12",
+        {"typing:override": "present", "te:override": ("inactive", "inactive")},
+        id="a-hasattr-test-on-the-stdlib",
+    ),
+    pytest.param(
+        {},
+        {
+            APP: "try:\n    from app._speedups import reload\nexcept ImportError:\n"
+            "    from imp import reload\n",
+            "app/_speedups.py": "def reload(): pass\n",
+        },
+        "3.12",
+        {"imp:reload": ("inactive", "inactive")},
+        id="a-fallback-for-the-consumers-own-module",
+    ),
+    # -- who provides a module ------------------------------------------------------------
+    pytest.param(
+        {"asyncio": {"asyncio/__init__.py": "x = 1\n"}},
+        {APP: "from asyncio import TaskGroup\n"},
+        "3.11",
+        {"asyncio:TaskGroup": "present"},
+        id="a-backport-is-shadowed-by-the-stdlib",
+    ),
+    pytest.param(
+        {
+            "host": {
+                "host/__init__.py": "",
+                "host/plugins/__init__.py": "",
+                "host/plugins/core/__init__.py": "",
+            },
+            "plugin": {"host/plugins/core/extra/mod.py": "def foo(): pass\n"},
+        },
+        {APP: "from host.plugins.core.extra.mod import foo, bar\n"},
+        "3.11",
+        {
+            "host.plugins.core.extra.mod:foo": "present",
+            "host.plugins.core.extra.mod:bar": "missing",
+        },
+        id="claims-tied-at-depth-three-go-to-the-pin-that-has-it",
+    ),
     # -- verify's own checks: what is not a module use ------------------------------------
     pytest.param(
         {},
@@ -289,6 +369,30 @@ STAY_UNKNOWN = [
         {APP: "from lib import anything\n"},
         {"lib:anything": "unknown"},
         id="a-getattr-that-serves-every-name",
+    ),
+    pytest.param(
+        lib("import sys\n_this = sys.modules[__name__]\nsetattr(_this, 'dyn', 1)\n"),
+        {APP: "from lib import dyn\n"},
+        {"lib:dyn": "unknown"},
+        id="names-set-through-an-alias-of-the-module",
+    ),
+    pytest.param(
+        lib("import sys\ndef _init():\n    setattr(sys.modules[__name__], 'dyn', 1)\n_init()\n"),
+        {APP: "from lib import dyn\n"},
+        {"lib:dyn": "unknown"},
+        id="names-set-on-the-module-from-a-function",
+    ),
+    pytest.param(
+        lib(
+            "",
+            **{
+                f"lib/core.{SO}": elf_extension([]),
+                "lib/core.py": "def __getattr__(name):\n    return name\n",
+            },
+        ),
+        {APP: "from lib.core import anything\n"},
+        {"lib.core:anything": "unknown"},
+        id="a-compiled-module-whose-source-has-getattr",
     ),
 ]
 

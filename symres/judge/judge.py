@@ -80,29 +80,54 @@ class _Judge:
                 if name not in owners:  # one entry per distribution, however many prefixes
                     owners.append(name)
         self._ranked: dict[str, list[tuple[int, NormalizedName]]] = {}
+        self._chosen: dict[tuple[NormalizedName, str], tuple[NormalizedName | None, bool]] = {}
         self._hooks: dict[str, NormalizedName] | None = None
         self._cache: dict[tuple[object, ...], Judged] = {}
 
     def provider_of(
         self, consumer: NormalizedName, module: str
     ) -> tuple[NormalizedName | None, bool]:
-        """The pin providing *module* (None: none), and whether any pin other than the
-        consumer claims its top-level name."""
-        ranked = self._ranked.get(module)
-        if ranked is None:  # the claimants of the module, the longest claim first
-            owners = self.by_top.get(module.split(".")[0], ())
-            scored = [(provides(self.prefixes[n], module), i, n) for i, n in enumerate(owners)]
-            scored.sort(key=lambda t: (-t[0], t[1]))
-            ranked = self._ranked[module] = [(score, n) for score, _, n in scored]
-        score, best = next(((sc, n) for sc, n in ranked if n != consumer), (0, None))
-        return (best if score else None), best is not None
+        """The pin providing *module* (None: none, or the stdlib's, which comes first on
+        ``sys.path``), and whether any pin other than the consumer claims its top-level
+        name. Claims tied at ``PREFIX_DEPTH`` go to a pin that has the module."""
+        key = (consumer, module)
+        found = self._chosen.get(key)
+        if found is not None:
+            return found
+        top = module.split(".")[0]
+        if self.stdlib.knows(module) and self.stdlib.module(top).status == "present":
+            found = (None, False)  # a backport on the index (asyncio 3.4.3) is shadowed
+        else:
+            ranked = self._ranked.get(module)
+            if ranked is None:  # the claimants of the module, the longest claim first
+                owners = self.by_top.get(top, ())
+                scored = [(provides(self.prefixes[n], module), i, n) for i, n in enumerate(owners)]
+                scored.sort(key=lambda t: (-t[0], t[1]))
+                ranked = self._ranked[module] = [(score, n) for score, _, n in scored]
+            others = [(sc, n) for sc, n in ranked if n != consumer]
+            if not others or not others[0][0]:
+                found = (None, bool(others))
+            else:
+                tied = [n for sc, n in others if sc == others[0][0]]
+                best = tied[0]
+                if len(tied) > 1:
+                    best = next((n for n in tied if self._has(n, module)), best)
+                found = (best, True)
+        self._chosen[key] = found
+        return found
+
+    def _has(self, name: NormalizedName, module: str) -> bool:
+        return self.facts.verdict(name, self.pins[name], module, None).status == "present"
 
     def hook_of(self, module: str) -> NormalizedName | None:
         """The pin whose ``.pth`` import hook serves *module*'s top-level name."""
         if self._hooks is None:
+            names = sorted(self.prefixes)
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                words = list(pool.map(lambda n: self.facts.hooks(n, self.pins[n]), names))
             self._hooks = {}
-            for name in sorted(self.prefixes):
-                for word in sorted(self.facts.hooks(name, self.pins[name])):
+            for name, served in zip(names, words, strict=True):
+                for word in sorted(served):
                     self._hooks.setdefault(word, name)
         return self._hooks.get(module.split(".")[0])
 
@@ -114,16 +139,16 @@ class _Judge:
         return found if found.use is use else replace(found, use=use)
 
     def _judge(self, consumer: NormalizedName, use: Use) -> Judged:
+        holds, tested = self.condition(consumer, use)
+        if holds is False:
+            assert use.condition is not None
+            why = f"{use.condition.describe()} is false for {tested}"
+            return Judged(consumer, use, None, None, tested, why)
         provider, claimed = self.provider_of(consumer, use.module)
         if provider is None:
             judged = self._by_stdlib(consumer, use, claimed)
         else:
             version = self.pins[provider]
-            holds = self.condition(use, provider)
-            if holds is False:
-                assert use.condition is not None
-                why = f"{use.condition.describe()} is false for {provider} {version}"
-                return Judged(consumer, use, provider, None, f"{provider} {version}", why)
             verdict = self.facts.verdict(provider, version, use.module, use.name)
             judged = Judged(consumer, use, provider, verdict, f"{provider} {version}")
         if use.alternatives and self.fallback_is_dead(consumer, use):
@@ -135,8 +160,6 @@ class _Judge:
         if claimed or not self.stdlib.knows(use.module):
             return Judged(consumer, use, None, None)
         via = f"stdlib {self.stdlib.python}"
-        if self.stdlib.condition(use) is False:
-            return Judged(consumer, use, None, None, via, "its test on the stdlib is false here")
         verdict = (
             self.stdlib.module(use.module)
             if use.name in (None, "*")
@@ -149,36 +172,50 @@ class _Judge:
             return Judged(consumer, use, hook, present, f"an import hook of {label}")
         return Judged(consumer, use, None, verdict, via)
 
-    def condition(self, use: Use, provider: NormalizedName) -> bool | None:
-        """Whether the use's test on its provider holds for the pinned release (None:
-        there is a test symres cannot tell)."""
+    def condition(self, consumer: NormalizedName, use: Use) -> tuple[bool | None, str]:
+        """Whether the use's test (on a module: its version, one of its names) holds for
+        that module as the pins or the stdlib have it (None: it cannot be told), and
+        what was tested."""
         cond = use.condition
         if cond is None:
-            return True
-        version = self.pins[provider]
+            return True, ""
+        owner, _ = self.provider_of(consumer, cond.module)
+        if owner is None:
+            return self.stdlib.condition(use), f"stdlib {self.stdlib.python}"
+        version = self.pins[owner]
+        label = f"{owner} {version}"
         if cond.kind == "version":
             try:
                 result = OPS[cond.op](version, Version(cond.value))
             except (InvalidVersion, KeyError):
-                return None
+                return None, label
         else:
-            verdict = self.facts.verdict(provider, version, cond.module, cond.value)
+            verdict = self.facts.verdict(owner, version, cond.module, cond.value)
             if verdict.status == "unknown":
-                return None
+                return None, label
             result = verdict.status == "present"
-        return not result if cond.negate else result
+        return (not result if cond.negate else result), label
 
     def fallback_is_dead(self, consumer: NormalizedName, use: Use) -> bool:
         """An ``except ImportError:`` import runs only if, at every level, one of the
         ``try`` imports failed."""
         levels: dict[int, bool] = {}
+        own = self.prefixes.get(consumer, frozenset())
         for module, name, level in use.alternatives:
-            alt = self.judge(
-                consumer, replace(use, module=module, name=name, alternatives=(), condition=None)
-            )
-            ok = (
-                alt.inactive is None and alt.verdict is not None and alt.verdict.status == "present"
-            )
+            if provides(own, module) and self.provider_of(consumer, module)[0] is None:
+                # the consumer's own module (`from ._speedups import x`)
+                own_verdict = self.facts.verdict(consumer, self.pins[consumer], module, name)
+                ok = own_verdict.status == "present"
+            else:
+                alt = self.judge(
+                    consumer,
+                    replace(use, module=module, name=name, alternatives=(), condition=None),
+                )
+                ok = (
+                    alt.inactive is None
+                    and alt.verdict is not None
+                    and alt.verdict.status == "present"
+                )
             levels[level] = levels.get(level, True) and ok
         return any(levels.values())
 

@@ -220,10 +220,10 @@ def parse_pylock(text: str, path: Path = Path("pylock.toml")) -> LockFile:
         if m := re.search(r'python_version\s*==\s*"(\d+\.\d+)"', str(marker)):
             lock.python = m.group(1)
     for i, pkg in enumerate(pylock.packages, start=1):
-        if pkg.version is None:
-            raise InputError(f"{path}: packages[{i}]: `{pkg.name}` has no version: not a pin")
         if pkg.directory is not None or pkg.vcs is not None:
             continue  # installed after the lock (no hash to check), as in requirements.txt
+        if pkg.version is None:
+            raise InputError(f"{path}: packages[{i}]: `{pkg.name}` has no version: not a pin")
         archive = pkg.archive
         url = None
         if archive is not None:

@@ -103,6 +103,7 @@ class _Scanner:
         self.getattr_def: ast.FunctionDef | None = None
         self.getattr_call: ast.Call | None = None  # `__getattr__, ... = attach(...)`
         self.swaps: list[ast.Call | None] = []  # writes to sys.modules: the call, if read
+        self.read_setattrs: set[int] = set()  # setattr(sys.modules[__name__], "x", ...) read
         self.global_writers: dict[str, int] = {}  # function -> index of the name parameter
         self.consts: dict[str, object] = {}
         self.hook_strings: set[str] = set()
@@ -254,6 +255,7 @@ class _Scanner:
                 name = node.args[1] if len(node.args) > 1 else None
                 if isinstance(name, ast.Constant) and isinstance(name.value, str):
                     self.names.add(name.value)
+                    self.read_setattrs.add(id(node))
                 else:
                     self._open("sets attributes on itself")
         if isinstance(fn, ast.Attribute) and fn.attr in ("extend", "append", "update", "add"):
@@ -324,6 +326,37 @@ def _is_globals_call(node: ast.AST) -> bool:
     )
 
 
+def _writes_through_sys_modules(tree: ast.Module, read: set[int]) -> bool:
+    """Whether the module sets attributes on itself through ``sys.modules[__name__]`` in
+    a way not read as names: a ``setattr`` in a function or with a computed name, an
+    alias (``this = sys.modules[__name__]``), ``sys.modules[__name__].x = ...``."""
+
+    def itself(node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.Subscript)
+            and _dotted(node.value) == "sys.modules"
+            and isinstance(node.slice, ast.Name)
+            and node.slice.id == "__name__"
+        )
+
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("setattr", "delattr")
+            and node.args
+            and itself(node.args[0])
+            and id(node) not in read
+        ):
+            return True
+        if isinstance(node, ast.Assign) and (
+            itself(node.value)
+            or any(isinstance(t, ast.Attribute) and itself(t.value) for t in node.targets)
+        ):
+            return True
+    return False
+
+
 def _sys_modules_uses(tree: ast.Module) -> int:
     return sum(isinstance(n, ast.Attribute) and _dotted(n) == "sys.modules" for n in ast.walk(tree))
 
@@ -338,6 +371,8 @@ def scan_exports(
 ) -> ModuleTable:
     s = _Scanner(module, is_package, facts, stub=kind == "pyi")
     s.body(tree.body)
+    if _writes_through_sys_modules(tree, s.read_setattrs):
+        s._open("sets attributes through sys.modules")
     if s.global_writers:
         for call in ast.walk(tree):
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):

@@ -35,7 +35,6 @@ class ReleaseSymbols:
         self._tables: dict[str, ModuleTable | None] = {}
         self._getattr: dict[str, GetattrFacts] = {}
         self._extensions: dict[str, Extension] = {}
-        self._twins: dict[str, ModuleTable | None] = {}
         self.unreadable: dict[str, str] = {}
         # the archive itself cannot be listed: nothing about it is known, nothing missing
         self.archive_error: str | None = None
@@ -64,8 +63,10 @@ class ReleaseSymbols:
             if module in self.layout.namespaces:
                 return ModuleTable(module, "namespace", open="namespace package", is_package=True)
             return None
-        # The runtime module is the .py; a stub describes a C extension (or a .pyi-only module).
-        member = files.py if files.py and not files.ext else files.pyi
+        # A stub describes a C extension (or a .pyi-only module); an extension with a .py
+        # beside it is compiled from that source (Cython, mypyc) and read as it; else the
+        # runtime module is the .py.
+        member = files.pyi if files.ext and files.pyi else files.py or files.pyi
         kind = "py" if member == files.py else "pyi"
         if member is None:
             return ModuleTable(
@@ -239,14 +240,15 @@ class ReleaseSymbols:
                 return Verdict.missing(f"`{name}` not in `{module}.__all__`")
             return Verdict.present(f"in `{module}.__all__`")
         if table.kind == "ext":
-            files = self.layout.modules[module]
-            compiled = self._twin(module, files.py) if files.py else None
-            if compiled is not None and compiled.all is not None:
-                if name in compiled.all:
-                    return Verdict.present(f"in `{module}.__all__` (`{files.py}`)")
-                return Verdict.missing(f"`{name}` not in `{module}.__all__` (`{files.py}`)")
-            if self.extension(module).may_export("__all__"):
-                return Verdict.unknown(f"the C extension `{module}` in {self} may set `__all__`")
+            ext = self.extension(module)
+            if ext.unknown is not None or ext.may_export("__all__"):
+                why = ext.unknown or "it may set `__all__`"
+                return Verdict.unknown(f"the C extension `{module}` in {self}: {why}")
+            if name.startswith("_"):
+                return Verdict.missing("private names are not star-exported")
+            if ext.may_export(name):
+                return Verdict.present(f"named in the C extension `{module}`")
+            return Verdict.missing(f"the C extension `{module}` in {self} names no `{name}`")
         if name.startswith("_"):
             return Verdict.missing("private names are not star-exported")
         return self._lookup(module, name, seen)
@@ -268,35 +270,14 @@ class ReleaseSymbols:
             return found
 
     def _ext_verdict(self, module: str, name: str) -> Verdict:
-        """A name of a C extension without a stub: in the source it was compiled from
-        (Cython's `.py` beside it), else in its bytes."""
-        twin = self.layout.modules[module].py
-        if twin is not None:
-            compiled = self._twin(module, twin)
-            if compiled is not None and name in compiled.names:
-                return Verdict.present(f"bound in `{twin}`, which `{module}` is compiled from")
+        """A name imported from a C extension without a stub: present where its bytes
+        name it; otherwise unknown, since the release's own code may set it on the
+        extension (a star import of it is bounded: `_star`)."""
         ext = self.extension(module)
-        if ext.unknown is not None:
-            return Verdict.unknown(f"`{module}` in {self} is a C extension: {ext.unknown}")
-        if ext.may_export(name):
+        if ext.unknown is None and ext.may_export(name):
             return Verdict.present(f"named in the C extension `{module}`")
-        return Verdict.missing(f"the C extension `{module}` in {self} names no `{name}`")
-
-    def _twin(self, module: str, member: str) -> ModuleTable | None:
-        """The table of the `.py` an extension was compiled from (read once)."""
-        with self._lock:
-            if member not in self._twins:
-                try:
-                    tree = parse(self.source.read(member), member)
-                except UnreadableMember:
-                    tree = "unreadable"
-                files = self.layout.modules[module]
-                self._twins[member] = (
-                    None
-                    if isinstance(tree, str)
-                    else scan_exports(module, tree, is_package=files.package, facts=self.facts)
-                )
-            return self._twins[member]
+        why = ext.unknown or f"its bytes do not name `{name}`"
+        return Verdict.unknown(f"`{module}` in {self} is a C extension: {why}")
 
     def hook_strings(self) -> set[str]:
         """Names mentioned by import hooks that .pth files start (setuptools' distutils)."""
