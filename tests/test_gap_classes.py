@@ -279,6 +279,13 @@ GAP_ROWS = [
         id="a-backport-is-shadowed-by-the-stdlib",
     ),
     pytest.param(
+        {"typing-extensions": {"typing_extensions.py": "TypedDict = 1\n"}},
+        {APP: "from typing_extensions import NotRequired, TypedDict\n"},
+        "3.11",
+        {"typing_extensions:NotRequired": "missing", "typing_extensions:TypedDict": "present"},
+        id="typeshed-stubs-typing-extensions-python-does-not-ship-it",
+    ),
+    pytest.param(
         {
             "host": {
                 "host/__init__.py": "",

@@ -15,11 +15,17 @@ from importlib import resources
 
 from symres.facts import Verdict
 
+# typeshed's stdlib folder also stubs what type checkers need that Python does not ship
+NOT_STDLIB = frozenset({"typing_extensions", "_typeshed"})
+
 
 @functools.lru_cache(maxsize=1)
 def _data() -> dict[str, object]:
     raw = resources.files("symres.data").joinpath("stdlib.json.xz").read_bytes()
-    return json.loads(lzma.decompress(raw))  # type: ignore[no-any-return]
+    data: dict[str, object] = json.loads(lzma.decompress(raw))
+    modules: dict[str, object] = data["modules"]  # type: ignore[assignment]
+    data["modules"] = {m: v for m, v in modules.items() if m.split(".")[0] not in NOT_STDLIB}
+    return data
 
 
 @functools.lru_cache(maxsize=1)
