@@ -100,10 +100,6 @@ def _json_record(f: dict[str, Any], page_url: str) -> FileRecord:
     )
 
 
-def json_records(body: bytes, page_url: str) -> list[FileRecord]:
-    return [_json_record(f, page_url) for f in json.loads(body).get("files", ())]
-
-
 class _Anchors(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

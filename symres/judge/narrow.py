@@ -8,7 +8,7 @@ a few verdicts, not one per release.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -118,7 +118,3 @@ def _edge(missing: Callable[[int], bool], k: int, step: int, stop: int) -> int:
         else:
             bad = mid
     return good
-
-
-def describe_narrowings(narrowings: Iterable[Narrowing]) -> list[str]:
-    return [f"{n.target}{n.specifier}: {n.why}" for n in narrowings]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import threading
-from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -19,9 +18,6 @@ from symres.symbols.lazymodule import attached, swapped
 from symres.symbols.parse import parse
 from symres.symbols.source import Layout, ReleaseSource, UnreadableMember, layout_of
 from symres.symbols.stdlib import MODULE_ATTRIBUTES
-
-if TYPE_CHECKING:
-    pass
 
 
 class ReleaseSymbols:
