@@ -186,3 +186,37 @@ def test_the_shipped_snapshot_refuses_the_classic_trap_offline(
         "flask 2.2.2 imports `url_quote` from `werkzeug.urls` (flask/app.py:30); "
         "werkzeug 3.0.0 has no `url_quote` in `werkzeug.urls`"
     ) in err
+
+
+@pytest.mark.parametrize("hooks_known", [True, False], ids=["hooks-known", "hooks-not-read"])
+def test_a_stdlib_miss_offline_waits_for_the_pins_pth_hooks(
+    project: Project, capsys, tmp_path, hooks_known: bool
+) -> None:
+    """A module the stdlib dropped (distutils, 3.12) may be served by a pin's `.pth`
+    hook: offline, with the pins' hooks unread, `check` cannot call it missing."""
+    import os
+    import sqlite3
+
+    project.wheel("hack", "1.0", files={"_hack/__init__.py": ""})
+    project.wheel(
+        "old", "2.0", requires=["hack"], files={"old/__init__.py": "import distutils.version\n"}
+    )
+    project.write("requirements.in", "old\n")
+    code, _, err = project.lock(
+        "--python-version", "3.12", "--symbols", "warn", "requirements.in", capsys=capsys
+    )
+    assert code == 0, err  # mined online: uses and the pins' hooks (none)
+    if not hooks_known:  # as a database that holds the uses but not the hooks
+        db = sqlite3.connect(os.path.join(os.environ["SYMRES_CACHE_DIR"], "symbols.sqlite"))
+        with db:
+            db.execute("DELETE FROM verdicts WHERE module = '.pth'")
+        db.close()
+
+    code, err = check(capsys)
+
+    if hooks_known:
+        assert code == 1, err
+        assert "`distutils.version` is not in the Python 3.12 stdlib" in err
+    else:
+        assert code == 0, err
+        assert "not in the Python 3.12 stdlib" not in err

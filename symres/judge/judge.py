@@ -52,7 +52,7 @@ class Providers(Protocol):
         self, name: NormalizedName, version: Version, module: str, symbol: str | None
     ) -> Verdict: ...
 
-    def hooks(self, name: NormalizedName, version: Version) -> frozenset[str]: ...
+    def hooks(self, name: NormalizedName, version: Version) -> frozenset[str] | None: ...
 
 
 def is_ignored(use: Use, ignore: Collection[str]) -> bool:
@@ -82,6 +82,7 @@ class _Judge:
         self._ranked: dict[str, list[tuple[int, NormalizedName]]] = {}
         self._chosen: dict[tuple[NormalizedName, str], tuple[NormalizedName | None, bool]] = {}
         self._hooks: dict[str, NormalizedName] | None = None
+        self._hooks_unknown: list[NormalizedName] = []  # pins whose hooks are not known
         self._cache: dict[tuple[object, ...], Judged] = {}
 
     def provider_of(
@@ -126,8 +127,9 @@ class _Judge:
             with ThreadPoolExecutor(max_workers=8) as pool:
                 words = list(pool.map(lambda n: self.facts.hooks(n, self.pins[n]), names))
             self._hooks = {}
+            self._hooks_unknown = [n for n, w in zip(names, words, strict=True) if w is None]
             for name, served in zip(names, words, strict=True):
-                for word in sorted(served):
+                for word in sorted(served or ()):
                     self._hooks.setdefault(word, name)
         return self._hooks.get(module.split(".")[0])
 
@@ -170,6 +172,10 @@ class _Judge:
             label = f"{hook} {self.pins[hook]}"
             present = Verdict.present(f"served by an import hook of {label} (.pth)")
             return Judged(consumer, use, hook, present, f"an import hook of {label}")
+        if verdict.status == "missing" and self._hooks_unknown:
+            unread = ", ".join(f"{n} {self.pins[n]}" for n in self._hooks_unknown[:3])
+            why = f"{verdict.reason}, unless a .pth hook serves it ({unread}: not read offline)"
+            return Judged(consumer, use, None, Verdict.unknown(why), via)
         return Judged(consumer, use, None, verdict, via)
 
     def condition(self, consumer: NormalizedName, use: Use) -> tuple[bool | None, str]:

@@ -282,18 +282,19 @@ class SymbolOracle:
         with self._lock:
             self._verdicts.setdefault((name, version), {})[(module, symbol or "")] = verdict
 
-    def hooks(self, name: NormalizedName, version: Version) -> frozenset[str]:
+    def hooks(self, name: NormalizedName, version: Version) -> frozenset[str] | None:
         """The top-level names an import hook of the release serves, started from a
-        ``.pth`` file (setuptools' ``distutils``). Kept with the verdicts, as the verdict
-        on the pseudo-module ``.pth`` (no module has that name): present, the names its
-        reason. Unknown offline: none."""
+        ``.pth`` file (setuptools' ``distutils``); None when not known (offline). Kept
+        with the verdicts, as the verdict on the pseudo-module ``.pth`` (no module has
+        that name): present, the names its reason."""
         verdict = self._known(name, version).get((_HOOKS, ""))
-        if verdict is None and self.finder is not None:
+        if verdict is None:
+            if self.finder is None:
+                return self._miss(name, version, None)
             release = self.release(name, version)
-            words = " ".join(sorted(release.hook_strings()))
-            verdict = Verdict.present(words)
+            verdict = Verdict.present(" ".join(sorted(release.hook_strings())))
             self._learn(name, version, release, _HOOKS, None, verdict)
-        return frozenset(verdict.reason.split()) if verdict is not None else frozenset()
+        return frozenset(verdict.reason.split())
 
     @property
     def fetched(self) -> int:
