@@ -27,6 +27,9 @@ def main() -> int:
     parser.add_argument("--drop", action="append", default=[], metavar="LIKE")
     parser.add_argument("--snapshot", type=Path, default=SNAPSHOT)
     parser.add_argument("--rejudge", action="store_true", help="judge `missing` ones again")
+    parser.add_argument(
+        "--hooks", action="store_true", help="record every release's .pth hooks (offline check)"
+    )
     args = parser.parse_args()
     old, new = f"-e{args.old}", f"-e{args.new}"
     db = sqlite3.connect(args.snapshot)
@@ -46,6 +49,8 @@ def main() -> int:
             (old, new, f"%{old}"),
         ).rowcount
     changed = _rejudge(db, new) if args.rejudge else 0
+    if args.hooks:
+        print(f"{_hooks(db, new)} releases' .pth hooks recorded")
     db.execute("VACUUM")
     db.close()
     print(
@@ -53,6 +58,47 @@ def main() -> int:
         f"{changed} `missing` verdicts judged otherwise now"
     )
     return 0
+
+
+def _hooks(db: sqlite3.Connection, key: str) -> int:
+    """The `.pth` pseudo-verdict (see SymbolOracle.hooks) of every release the snapshot
+    knows, under each of its targets: offline, an unread hook leaves a stdlib miss
+    unknown."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    from symres.index.config import IndexOptions
+    from symres.index.session import open_finder
+    from symres.judge.session import facts_of
+    from symres.symbols.oracle import open_release
+    from symres.symbols.stdlib import python_versions
+    from symres.target import make_target
+
+    # a release's hooks do not depend on the Python: every target offline check may use
+    targets = [f"{python}-linux{key}" for python in python_versions()]
+    releases = sorted(set(db.execute("SELECT name, version FROM layouts").fetchall()))
+    target = make_target("3.11", "manylinux_2_28_x86_64")  # a release's hooks: any wheel's
+    with open_finder(target, IndexOptions()) as finder:
+
+        def read(pin: tuple[str, str]) -> tuple[str, str, str | None]:
+            try:
+                name, version = canonicalize_name(pin[0]), Version(pin[1])
+                release = open_release(finder, name, version, facts_of(target))
+                return pin[0], pin[1], " ".join(sorted(release.hook_strings()))
+            except Exception as exc:
+                print(f"{pin[0]} {pin[1]}: not read ({exc})")
+                return pin[0], pin[1], None
+
+        found = [read(pin) for pin in releases]  # one at a time: the finder has its own pool
+    rows = [
+        (name, version, t, ".pth", "", "present", words)
+        for name, version, words in found
+        if words is not None
+        for t in targets
+    ]
+    with db:
+        db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?,?,?,?,?,?,?)", rows)
+    return sum(words is not None for _, _, words in found)
 
 
 def _rejudge(db: sqlite3.Connection, key: str) -> int:
