@@ -97,12 +97,6 @@ def _version_literal(node: ast.AST) -> str | None:
     return None
 
 
-def _is_type_checking(test: ast.AST) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def _availability_subjects(test: ast.AST) -> frozenset[str] | None:
     """What an availability test checks: ``is_triton_available()`` → {"triton"},
     ``find_spec("x")`` → {"x"}; None when the test is not one. A subject with more words

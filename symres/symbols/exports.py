@@ -16,6 +16,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from symres.symbols.conditions import TargetFacts, _dotted, constant, evaluate
+from symres.symbols.shapes import (
+    is_globals_call,
+    is_module_type,
+    is_type_checking,
+    names_in_dict,
+    strings_of,
+    sys_modules_uses,
+    writes_through_sys_modules,
+)
 
 Kind = Literal["py", "pyi", "ext", "namespace", "unreadable"]
 
@@ -53,35 +62,6 @@ def absolute(module: str, is_package: bool, level: int, target: str | None) -> s
     if level > 1:
         base = base[: len(base) - (level - 1)]
     return ".".join([*base, target] if target else base)
-
-
-def _is_type_checking(test: ast.AST) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _strings(node: ast.AST) -> list[str] | None:
-    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        out = [
-            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
-        ]
-        return out if len(out) == len(node.elts) else None
-    return None
-
-
-def names_in_dict(node: ast.Dict) -> set[str]:
-    """Names a literal lazy table serves: list-of-strings values, else identifier keys."""
-    out: set[str] = set()
-    values = [_strings(v) for v in node.values]
-    if values and all(v is not None for v in values):
-        for v in values:
-            out.update(v or ())
-        return out
-    for k in node.keys:
-        if isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value.isidentifier():
-            out.add(k.value)
-    return out
 
 
 class _Scanner:
@@ -132,7 +112,7 @@ class _Scanner:
             self._globals_in_function(node)
         elif isinstance(node, ast.ClassDef):
             self.bind(node.name, typing_only)
-            if any(_is_module_type(b) for b in node.bases) and not typing_only:
+            if any(is_module_type(b) for b in node.bases) and not typing_only:
                 self._open(f"class {node.name} replaces the module object")
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             self._assign(node, typing_only)
@@ -154,7 +134,7 @@ class _Scanner:
                 else:
                     self.bind(alias.asname or alias.name, typing_only)
         elif isinstance(node, ast.If):
-            if _is_type_checking(node.test):
+            if is_type_checking(node.test):
                 self.body(node.body, typing_only=True)
                 self.body(node.orelse, typing_only=typing_only)
                 return
@@ -204,7 +184,7 @@ class _Scanner:
                 if isinstance(value, ast.Call):
                     self.getattr_call = value
             if isinstance(t, ast.Name) and t.id == "__all__" and value is not None:
-                items = _strings(value)
+                items = strings_of(value)
                 if isinstance(node, ast.AugAssign):
                     if items is not None and self.all is not None:
                         self.all += items
@@ -222,7 +202,7 @@ class _Scanner:
                 self._open("assigns to sys.modules")
                 own = isinstance(t.slice, ast.Name) and t.slice.id == "__name__"
                 self.swaps.append(value if own and isinstance(value, ast.Call) else None)
-            if isinstance(t, ast.Subscript) and _is_globals_call(t.value):
+            if isinstance(t, ast.Subscript) and is_globals_call(t.value):
                 self._open("writes globals()")
         if value is not None and isinstance(value, ast.Dict):
             self.lazy.update(names_in_dict(value))
@@ -259,10 +239,10 @@ class _Scanner:
                 else:
                     self._open("sets attributes on itself")
         if isinstance(fn, ast.Attribute) and fn.attr in ("extend", "append", "update", "add"):
-            if _is_globals_call(fn.value):
+            if is_globals_call(fn.value):
                 self._open("writes globals()")
             for arg in node.args:
-                items = _strings(arg)
+                items = strings_of(arg)
                 if items is not None:
                     self.lazy.update(items)
                 elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
@@ -272,7 +252,7 @@ class _Scanner:
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             if isinstance(arg, ast.Dict):
                 self.lazy.update(names_in_dict(arg))
-            items = _strings(arg)
+            items = strings_of(arg)
             if items is not None and any(k.arg == "submodules" for k in node.keywords):
                 self.lazy.update(items)
 
@@ -298,7 +278,7 @@ class _Scanner:
                 declared.update(sub.names)
             elif (
                 isinstance(sub, ast.Subscript)
-                and _is_globals_call(sub.value)
+                and is_globals_call(sub.value)
                 and isinstance(sub.ctx, ast.Store)
             ):
                 key = sub.slice
@@ -311,59 +291,10 @@ class _Scanner:
                 isinstance(sub, ast.Call)
                 and isinstance(sub.func, ast.Attribute)
                 and sub.func.attr == "update"
-                and _is_globals_call(sub.func.value)
+                and is_globals_call(sub.func.value)
             ):
                 self._open("writes globals()")
         self.names.update(declared)
-
-
-def _is_globals_call(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in ("globals", "vars")
-        and not (node.func.id == "vars" and node.args)
-    )
-
-
-def _writes_through_sys_modules(tree: ast.Module, read: set[int]) -> bool:
-    """Whether the module sets attributes on itself through ``sys.modules[__name__]`` in
-    a way not read as names: a ``setattr`` in a function or with a computed name, an
-    alias (``this = sys.modules[__name__]``), ``sys.modules[__name__].x = ...``."""
-
-    def itself(node: ast.AST) -> bool:
-        return (
-            isinstance(node, ast.Subscript)
-            and _dotted(node.value) == "sys.modules"
-            and isinstance(node.slice, ast.Name)
-            and node.slice.id == "__name__"
-        )
-
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in ("setattr", "delattr")
-            and node.args
-            and itself(node.args[0])
-            and id(node) not in read
-        ):
-            return True
-        if isinstance(node, ast.Assign) and (
-            itself(node.value)
-            or any(isinstance(t, ast.Attribute) and itself(t.value) for t in node.targets)
-        ):
-            return True
-    return False
-
-
-def _sys_modules_uses(tree: ast.Module) -> int:
-    return sum(isinstance(n, ast.Attribute) and _dotted(n) == "sys.modules" for n in ast.walk(tree))
-
-
-def _is_module_type(node: ast.AST) -> bool:
-    name = _dotted(node)
-    return name is not None and name.split(".")[-1] == "ModuleType"
 
 
 def scan_exports(
@@ -371,7 +302,7 @@ def scan_exports(
 ) -> ModuleTable:
     s = _Scanner(module, is_package, facts, stub=kind == "pyi")
     s.body(tree.body)
-    if _writes_through_sys_modules(tree, s.read_setattrs):
+    if writes_through_sys_modules(tree, s.read_setattrs):
         s._open("sets attributes through sys.modules")
     if s.global_writers:
         for call in ast.walk(tree):
@@ -406,7 +337,7 @@ def scan_exports(
         getattr_call=s.getattr_call,
         # a swap read as closed must be the module's only touch of sys.modules: a later
         # `setattr(sys.modules[__name__], k, v)` adds names no table shows
-        swap_call=s.swaps[0] if len(s.swaps) == 1 and _sys_modules_uses(tree) == 1 else None,
+        swap_call=s.swaps[0] if len(s.swaps) == 1 and sys_modules_uses(tree) == 1 else None,
         all_dynamic=s.all_dynamic,
         tree=tree,
         is_package=is_package,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from symres.symbols.exports import names_in_dict
+from symres.symbols.shapes import names_in_dict
 
 # (module, name) -> the module-level node bound to that name, and the module it is in
 Resolver = Callable[[str, str], tuple[ast.AST, str] | None]

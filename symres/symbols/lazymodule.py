@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import ast
 
-from symres.symbols.exports import ModuleTable, names_in_dict
+from symres.symbols.exports import ModuleTable
 from symres.symbols.getattr import GetattrFacts, Resolver
 from symres.symbols.lazyargs import Below, Tables, _Arguments, _root
+from symres.symbols.shapes import names_in_dict
 
 # every module object has these, whatever its class binds
 MODULE_ATTRS = frozenset(

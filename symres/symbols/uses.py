@@ -29,12 +29,12 @@ from symres.symbols.context import (
     _bound_names,
     _catches_import_error,
     _Ctx,
-    _is_type_checking,
     _local_names,
     _reraises,
     _version_literal,
 )
 from symres.symbols.exports import absolute
+from symres.symbols.shapes import is_type_checking
 
 
 @dataclass
@@ -186,7 +186,7 @@ class _Collector:
 
     def if_(self, node: ast.If, ctx: _Ctx) -> None:
         test = node.test
-        if _is_type_checking(test):
+        if is_type_checking(test):
             self.body(node.body, ctx.weaker("type-checking"))
             self.body(node.orelse, ctx)
             return
