@@ -5,6 +5,12 @@ patterns, e.g. ``'\\_\\_%'`` for dunder names). What is dropped is judged again,
 wheels, when a lock asks. Runtime evidence carries over whole: it is not static reading.
 
     python scripts/rekey_snapshot.py 13 14 --drop '\\_\\_%' --rejudge
+    python scripts/rekey_snapshot.py --uses
+
+``--uses`` mines again, with the current ``ANALYSIS``, the uses of every release whose
+uses the snapshot holds (under each target it holds them for), and replaces the old ones,
+trimmed as ``build_snapshot.py`` trims them: uses are not carried over, since a new
+analysis of consumers finds other uses.
 
 ``--rejudge`` reads again, from the index pip is configured with, every release whose
 carried-over verdicts say ``missing``, and replaces those verdicts with what the new
@@ -22,8 +28,9 @@ SNAPSHOT = Path(__file__).resolve().parent.parent / "data" / "symbols.sqlite"
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("old", type=int)
-    parser.add_argument("new", type=int)
+    parser.add_argument("old", type=int, nargs="?")
+    parser.add_argument("new", type=int, nargs="?")
+    parser.add_argument("--uses", action="store_true", help="mine the uses again")
     parser.add_argument("--drop", action="append", default=[], metavar="LIKE")
     parser.add_argument("--snapshot", type=Path, default=SNAPSHOT)
     parser.add_argument("--rejudge", action="store_true", help="judge `missing` ones again")
@@ -31,6 +38,10 @@ def main() -> int:
         "--hooks", action="store_true", help="record every release's .pth hooks (offline check)"
     )
     args = parser.parse_args()
+    if args.uses:
+        print(f"{_uses(args.snapshot)} releases' uses mined again")
+    if args.old is None or args.new is None:
+        return 0
     old, new = f"-e{args.old}", f"-e{args.new}"
     db = sqlite3.connect(args.snapshot)
     with db:
@@ -58,6 +69,69 @@ def main() -> int:
         f"{changed} `missing` verdicts judged otherwise now"
     )
     return 0
+
+
+def _uses(snapshot: Path) -> int:
+    import shutil
+    import sys
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    from symres.db.store import SymbolDB
+    from symres.index.config import IndexOptions
+    from symres.index.session import open_finder
+    from symres.judge.session import facts_of
+    from symres.symbols.oracle import SymbolOracle
+    from symres.target import make_target
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from build_snapshot import trim
+
+    db = sqlite3.connect(snapshot)
+    scanned = db.execute("SELECT name, version, target FROM scans WHERE kind = 'uses'").fetchall()
+    db.close()
+    by_python: dict[str, list[tuple[str, str]]] = {}
+    for name, version, target in scanned:
+        by_python.setdefault(target.split("-")[0], []).append((name, version))
+    with tempfile.TemporaryDirectory(prefix="symres-uses-") as tmp:
+        cache = SymbolDB(Path(tmp) / "symbols.sqlite", snapshot=False)
+        for python, releases in sorted(by_python.items()):
+            target = make_target(python, "manylinux_2_28_x86_64")
+            with open_finder(target, IndexOptions()) as finder:
+                oracle = SymbolOracle(finder, cache, facts_of(target))
+
+                def mine(pin: tuple[str, str], oracle: SymbolOracle = oracle) -> bool:
+                    try:
+                        oracle.uses(canonicalize_name(pin[0]), Version(pin[1]))
+                        return True
+                    except Exception as exc:
+                        print(f"{pin[0]} {pin[1]}: not mined ({exc})", flush=True)
+                        return False
+
+                with ThreadPoolExecutor(max_workers=4) as pool:
+                    done = list(pool.map(mine, sorted(releases)))
+                # what failed beside the others (a cancelled download) is tried alone
+                again = [pin for pin, ok in zip(sorted(releases), done, strict=True) if not ok]
+                if again and not all([mine(pin) for pin in again]):
+                    raise SystemExit(
+                        "some releases could not be mined: the snapshot is left as it was"
+                    )
+            print(f"Python {python}: {len(releases)} releases mined", flush=True)
+        cache.close()
+        merged = Path(tmp) / "merged.sqlite"
+        shutil.copy(snapshot, merged)
+        db = sqlite3.connect(merged)
+        db.execute("ATTACH ? AS mined", (str(Path(tmp) / "symbols.sqlite"),))
+        with db:
+            db.execute("INSERT OR REPLACE INTO scans SELECT * FROM mined.scans WHERE kind = 'uses'")
+            db.execute("INSERT INTO uses SELECT * FROM mined.uses")
+        db.execute("DETACH mined")
+        db.close()
+        trim(merged, snapshot)  # the old analysis's uses go, the new ones are trimmed
+    return len(scanned)
 
 
 def _hooks(db: sqlite3.Connection, key: str) -> int:

@@ -10,6 +10,7 @@ is ``unknown`` and left to the import tier.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,20 +20,34 @@ HARD: frozenset[str] = frozenset({"top", "conditional", "if-available", "lazy"})
 
 @dataclass(frozen=True)
 class ProviderCondition:
-    """A test on the provider that decides whether a use runs."""
+    """A test on a provider that decides whether a use runs, judged per pinned release:
+
+    - ``version``: ``version.parse(x.__version__) >= "2"`` (*module* is ``x``);
+    - ``distribution``: ``importlib.metadata.version("pkg") >= "2"`` (*module* is the
+      distribution's name);
+    - ``hasattr``: ``hasattr(x, "y")`` (*value* is ``y``);
+    - ``constant``: ``x.NAME >= 2``, ``x.NAME == "a"``, ``x.NAME is None``, ``if x.NAME:``
+      (*name* is ``NAME``; *value* the literal as JSON; *op* ``truthy`` for a bare test).
+    """
 
     module: str
-    kind: Literal["version", "hasattr"]
+    kind: Literal["version", "distribution", "hasattr", "constant"]
     op: str = ">="
     value: str = ""
     negate: bool = False
+    name: str = ""
 
     def describe(self) -> str:
-        text = (
-            f"{self.module}.__version__ {self.op} {self.value}"
-            if self.kind == "version"
-            else f"hasattr({self.module}, {self.value!r})"
-        )
+        if self.kind == "version":
+            text = f"{self.module}.__version__ {self.op} {self.value}"
+        elif self.kind == "distribution":
+            text = f'importlib.metadata.version("{self.module}") {self.op} {self.value}'
+        elif self.kind == "hasattr":
+            text = f"hasattr({self.module}, {self.value!r})"
+        elif self.op == "truthy":
+            text = f"{self.module}.{self.name}"
+        else:
+            text = f"{self.module}.{self.name} {self.op} {json.loads(self.value)!r}"
         return f"not ({text})" if self.negate else text
 
 

@@ -16,6 +16,7 @@ FLOORS = {
     "errors": 0,
     "fsutil": 0,
     "facts": 0,
+    "compare": 0,
     "target": 1,
     "cache": 1,
     "db": 2,

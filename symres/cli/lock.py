@@ -140,8 +140,9 @@ def _tell(args: argparse.Namespace, result: LockResult, console: Console) -> Non
         console.print(f"warning: {brk.describe()}: {brk.verdict.reason}", markup=False)
     if len(result.breaks) > len(shown):
         console.print(
-            f"{len(result.breaks)} lazy or unreachable uses lack their name in the lock "
-            "(not enforced; `-v` lists them, `--lazy enforce` narrows on them)",
+            f"{len(result.breaks)} uses that may not run at import (lazy, unreachable, under a "
+            "test symres cannot tell) lack their name in the lock (not enforced; `-v` lists "
+            "them, `--lazy enforce` narrows on them)",
             markup=False,
         )
 

@@ -54,6 +54,7 @@ def _checked_json(c: Judged) -> dict[str, Any]:
         "provider": c.via or None,
         "verdict": c.verdict.status if c.verdict else "provider not given",
         "reason": c.verdict.reason if c.verdict else None,
+        "undecided": c.undecided,
     }
 
 
@@ -107,7 +108,8 @@ def run_compat(args: argparse.Namespace, index: IndexOptions, console: Console) 
     for c in failing:
         print(f"missing  {_line(c)}")
     for c in later:  # as lock: reported, not enforced
-        print(f"later    {_line(c)} (runs after import: not enforced; `--lazy enforce`)")
+        why = c.undecided or "runs after import"
+        print(f"later    {_line(c)} ({why}: not enforced; `--lazy enforce`)")
     soft = [
         c for c in report.checked if c.verdict and c.verdict.status == "missing" and not c.breaks
     ]

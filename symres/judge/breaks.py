@@ -28,6 +28,9 @@ class Judged:
     verdict: Verdict | None
     via: str = ""  # "werkzeug 3.0.0", "stdlib 3.12", "an import hook of setuptools 69.0.3"
     inactive: str | None = None
+    # why the use's test on its provider cannot be told here: the use may be dead code,
+    # so a break of it is reported, not enforced
+    undecided: str | None = None
 
     @property
     def breaks(self) -> bool:
@@ -43,7 +46,7 @@ class Judged:
     def enforced(self) -> bool:
         """A break that fails the consumer's import: what every command enforces by
         default (function bodies and unreachable modules: reported; ``--lazy enforce``)."""
-        return self.breaks and self.use.import_time
+        return self.breaks and self.use.import_time and self.undecided is None
 
     @property
     def status(self) -> str:
@@ -60,11 +63,13 @@ class Break:
     provider: NormalizedName | None  # None: the stdlib
     provider_version: Version | None
     verdict: Verdict
+    undecided: str | None = None  # see Judged.undecided
 
     @property
     def enforced(self) -> bool:
-        """Import-time uses narrow the lock; lazy and unreachable ones are reported."""
-        return self.use.import_time
+        """Import-time uses narrow the lock; lazy and unreachable ones are reported, and
+        those under a test on a provider that cannot be told."""
+        return self.use.import_time and self.undecided is None
 
     @property
     def consumer_label(self) -> str:
@@ -81,6 +86,8 @@ class Break:
         labels: list[str] = [] if self.use.guard == "top" else [self.use.guard]
         if not self.use.reachable:
             labels.append("unreachable")
+        if self.undecided:
+            labels.append(self.undecided)
         label = f", {', '.join(labels)}" if labels else ""
         return f"{self.consumer_label} imports {what} ({self.use.where}{label})"
 

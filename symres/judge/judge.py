@@ -16,28 +16,19 @@ One rule for every command:
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from packaging.utils import NormalizedName
-from packaging.version import InvalidVersion, Version
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
 
 from symres.facts import Use, Verdict
 from symres.judge.breaks import PROJECT, Break, Judged
+from symres.judge.conditions import holds
 from symres.symbols.oracle import provides, top_level
 from symres.symbols.stdlib import Stdlib
-
-OPS: dict[str, Callable[[Version, Version], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
 
 
 class Providers(Protocol):
@@ -50,6 +41,10 @@ class Providers(Protocol):
 
     def verdict(
         self, name: NormalizedName, version: Version, module: str, symbol: str | None
+    ) -> Verdict: ...
+
+    def constant(
+        self, name: NormalizedName, version: Version, module: str, attr: str
     ) -> Verdict: ...
 
     def hooks(self, name: NormalizedName, version: Version) -> frozenset[str] | None: ...
@@ -141,8 +136,8 @@ class _Judge:
         return found if found.use is use else replace(found, use=use)
 
     def _judge(self, consumer: NormalizedName, use: Use) -> Judged:
-        holds, tested = self.condition(consumer, use)
-        if holds is False:
+        held, tested = self.condition(consumer, use)
+        if held is False:
             assert use.condition is not None
             why = f"{use.condition.describe()} is false for {tested}"
             return Judged(consumer, use, None, None, tested, why)
@@ -156,6 +151,10 @@ class _Judge:
         if use.alternatives and self.fallback_is_dead(consumer, use):
             why = "its `try` imports succeed, so this fallback never runs"
             return replace(judged, inactive=why)
+        if held is None:
+            assert use.condition is not None
+            why = f"{use.condition.describe()} cannot be told for {tested}"
+            return replace(judged, undecided=why)
         return judged
 
     def _by_stdlib(self, consumer: NormalizedName, use: Use, claimed: bool) -> Judged:
@@ -179,28 +178,24 @@ class _Judge:
         return Judged(consumer, use, None, verdict, via)
 
     def condition(self, consumer: NormalizedName, use: Use) -> tuple[bool | None, str]:
-        """Whether the use's test (on a module: its version, one of its names) holds for
-        that module as the pins or the stdlib have it (None: it cannot be told), and
+        """Whether the use's test on a provider holds for that provider as pinned (or as
+        the consumer's own module, or the stdlib, has it); None: it cannot be told. And
         what was tested."""
         cond = use.condition
         if cond is None:
             return True, ""
-        owner, _ = self.provider_of(consumer, cond.module)
+        if cond.kind == "distribution":
+            owner: NormalizedName | None = canonicalize_name(cond.module)
+            if owner not in self.pins:
+                return None, f"{cond.module} (not pinned)"
+        else:
+            owner, _ = self.provider_of(consumer, cond.module)
+            if owner is None and provides(self.prefixes.get(consumer, ()), cond.module):
+                owner = consumer  # `mypkg.__version__` in mypkg
         if owner is None:
             return self.stdlib.condition(use), f"stdlib {self.stdlib.python}"
         version = self.pins[owner]
-        label = f"{owner} {version}"
-        if cond.kind == "version":
-            try:
-                result = OPS[cond.op](version, Version(cond.value))
-            except (InvalidVersion, KeyError):
-                return None, label
-        else:
-            verdict = self.facts.verdict(owner, version, cond.module, cond.value)
-            if verdict.status == "unknown":
-                return None, label
-            result = verdict.status == "present"
-        return (not result if cond.negate else result), label
+        return holds(self.facts, cond, owner, version), f"{owner} {version}"
 
     def fallback_is_dead(self, consumer: NormalizedName, use: Use) -> bool:
         """An ``except ImportError:`` import runs only if, at every level, one of the
@@ -279,6 +274,7 @@ def find_breaks(
             j.provider,
             pins[j.provider] if j.provider else None,
             j.verdict,
+            j.undecided,
         )
         for j in judged
         if j.breaks and j.verdict is not None

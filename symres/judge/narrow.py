@@ -14,6 +14,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from symres.judge.breaks import PROJECT, Break, Narrowing
+from symres.judge.conditions import holds, tests_release
 from symres.judge.judge import Providers
 
 
@@ -68,7 +69,14 @@ def narrow(
     k = ordered.index(brk.provider_version)
     provider = brk.provider
 
+    cond = brk.use.condition
+    tested = cond is not None and tests_release(facts, cond, provider, brk.provider_version)
+
     def missing(i: int) -> bool:
+        # a release whose own test (`x.__version__ >= …`, `x.NAME == …`) makes the use
+        # dead, or cannot be told, is not blocked by it
+        if cond is not None and tested and holds(facts, cond, provider, ordered[i]) is not True:
+            return False
         return facts.verdict(provider, ordered[i], brk.use.module, brk.use.name).status == "missing"
 
     lo = _edge(missing, k, -1, 0)  # oldest release of the missing run

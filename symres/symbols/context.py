@@ -40,6 +40,19 @@ class _Ctx:
     # (``@atexit.setter`` under a property ``atexit``), not in its methods
     class_scope: frozenset[str] = frozenset()
 
+    def tested(self, tested: tuple[ProviderCondition | None, bool]) -> _Ctx:
+        """Under a test on a provider (see :mod:`symres.symbols.provider_tests`): the
+        uses there carry the condition; they run surely where it holds only if it is the
+        whole test and the only test on a provider around them (a use keeps one, the
+        outermost), else
+        they are ``conditional`` as under any ``if`` not read (inactive where it is
+        false, not enforced where it holds)."""
+        condition, whole = tested
+        if self.condition is not None:  # the outer test is kept: the `if` an `elif` is in
+            return self.weaker("conditional")
+        ctx = self if whole else self.weaker("conditional")
+        return replace(ctx, condition=condition) if condition else ctx
+
     def weaker(self, guard: Guard) -> _Ctx:
         order = ["top", "conditional", "if-available", "lazy", "optional", "type-checking"]
         return replace(

@@ -16,6 +16,7 @@ from symres.errors import InputError
 from symres.facts import Use, Verdict
 from symres.index.config import strip_auth
 from symres.symbols.conditions import TargetFacts
+from symres.symbols.constants import constant_value
 from symres.symbols.consumer import outside_import_roots, read_uses
 from symres.symbols.release import ReleaseSymbols
 from symres.symbols.source import ReleaseSource
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
 
 PREFIX_DEPTH = 3
 _HOOKS = ".pth"  # the pseudo-module whose verdict lists what a release's import hooks serve
+_CONSTANT = "="  # `=NAME`: the pseudo-symbol whose verdict holds the value of NAME
 _T = TypeVar("_T")
 
 
@@ -34,7 +36,7 @@ _T = TypeVar("_T")
 # the bulk of the shipped snapshot) and verdicts (what a provider has: a few modules
 # read) have a version each, so that a better reading of providers does not throw away
 # every consumer's uses. Runtime evidence is kept with the verdicts.
-ANALYSIS = 12  # what a consumer imports (uses.py, context.py, …)
+ANALYSIS = 13  # what a consumer imports (uses.py, context.py, …)
 EXPORTS_ANALYSIS = 14  # verdicts (exports.py, lazymodule.py, release.py, …)
 # (tests/test_analysis_version.py lists the files each reads with, and fails when one
 # changes without the version saying whether what is found changed)
@@ -254,6 +256,21 @@ class SymbolOracle:
         self.mined_verdicts += 1
         return verdict
 
+    def constant(self, name: NormalizedName, version: Version, module: str, attr: str) -> Verdict:
+        """The value of a module constant of the release (``present``, the value as JSON
+        its reason), kept with the verdicts as the pseudo-symbol ``=attr``."""
+        symbol = _CONSTANT + attr
+        found = self._known(name, version).get((module, symbol))
+        if found is not None:
+            return found
+        if self.finder is None:
+            unknown = Verdict.unknown("not in the symbol database (offline)")
+            return self._miss(name, version, unknown)
+        release = self.release(name, version)
+        verdict = constant_value(release, module, attr)
+        self._learn(name, version, release, module, symbol, verdict)
+        return verdict
+
     def _known(self, name: NormalizedName, version: Version) -> dict[tuple[str, str], Verdict]:
         """The verdicts the database holds for a release (read once)."""
         key = (name, version)
@@ -328,6 +345,9 @@ class Opened:
         if symbol in (None, "*"):
             return release.module_verdict(module)
         return release.name_verdict(module, symbol)
+
+    def constant(self, name: NormalizedName, version: Version, module: str, attr: str) -> Verdict:
+        return constant_value(self._by_pin[(name, version)], module, attr)
 
     def hooks(self, name: NormalizedName, version: Version) -> frozenset[str]:
         return frozenset(self._by_pin[(name, version)].hook_strings())

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field, replace
 
-from symres.facts import ProviderCondition, Use
+from symres.facts import Use
 from symres.symbols.conditions import TargetFacts, constant, dotted_parts, evaluate
 from symres.symbols.context import (
     _availability_subjects,
@@ -31,10 +31,10 @@ from symres.symbols.context import (
     _Ctx,
     _local_names,
     _reraises,
-    _version_literal,
 )
 from symres.symbols.exports import absolute
-from symres.symbols.shapes import is_type_checking
+from symres.symbols.provider_tests import ProviderTests
+from symres.symbols.shapes import is_type_checking, module_bindings
 
 
 @dataclass
@@ -46,7 +46,14 @@ class ModuleUses:
 
 
 class _Collector:
-    def __init__(self, module: str, filename: str, is_package: bool, facts: TargetFacts) -> None:
+    def __init__(
+        self,
+        module: str,
+        filename: str,
+        is_package: bool,
+        facts: TargetFacts,
+        once: frozenset[str] = frozenset(),
+    ) -> None:
         self.module = module
         self.filename = filename
         self.is_package = is_package
@@ -55,6 +62,7 @@ class _Collector:
         self.aliases: dict[str, str] = {}  # local name -> module it is bound to
         self.imported: set[str] = set()  # modules known imported (for a.b.c chains)
         self.consts: dict[str, object] = {}
+        self.tests = ProviderTests(self.aliases, once)
         self.seen: set[tuple[str, str | None, str, str | None]] = set()
 
     def add(self, module: str, name: str | None, node: ast.AST, ctx: _Ctx) -> None:
@@ -89,9 +97,10 @@ class _Collector:
         the release imports only under an ``if`` symres cannot evaluate (``if WINDOWS:
         from . import _pswindows``) is not reached for sure, and one imported in a ``try``
         whose ``except ImportError`` goes on (pip 21's vendored requests importing
-        urllib3's pyopenssl support) cannot fail the import: their own uses are reported,
-        not enforced."""
-        if ctx.guard in ("top", "if-available"):
+        urllib3's pyopenssl support) cannot fail the import, nor one imported under a
+        test on a provider (``if WINDOWS:`` from another module): their own uses are
+        reported, not enforced."""
+        if ctx.guard in ("top", "if-available") and ctx.condition is None:
             self.out.imports_at_load.add(module)
 
     def stmt(self, node: ast.stmt, ctx: _Ctx) -> None:
@@ -161,16 +170,21 @@ class _Collector:
             self.body(node.orelse, ctx)  # type: ignore[attr-defined]
             self.body(node.finalbody, ctx)  # type: ignore[attr-defined]
             return
+        module_level = not ctx.in_function and not ctx.class_scope
         if isinstance(node, ast.AnnAssign):
             if node.value is not None:
                 self.expr(node.value, ctx)
+                if isinstance(node.target, ast.Name) and module_level:
+                    self.tests.bind(node.target.id, node.value)
             return
         if isinstance(node, ast.Assign) and not ctx.in_function:
             result = constant(node.value, self.facts, self.consts)
-            if result is not None:
-                for t in node.targets:
-                    if isinstance(t, ast.Name):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    if result is not None:
                         self.consts[t.id] = result
+                    if module_level:
+                        self.tests.bind(t.id, node.value)
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.stmt):
                 continue
@@ -199,73 +213,33 @@ class _Collector:
             return
         self.expr(test, ctx)
         subjects = _availability_subjects(test)
-        condition = self.provider_condition(test)
         if subjects is not None:
             body_ctx = else_ctx = replace(
                 ctx.weaker("if-available"), available_for=ctx.available_for | subjects
             )
-        elif condition is not None:
-            body_ctx = replace(ctx, condition=condition)
-            else_ctx = replace(ctx, condition=replace(condition, negate=not condition.negate))
+            # `if is_x_available() and x.API >= 2:`: the body needs the provider test too
+            condition, _ = self.tests.condition(test)
+            if condition is not None and not self.local(test, ctx):
+                body_ctx = body_ctx.tested((condition, _only_availability_besides(test)))
         else:
-            body_ctx = else_ctx = ctx.weaker("conditional")
+            body_ctx, else_ctx = self.branches(test, ctx)
         self.body(node.body, body_ctx)
         self.body(node.orelse, else_ctx)
 
-    def provider_condition(self, test: ast.AST) -> ProviderCondition | None:
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-            for v in test.values:
-                found = self.provider_condition(v)
-                if found is not None:
-                    return found
-            return None
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            inner = self.provider_condition(test.operand)
-            return replace(inner, negate=not inner.negate) if inner else None
-        if (
-            isinstance(test, ast.Call)
-            and isinstance(test.func, ast.Name)
-            and test.func.id == "hasattr"
-        ):
-            if len(test.args) == 2 and isinstance(test.args[1], ast.Constant):
-                module = self.module_of(test.args[0])
-                if module is not None and isinstance(test.args[1].value, str):
-                    return ProviderCondition(module, "hasattr", value=test.args[1].value)
-            return None
-        if isinstance(test, ast.Compare) and len(test.ops) == 1:
-            ops = {
-                ast.GtE: ">=",
-                ast.Gt: ">",
-                ast.LtE: "<=",
-                ast.Lt: "<",
-                ast.Eq: "==",
-                ast.NotEq: "!=",
-            }
-            op = ops.get(type(test.ops[0]))
-            module = self.version_of(test.left)
-            value = _version_literal(test.comparators[0])
-            if op and module and value:
-                return ProviderCondition(module, "version", op, value)
-        return None
+    def branches(self, test: ast.AST, ctx: _Ctx) -> tuple[_Ctx, _Ctx]:
+        """The contexts of an ``if``'s body and ``else``: what test on a provider holds
+        there, or ``conditional`` when none is known."""
+        if self.local(test, ctx):
+            return ctx.weaker("conditional"), ctx.weaker("conditional")
+        return ctx.tested(self.tests.condition(test)), ctx.tested(self.tests.negation(test))
 
-    def version_of(self, node: ast.AST) -> str | None:
-        """``version.parse(x.__version__)`` / ``Version(x.__version__)`` / ``x.__version__``."""
-        if isinstance(node, ast.Call) and len(node.args) == 1:
-            node = node.args[0]
-        chain = dotted_parts(node)
-        if chain and chain[-1] == "__version__" and len(chain) >= 2:
-            return self.module_of_chain(chain[:-1])
-        return None
-
-    def module_of(self, node: ast.AST) -> str | None:
-        chain = dotted_parts(node)
-        return self.module_of_chain(chain) if chain else None
-
-    def module_of_chain(self, chain: list[str]) -> str | None:
-        base = self.aliases.get(chain[0])
-        if base is None:
-            return None
-        return ".".join([base, *chain[1:]])
+    def local(self, test: ast.AST, ctx: _Ctx) -> bool:
+        """Whether *test* names a local variable (of a function, a class body): no
+        module-level name or module it may look like."""
+        hidden = ctx.shadowed | ctx.class_scope
+        return bool(hidden) and any(
+            isinstance(n, ast.Name) and n.id in hidden for n in ast.walk(test)
+        )
 
     def expr(self, node: ast.AST, ctx: _Ctx) -> None:
         # `hasattr(sys, "x") and sys.x()`, `a.b if hasattr(a, "b") else c`: the test guards
@@ -279,9 +253,11 @@ class _Collector:
                 self.expr(value, inner)
                 if evaluate(value, self.facts, self.consts) is settles:
                     return
-                condition = self.provider_condition(value) if not settles else None
-                if condition is not None:
-                    inner = replace(inner, condition=condition)
+                # what runs after `a and` needs a's test to hold, after `a or`, to fail
+                test = self.tests.negation if settles else self.tests.condition
+                tested = test(value)
+                if tested[0] is not None and not self.local(value, ctx):
+                    inner = inner.tested(tested)
             return
         if isinstance(node, ast.IfExp):
             verdict = evaluate(node.test, self.facts, self.consts)
@@ -289,16 +265,13 @@ class _Collector:
                 self.expr(node.body if verdict else node.orelse, ctx)
                 return
             self.expr(node.test, ctx)
-            condition = self.provider_condition(node.test)
-            if condition is None:
+            if self.local(node.test, ctx):
                 self.expr(node.body, ctx)
                 self.expr(node.orelse, ctx)
-            else:
-                self.expr(node.body, replace(ctx, condition=condition))
-                self.expr(
-                    node.orelse,
-                    replace(ctx, condition=replace(condition, negate=not condition.negate)),
-                )
+                return
+            condition, negation = self.tests.condition(node.test), self.tests.negation(node.test)
+            self.expr(node.body, ctx.tested(condition) if condition[0] else ctx)
+            self.expr(node.orelse, ctx.tested(negation) if negation[0] else ctx)
             return
         guarded = [
             n for n in ast.walk(node) if isinstance(n, (ast.BoolOp, ast.IfExp)) and n is not node
@@ -353,6 +326,20 @@ class _Collector:
 def scan_uses(
     module: str, filename: str, tree: ast.Module, *, is_package: bool, facts: TargetFacts
 ) -> ModuleUses:
-    collector = _Collector(module, filename, is_package, facts)
+    once = frozenset(
+        name
+        for name, bound in module_bindings(tree).items()
+        if len(bound) == 1 and isinstance(bound[0], (ast.Assign, ast.AnnAssign))
+    )
+    collector = _Collector(module, filename, is_package, facts, once)
     collector.body(tree.body, _Ctx())
     return collector.out
+
+
+def _only_availability_besides(test: ast.AST) -> bool:
+    """``is_x_available() and x.API >= 2``: the provider test is the whole of the test
+    but for availability tests (what the ``if-available`` guard stands for)."""
+    if not isinstance(test, ast.BoolOp) or not isinstance(test.op, ast.And):
+        return False
+    others = [v for v in test.values if _availability_subjects(v) is None]
+    return len(others) == 1

@@ -21,6 +21,7 @@ from packaging.version import Version
 
 from symres.cache import default_cache_dir
 from symres.errors import SymresError
+from symres.facts import ProviderCondition
 from symres.index.config import (
     IndexOptions,
     load_index_config,
@@ -192,12 +193,7 @@ def _use_checks(
     for item in live:
         assert item.verdict is not None
         provider = item.provider
-        cond = item.use.condition
-        when = (
-            {"module": cond.module, "hasattr": cond.value, "negate": cond.negate}
-            if cond is not None and cond.kind == "hasattr"
-            else None
-        )
+        when = _when(item.use.condition)
         key = (item.use.module, item.use.name, provider, json.dumps(when))
         consumer = (
             "your code" if item.consumer not in pins else f"{item.consumer} {pins[item.consumer]}"
@@ -219,7 +215,9 @@ def _use_checks(
                 },
             },
         )
-        check["enforced"] |= item.use.import_time or options.lazy == "enforce"
+        check["enforced"] |= (
+            item.use.import_time and item.undecided is None
+        ) or options.lazy == "enforce"
         if len(check["consumers"]) < 3:
             check["consumers"].append(f"{consumer} ({item.use.where})")
     out = []
@@ -227,6 +225,19 @@ def _use_checks(
         check["dist"] = check["consumers"][0].split(" (")[0]
         out.append(check)
     return out
+
+
+def _when(cond: ProviderCondition | None) -> dict[str, Any] | None:
+    """A use's test on a provider, for the worker to make before the check (a version
+    test is settled by the pins already): the check runs only where it holds."""
+    if cond is None or cond.kind not in ("hasattr", "constant"):
+        return None
+    when: dict[str, Any] = {"module": cond.module, "negate": cond.negate, "test": cond.describe()}
+    if cond.kind == "hasattr":
+        when["hasattr"] = cond.value
+    else:
+        when.update(constant=cond.name, op=cond.op, value=cond.value)
+    return when
 
 
 def _settings(options: VerifyOptions) -> VerifySettings:

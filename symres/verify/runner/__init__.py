@@ -12,10 +12,11 @@ Each check runs in a worker process; a crash, a hang (timeout), `sys.exit` or a 
 print in one check is reported as that check's result, and a new worker carries on
 with the next check. Exit status: 0 every check passed, 1 some check failed.
 
-The script is written in three parts, joined by :func:`symres.verify.runner.script`:
+The script is written in parts, joined by :func:`symres.verify.runner.script`:
+``symres.compare`` (how a test on a constant compares, shared with the judge),
 ``checks`` (what there is to check), ``worker`` (a check run, in a worker process) and
 ``parent`` (the workers, the report, the command line). A part imports what it uses of
-the parts before it from ``symres.verify.runner``; the join drops those imports.
+the parts before it from ``symres``; the join drops those imports.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PARTS = ("checks.py", "worker.py", "parent.py")  # in the order of the script
+# in the order of the script, relative to the symres package
+PARTS = (
+    "compare.py",
+    "verify/runner/checks.py",
+    "verify/runner/worker.py",
+    "verify/runner/parent.py",
+)
 
 
 def script() -> str:
@@ -31,10 +38,11 @@ def script() -> str:
     ``from __future__ import annotations``, then the parts in order, each without its
     own ``__future__`` and ``symres`` imports."""
     here = Path(__file__).parent
+    package = here.parent.parent
     doc = ast.get_docstring(ast.parse((here / "__init__.py").read_text(encoding="utf-8")))
     out = [f'"""{doc}\n"""\n\nfrom __future__ import annotations\n']
     for name in PARTS:
-        source = (here / name).read_text(encoding="utf-8")
+        source = (package / name).read_text(encoding="utf-8")
         lines = source.splitlines(keepends=True)
         for node in reversed(ast.parse(source).body):
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (

@@ -19,6 +19,7 @@ import traceback
 import warnings
 from typing import Any
 
+from symres.compare import compare
 from symres.verify.runner.checks import _label, _result
 
 _INSTALLED_PATH = re.compile(r"[^\s'\"(]*[/\\](?:site|dist)-packages[/\\]")
@@ -62,9 +63,7 @@ def run_check(check: dict[str, Any], device: str) -> dict[str, Any]:
                 exec(compile(check["code"], "<probe {}>".format(check["name"]), "exec"), scope)
                 detail = str(scope.get("RESULT", ""))
             elif not _branch_taken(check.get("when")):
-                when = check["when"]
-                test = "hasattr({}, {!r})".format(when["module"], when["hasattr"])
-                test = "not " + test if when.get("negate") else test
+                test = check["when"]["test"]
                 return _result(check, _label(check), "skipped", f"not run here: {test} is false")
             else:
                 module = importlib.import_module(check["module"])
@@ -108,11 +107,16 @@ def run_check(check: dict[str, Any], device: str) -> dict[str, Any]:
 
 
 def _branch_taken(when: dict[str, Any] | None) -> bool:
-    """A use under `if hasattr(mod, "x"):` runs only where the test holds."""
+    """A use under `if hasattr(mod, "x"):` or `if mod.NAME >= 2:` runs only where the
+    test holds."""
     if not when:
         return True
     try:
-        held = hasattr(importlib.import_module(when["module"]), when["hasattr"])
+        module = importlib.import_module(when["module"])
+        if "hasattr" in when:
+            held = hasattr(module, when["hasattr"])
+        else:
+            held = compare(getattr(module, when["constant"]), when["op"], when["value"])
     except Exception:
         return True  # the use's own check will say what is wrong
     return held != bool(when.get("negate"))
