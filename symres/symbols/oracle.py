@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from packaging.utils import NormalizedName
@@ -240,26 +240,30 @@ class SymbolOracle:
     def verdict(
         self, name: NormalizedName, version: Version, module: str, symbol: str | None
     ) -> Verdict:
-        found = self._known(name, version).get((module, symbol or ""))
-        if found is not None:
-            return found
-        if self.finder is None:
-            unknown = Verdict.unknown("not in the symbol database (offline)")
-            return self._miss(name, version, unknown)
-        release = self.release(name, version)
-        verdict = (
-            release.module_verdict(module)
-            if symbol in (None, "*")
-            else release.name_verdict(module, symbol)
-        )
-        self._learn(name, version, release, module, symbol, verdict)
-        self.mined_verdicts += 1
-        return verdict
+        def read(release: ReleaseSymbols) -> Verdict:
+            self.mined_verdicts += 1
+            if symbol in (None, "*"):
+                return release.module_verdict(module)
+            return release.name_verdict(module, symbol)
+
+        return self._answer(name, version, module, symbol or "", read)
 
     def constant(self, name: NormalizedName, version: Version, module: str, attr: str) -> Verdict:
         """The value of a module constant of the release (``present``, the value as JSON
         its reason), kept with the verdicts as the pseudo-symbol ``=attr``."""
-        symbol = _CONSTANT + attr
+        return self._answer(
+            name, version, module, _CONSTANT + attr, lambda r: constant_value(r, module, attr)
+        )
+
+    def _answer(
+        self,
+        name: NormalizedName,
+        version: Version,
+        module: str,
+        symbol: str,
+        read: Callable[[ReleaseSymbols], Verdict],
+    ) -> Verdict:
+        """A verdict from the database, else *read* from the release and kept."""
         found = self._known(name, version).get((module, symbol))
         if found is not None:
             return found
@@ -267,8 +271,8 @@ class SymbolOracle:
             unknown = Verdict.unknown("not in the symbol database (offline)")
             return self._miss(name, version, unknown)
         release = self.release(name, version)
-        verdict = constant_value(release, module, attr)
-        self._learn(name, version, release, module, symbol, verdict)
+        verdict = read(release)
+        self._learn(name, version, release, module, symbol or None, verdict)
         return verdict
 
     def _known(self, name: NormalizedName, version: Version) -> dict[tuple[str, str], Verdict]:
