@@ -76,8 +76,7 @@ def mine_recent(cache: Path, count: int) -> None:
     os.environ["SYMRES_CACHE_DIR"] = str(cache)
     from symres.db.store import SymbolDB
     from symres.index.session import IndexOptions, open_finder
-    from symres.judge.session import facts_of
-    from symres.symbols.oracle import SymbolOracle
+    from symres.symbols.oracle import SymbolOracle, facts_of
     from symres.target import make_target
 
     for python, platform in TARGETS:

@@ -83,8 +83,7 @@ def _uses(snapshot: Path) -> int:
     from symres.db.store import SymbolDB
     from symres.index.config import IndexOptions
     from symres.index.session import open_finder
-    from symres.judge.session import facts_of
-    from symres.symbols.oracle import SymbolOracle
+    from symres.symbols.oracle import SymbolOracle, facts_of
     from symres.target import make_target
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -143,8 +142,7 @@ def _hooks(db: sqlite3.Connection, key: str) -> int:
 
     from symres.index.config import IndexOptions
     from symres.index.session import open_finder
-    from symres.judge.session import facts_of
-    from symres.symbols.oracle import open_release
+    from symres.symbols.oracle import facts_of, open_release
     from symres.symbols.stdlib import python_versions
     from symres.target import make_target
 
@@ -181,8 +179,7 @@ def _rejudge(db: sqlite3.Connection, key: str) -> int:
 
     from symres.index.config import IndexOptions
     from symres.index.session import open_finder
-    from symres.judge.session import facts_of
-    from symres.symbols.oracle import open_release
+    from symres.symbols.oracle import facts_of, open_release
     from symres.target import make_target
 
     rows = db.execute(

@@ -109,6 +109,16 @@ COVERED: dict[str, tuple[str, ...]] = {
     "symres db stats": ("tests/test_lock_symbols.py::test_db_export_import_and_stats",),
     "symres db export FILE": ("tests/test_lock_symbols.py::test_db_export_import_and_stats",),
     "symres db import FILE": ("tests/test_lock_symbols.py::test_db_export_import_and_stats",),
+    "symres db mine": (
+        "tests/test_db_mine.py::test_processes_and_threads_build_the_same_database",
+    ),
+    "symres db mine -r requirements.txt --python-version 3.10 --python-version 3.11": (
+        "tests/test_db_mine.py::test_a_locks_pins_and_a_requirements_files_names",
+        "tests/test_db_mine.py::test_two_targets_are_mined_each",
+    ),
+    "symres db mine --top 150 --releases 3 --platform manylinux_2_28_x86_64": (
+        "tests/test_db_mine.py::test_the_top_projects_list_is_read",
+    ),
     "pip install --require-hashes -r": (
         "tests/test_install.py::test_pip_installs_the_lock_with_hashes_and_it_imports",
     ),

@@ -107,6 +107,11 @@ def run_db(args: argparse.Namespace, console: Console) -> int:
     from symres.cache import symbols_db_path
     from symres.db.store import SymbolDB
 
+    if args.db_command == "mine":
+        from symres.cli.mine import run_mine
+        from symres.cli.options import index_options
+
+        return run_mine(args, index_options(args), console)
     path = symbols_db_path()
     db = SymbolDB(path)
     try:

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 from symres import __version__
 from symres.cli.lock_args import add_lock_parser
+from symres.cli.mine import add_mine_parser
 from symres.cli.options import (
     add_index_options,
     add_sources,
@@ -133,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_target_options(why)
     add_index_options(why)
 
-    db = sub.add_parser("db", allow_abbrev=False, help="the symbol database: stats, export, import")
+    db = sub.add_parser(
+        "db", allow_abbrev=False, help="the symbol database: stats, export, import, mine"
+    )
     dsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     stats = dsub.add_parser(
         "stats", allow_abbrev=False, help="what the user database and the shipped snapshot hold"
@@ -147,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import", allow_abbrev=False, help="merge another symres database into the user one"
     )
     imp.add_argument("file", type=Path)
+    add_index_options(add_mine_parser(dsub))
 
     symbols = sub.add_parser("symbols", allow_abbrev=False, help="what a release provides or needs")
     ssub = symbols.add_subparsers(dest="symbols_command", required=True, metavar="WHAT")

@@ -20,9 +20,9 @@ from symres.index.config import IndexOptions
 from symres.index.session import open_finder
 from symres.judge.breaks import Judged
 from symres.judge.judge import compat
-from symres.judge.session import facts_of, lock_symbols, symbol_db
+from symres.judge.session import lock_symbols, symbol_db
 from symres.symbols.consumer import read_uses
-from symres.symbols.oracle import open_release, target_key
+from symres.symbols.oracle import facts_of, open_release, target_key
 from symres.target import make_target
 
 USES_SHOWN = 5  # uses listed per top-level module, unless -v

@@ -1,5 +1,8 @@
 """Moving facts in and out of a symbol database: counts per table (``symres db stats``),
-a compact copy (``db export``), and merging another database in (``db import``)."""
+a compact copy (``db export``), merging another database in (``db import``), and the
+rows of one mined release, carried from a mining worker to the one writer
+(``symres db mine``). Merging keeps what is there: the same facts merged twice change
+nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import sqlite3
 import threading
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from symres.db.schema import SCHEMA_VERSION, TABLES
 
@@ -76,3 +79,51 @@ class Exchange:
             finally:
                 self._conn.execute("DETACH DATABASE other")
         return added
+
+    def release_rows(
+        self: _Database, name: str, version: str, files_after: int = 0
+    ) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row this database holds about one release, and the per-file uses added
+        after rowid *files_after* (what mining it added to that cache)."""
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        with self._lock:
+            for table in _RELEASE_TABLES:
+                out[table] = self._conn.execute(
+                    f"SELECT * FROM main.{table} WHERE name=? AND version=?", (name, version)
+                ).fetchall()
+            out["file_uses"] = self._conn.execute(
+                "SELECT content, target, module, data FROM main.file_uses WHERE rowid > ?",
+                (files_after,),
+            ).fetchall()
+        return out
+
+    def last_file_row(self: _Database) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(rowid) FROM main.file_uses").fetchone()
+        return int(row[0] or 0)
+
+    def merge_rows(self: _Database, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Merge :meth:`release_rows` of another database; rows already here win, and a
+        release whose uses are here keeps them (its uses are not added twice)."""
+        with self._write() as db:
+            scanned: set[tuple[Any, ...]] = set()
+            for pin in {(u[0], u[1]) for u in rows.get("uses", ())}:
+                scanned.update(
+                    db.execute(
+                        "SELECT name, version, target FROM main.scans "
+                        "WHERE kind='uses' AND name=? AND version=?",
+                        pin,
+                    ).fetchall()
+                )
+            fresh = [u for u in rows.get("uses", ()) if tuple(u[:3]) not in scanned]
+            for table, items, verb in (
+                ("uses", fresh, "INSERT"),
+                *((t, rows.get(t, []), "INSERT OR IGNORE") for t in _MERGED),
+            ):
+                if items:
+                    marks = ",".join("?" * len(items[0]))
+                    db.executemany(f"{verb} INTO main.{table} VALUES ({marks})", items)
+
+
+_RELEASE_TABLES = ("scans", "uses", "layouts", "provenance")
+_MERGED = ("scans", "layouts", "provenance", "file_uses")

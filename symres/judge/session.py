@@ -21,8 +21,7 @@ from symres.judge.breaks import PROJECT, Break, Narrowing
 from symres.judge.judge import find_breaks
 from symres.judge.narrow import narrow
 from symres.judge.project import project_uses, pyproject_ignores
-from symres.symbols.conditions import TargetFacts
-from symres.symbols.oracle import SymbolOracle
+from symres.symbols.oracle import SymbolOracle, facts_of
 from symres.symbols.stdlib import Stdlib
 from symres.target import Target
 
@@ -32,13 +31,6 @@ if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
     from symres.index.release import Release
 
 Lazy = Literal["enforce", "warn"]
-
-
-def facts_of(target: Target) -> TargetFacts:
-    """What the analysis evaluates ``if`` tests with: the target's Python and platform."""
-    return TargetFacts(
-        python=target.python, sys_platform=target.env["sys_platform"], os_name=target.env["os_name"]
-    )
 
 
 def symbol_db(index: IndexOptions) -> SymbolDB:

@@ -188,7 +188,8 @@ def _symbols(
 ) -> None:
     from symres.judge.judge import find_breaks
     from symres.judge.project import project_uses, pyproject_ignores
-    from symres.judge.session import facts_of, lock_symbols
+    from symres.judge.session import lock_symbols
+    from symres.symbols.oracle import facts_of
 
     pins = {name: e.version for name, e in entries.items()}
     ignore = frozenset(options.ignore_symbols) | pyproject_ignores(

@@ -24,6 +24,7 @@ from symres.symbols.source import ReleaseSource
 if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
     from symres.index.finder import Finder
     from symres.symbols.source import Layout
+    from symres.target import Target
 
 PREFIX_DEPTH = 3
 _HOOKS = ".pth"  # the pseudo-module whose verdict lists what a release's import hooks serve
@@ -40,6 +41,13 @@ ANALYSIS = 13  # what a consumer imports (uses.py, context.py, …)
 EXPORTS_ANALYSIS = 14  # verdicts (exports.py, lazymodule.py, release.py, …)
 # (tests/test_analysis_version.py lists the files each reads with, and fails when one
 # changes without the version saying whether what is found changed)
+
+
+def facts_of(target: Target) -> TargetFacts:
+    """What the analysis evaluates ``if`` tests with: the target's Python and platform."""
+    return TargetFacts(
+        python=target.python, sys_platform=target.env["sys_platform"], os_name=target.env["os_name"]
+    )
 
 
 def target_key(facts: TargetFacts, *, verdicts: bool = False) -> str:

@@ -35,8 +35,7 @@ def record_evidence(report: dict[str, Any], cache_dir: Path | None) -> int:
     module has or lacks. Only clean answers count; a crash or an unrelated error is no
     evidence about the name."""
     from symres.db.store import SymbolDB
-    from symres.judge.session import facts_of
-    from symres.symbols.oracle import target_key
+    from symres.symbols.oracle import facts_of, target_key
 
     rows = [
         r

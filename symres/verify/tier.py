@@ -164,7 +164,8 @@ def _use_checks(
 ) -> list[dict[str, Any]]:
     from symres.judge.judge import judge
     from symres.judge.project import project_uses, pyproject_ignores
-    from symres.judge.session import facts_of, lock_symbols
+    from symres.judge.session import lock_symbols
+    from symres.symbols.oracle import facts_of
 
     # the same uses whatever the database holds: those `lock` enforces, or with
     # --lazy enforce every hard use (mined where the snapshot lacks them)

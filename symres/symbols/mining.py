@@ -1,0 +1,161 @@
+"""Mining many releases at once (``symres db mine``): each release's uses, layout and
+provenance read by a worker — a process of a local pool, a thread, or a Dask worker — and
+merged into the user database by the one writer that sent the work.
+
+A task is one release for one target; it carries what the worker needs to reach the
+index (the worker opens its own finder, once per process, and reads wheels by Range as a
+lock does). The worker mines into a database of its own, in memory and kept for the
+life of the process (so files two releases share are read once there), and returns the
+rows of that release: :meth:`~symres.db.exchange.Exchange.merge_rows` keeps what the
+writer already has, so a task run twice changes nothing, and a killed run loses only
+the releases in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from symres.db.store import SymbolDB
+from symres.index.config import IndexOptions, redact_text
+from symres.index.finder import Finder
+from symres.index.session import open_finder
+from symres.symbols.oracle import SymbolOracle, facts_of, target_key
+from symres.target import make_target
+
+
+@dataclass(frozen=True)
+class MineTask:
+    name: str
+    version: str
+    python: str
+    platform: str | None
+    index: IndexOptions
+
+
+@dataclass
+class Mined:
+    task: MineTask
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    files: int = 0  # module files read
+    seconds: float = 0.0
+    error: str | None = None
+
+
+# -- the worker's side ---------------------------------------------------------------------
+
+_LOCAL = threading.local()  # per worker thread (a process's pool has one)
+_STACK = ExitStack()  # the finders' clients, closed when the process ends
+
+
+def _oracle(task: MineTask) -> SymbolOracle:
+    """The worker's oracle for the task's target and index, over its own database."""
+    if not hasattr(_LOCAL, "oracles"):
+        _LOCAL.db = SymbolDB(None, snapshot=False)
+        _LOCAL.oracles = {}
+    key = (task.python, task.platform, task.index)
+    found: SymbolOracle | None = _LOCAL.oracles.get(key)
+    if found is None:
+        target = make_target(task.python, task.platform)
+        finder = _STACK.enter_context(open_finder(target, task.index))
+        found = _LOCAL.oracles[key] = SymbolOracle(finder, _LOCAL.db, facts_of(target))
+    return found
+
+
+def mine(task: MineTask) -> Mined:
+    """Mine one release for one target (in a worker); its rows for the writer."""
+    started = time.perf_counter()
+    name = canonicalize_name(task.name)
+    try:
+        oracle = _oracle(task)
+        before = oracle.db.last_file_row()
+        oracle.uses(name, Version(task.version))
+        rows = oracle.db.release_rows(name, task.version, before)
+    except Exception as exc:  # the task's failure is its result; the others go on
+        why = redact_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return Mined(task, seconds=time.perf_counter() - started, error=why)
+    if not rows["scans"]:  # an archive that could not be read leaves no facts
+        return Mined(task, seconds=time.perf_counter() - started, error="its file is unreadable")
+    files = int(rows["scans"][0][5] or 0)
+    return Mined(task, rows, files, time.perf_counter() - started)
+
+
+# -- the writer's side ---------------------------------------------------------------------
+
+
+def releases_to_mine(
+    finder: Finder,
+    db: SymbolDB,
+    names: Sequence[tuple[str, SpecifierSet]],
+    pins: Iterable[tuple[str, str]],
+    releases: SpecifierSet | int,
+    index: IndexOptions,
+) -> tuple[list[MineTask], int, list[str]]:
+    """The tasks for the finder's target: every pin, and for each name the releases its
+    requirement allows, then *releases* picks among them (a specifier, or the N newest),
+    less what the database already holds. Returns the tasks, how many are held already,
+    and the names no index knows."""
+    target = finder.target
+    key = target_key(facts_of(target))
+    wanted: list[tuple[str, str]] = list(pins)
+    unknown: list[str] = []
+    for name, allowed in names:
+        found = finder.releases(canonicalize_name(name))
+        if not found:
+            unknown.append(name)
+            continue
+        ordered = sorted(
+            v for v in found if not v.is_prerelease and not found[v].yanked and v in allowed
+        )
+        if isinstance(releases, int):
+            chosen = ordered[-releases:] if releases else []
+        else:
+            chosen = [v for v in ordered if v in releases]
+        wanted += [(str(canonicalize_name(name)), str(v)) for v in chosen]
+    tasks, held = [], 0
+    for name, version in dict.fromkeys(wanted):
+        if db.scanned("uses", name, version, key):
+            held += 1
+        else:
+            python = target.python_version
+            tasks.append(MineTask(name, version, python, target.platform, index))
+    return tasks, held, unknown
+
+
+def pool(kind: str, workers: int) -> Executor:
+    """Processes (the default: mining parses Python, which holds the GIL) or threads."""
+    if kind == "threads":
+        return ThreadPoolExecutor(max_workers=workers)
+    # spawned, not forked: the writer may hold threads (its HTTP pool, a progress bar)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def run_tasks(
+    tasks: Sequence[MineTask],
+    db: SymbolDB,
+    executor: Executor,
+    on_done: Callable[[Mined], None] = lambda m: None,
+) -> Iterator[Mined]:
+    """Send every task to *executor* and merge each result as it comes (the writer)."""
+    futures = [executor.submit(mine, t) for t in tasks]
+    for future in as_completed(futures):
+        done = future.result()
+        if done.error is None:
+            db.merge_rows(done.rows)
+        on_done(done)
+        yield done

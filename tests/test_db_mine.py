@@ -1,0 +1,165 @@
+"""`symres db mine`: many releases mined by worker processes, merged by one writer,
+against the local test index; resumable, and the same database whatever the workers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from symres.cli import main
+from tests.conftest import Project
+
+
+def stack(project: Project) -> None:
+    for version in ("1.0", "2.0", "3.0"):
+        project.wheel(
+            "app",
+            version,
+            requires=["lib"],
+            files={"app/__init__.py": f"from lib import v{version[0]}\nimport json\n"},
+        )
+        project.wheel("lib", version, files={"lib/__init__.py": f"v{version[0]} = 1\n"})
+
+
+def mine(project: Project, capsys, *args: str) -> tuple[int, dict]:
+    capsys.readouterr()
+    code = main(["db", "mine", *args, "--index-url", project.index.url, "--json"])
+    out, err = capsys.readouterr()
+    assert out.strip(), err
+    return code, json.loads(out)
+
+
+def facts(cache: Path) -> dict[str, list[tuple]]:
+    """What the user database holds, its timestamps aside."""
+    db = sqlite3.connect(cache / "symbols.sqlite")
+    out = {
+        "scans": sorted(r[:7] for r in db.execute("SELECT * FROM scans")),
+        "uses": sorted(db.execute("SELECT * FROM uses")),
+        "layouts": sorted(db.execute("SELECT * FROM layouts")),
+        "file_uses": sorted(db.execute("SELECT * FROM file_uses")),
+        "provenance": sorted(r[:5] for r in db.execute("SELECT * FROM provenance")),
+    }
+    db.close()
+    return out
+
+
+def test_processes_and_threads_build_the_same_database(
+    project: Project, capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack(project)
+    built = {}
+    for kind in ("processes", "threads"):
+        cache = tmp_path / f"cache-{kind}"
+        monkeypatch.setenv("SYMRES_CACHE_DIR", str(cache))
+        code, report = mine(
+            project, capsys, "app", "lib", "--releases", "3", "--workers", "2", "--pool", kind
+        )
+        assert code == 0, report
+        assert (report["mined"], report["already_held"], report["failed"]) == (6, 0, [])
+        built[kind] = facts(cache)
+    assert built["processes"] == built["threads"]
+    uses = {(r[0], r[1], r[3], r[4]) for r in built["processes"]["uses"]}
+    assert ("app", "2.0", "lib", "v2") in uses
+    assert len(built["processes"]["scans"]) == 6
+
+
+def test_a_second_run_goes_on_from_where_the_first_stopped(project: Project, capsys) -> None:
+    stack(project)
+    code, first = mine(project, capsys, "app", "--releases", "1")
+    assert (code, first["mined"]) == (0, 1)
+
+    code, again = mine(project, capsys, "app", "lib", "--releases", "2", "--workers", "2")
+
+    assert code == 0
+    assert (again["mined"], again["already_held"]) == (3, 1)
+
+
+def test_merging_the_same_release_twice_changes_nothing(project: Project, capsys, tmp_path) -> None:
+    from symres.db.store import SymbolDB
+    from symres.index.config import IndexOptions
+    from symres.symbols.mining import MineTask
+    from symres.symbols.mining import mine as mine_one
+    from symres.target import make_target
+
+    stack(project)
+    python = make_target(None, None).python_version
+    done = mine_one(MineTask("app", "1.0", python, None, IndexOptions(index_url=project.index.url)))
+    assert done.error is None, done.error
+    db = SymbolDB(tmp_path / "cache" / "symbols.sqlite", snapshot=False)
+    db.merge_rows(done.rows)
+    once = facts(tmp_path / "cache")
+    db.merge_rows(done.rows)
+    db.close()
+    assert facts(tmp_path / "cache") == once
+    assert [(r[3], r[4]) for r in once["uses"]] == [("json", None), ("lib", "v1")]
+
+
+def test_a_locks_pins_and_a_requirements_files_names(project: Project, capsys) -> None:
+    stack(project)
+    project.write("requirements.txt", "app==2.0\nlib==1.0\n")
+    project.write("requirements.in", "lib<3\n")
+
+    code, report = mine(project, capsys, "-r", "requirements.txt", "-r", "requirements.in")
+
+    assert code == 0, report
+    # the pins, and the newest lib the requirement allows (2.0)
+    assert report["mined"] == 3
+
+
+def test_what_cannot_be_mined_is_named_and_the_rest_is_kept(project: Project, capsys) -> None:
+    stack(project)
+
+    code, report = mine(project, capsys, "app", "nosuchproject", "lib==9.9")
+
+    assert code == 1
+    assert report["unknown_projects"] == ["nosuchproject"]
+    assert [(f["name"], f["version"]) for f in report["failed"]] == [("lib", "9.9")]
+    assert "no release 9.9" in report["failed"][0]["error"]
+    assert report["mined"] == 1
+
+
+def test_the_summary_for_a_person_is_one_line_per_fact(project: Project, capsys) -> None:
+    stack(project)
+    capsys.readouterr()
+    code = main(["db", "mine", "app", "--index-url", project.index.url, "--workers", "1"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert out.startswith("mined 1 releases (1 files) in ")
+    assert "with 1 processes; 0 already in the database" in out
+
+
+def test_a_bad_releases_option_is_one_line(project: Project, capsys) -> None:
+    capsys.readouterr()
+    code = main(["db", "mine", "app", "--releases", "newest", "--index-url", project.index.url])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "--releases 'newest' is neither a count nor a specifier" in err
+    assert "Traceback" not in err
+
+
+def test_two_targets_are_mined_each(project: Project, capsys, tmp_path: Path) -> None:
+    stack(project)
+
+    code, report = mine(
+        project, capsys, "lib==1.0", "--python-version", "3.10", "--python-version", "3.11"
+    )
+
+    assert (code, report["mined"]) == (0, 2)
+    targets = sorted(r[3] for r in facts(tmp_path / "cache")["scans"])
+    assert [t.split("-")[0] for t in targets] == ["3.10", "3.11"]
+
+
+def test_the_top_projects_list_is_read(project: Project, capsys) -> None:
+    from importlib import resources
+
+    listed = resources.files("symres.data").joinpath("top-projects.txt").read_text()
+    names = [n for n in listed.splitlines() if n and not n.startswith("#")]
+    assert len(names) >= 150 and len(set(names)) == len(names)
+
+    code, report = mine(project, capsys, "--top", "3", "--platform", "manylinux_2_28_x86_64")
+
+    assert code == 1  # the test index has none of them
+    assert report["unknown_projects"] == sorted(names[:3])
