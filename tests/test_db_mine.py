@@ -163,3 +163,35 @@ def test_the_top_projects_list_is_read(project: Project, capsys) -> None:
 
     assert code == 1  # the test index has none of them
     assert report["unknown_projects"] == sorted(names[:3])
+
+
+def test_a_mined_database_judges_names_nobody_asked_offline(
+    project: Project, capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team mines its stack into a database and ships it as the snapshot; a fresh
+    machine (empty user cache, no index) checks code importing names no lock asked."""
+    from tests.test_check import check
+    from tests.test_lock_symbols import web_stack
+
+    web_stack(project)
+    code, report = mine(project, capsys, "app", "lib", "--releases", "4")
+    assert code == 0 and report["mined"] == 5, report
+    snapshot = tmp_path / "team.sqlite"
+    code = main(["db", "export", str(snapshot)])
+    assert code == 0
+    monkeypatch.setenv("SYMRES_CACHE_DIR", str(tmp_path / "fresh"))
+    monkeypatch.delenv("SYMRES_NO_SNAPSHOT")
+    monkeypatch.setenv("SYMRES_SNAPSHOT", str(snapshot))
+    project.write("requirements.txt", "app==1.0\nlib==3.1\n")
+    src = project.root / "src" / "mine"
+    src.mkdir(parents=True)
+    (src / "__init__.py").write_text("from lib.urls import unquote, nothing\nimport lib.gone\n")
+
+    code, err = check(capsys, "--lock", "requirements.txt", "--src", "src")
+
+    assert code == 1, err
+    assert "your code imports `nothing` from `lib.urls` (src/mine/__init__.py:1)" in err
+    assert "lib 3.1 has no module `lib.gone`" in err
+    assert "app 1.0 imports `quote` from `lib.urls`" in err
+    assert "`unquote`" not in err
+    assert "missing from the symbol database" not in err

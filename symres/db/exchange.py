@@ -125,5 +125,5 @@ class Exchange:
                     db.executemany(f"{verb} INTO main.{table} VALUES ({marks})", items)
 
 
-_RELEASE_TABLES = ("scans", "uses", "layouts", "provenance")
-_MERGED = ("scans", "layouts", "provenance", "file_uses")
+_RELEASE_TABLES = ("scans", "uses", "layouts", "provenance", "verdicts", "exports")
+_MERGED = ("scans", "layouts", "provenance", "verdicts", "exports", "file_uses")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from symres.facts import ProviderCondition
 
-SCHEMA_VERSION = 3
-TABLES = ("scans", "uses", "file_uses", "layouts", "verdicts", "evidence")
+SCHEMA_VERSION = 4
+TABLES = ("scans", "uses", "file_uses", "layouts", "verdicts", "evidence", "exports")
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -52,6 +52,13 @@ MIGRATIONS: dict[int, str] = {
     CREATE TABLE provenance (
         name TEXT NOT NULL, version TEXT NOT NULL, filename TEXT, sha256 TEXT, origin TEXT,
         recorded_at REAL, PRIMARY KEY (name, version));
+    """,
+    # 4: whole export tables per release and target (symbols/tables.py), so that any
+    # name is judged offline; and what a snapshot was built from (`meta`)
+    4: """
+    CREATE TABLE exports (
+        name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY (name, version, target));
     """,
 }
 

@@ -8,7 +8,8 @@ were read completely: a crash or a half-read wheel loses that write, nothing els
 Tables: ``scans`` (which release was mined for what target), ``uses`` (what a consumer
 release needs), ``file_uses`` (uses per module file, deduplicated by content hash across
 releases), ``layouts`` (the modules a release provides, for module → distribution),
-``verdicts`` (is module:name present in a provider release), ``evidence`` (runtime
+``verdicts`` (is module:name present in a provider release, as asked), ``exports`` (a
+provider release's whole export tables, which answer any such question), ``evidence`` (runtime
 results from the import tier, which settle ``unknown`` verdicts).
 """
 
@@ -34,6 +35,8 @@ from symres.db.schema import (
 )
 from symres.facts import Use, Verdict
 from symres.fsutil import make_folder
+
+_RELEASE_FACTS = ("scans", "uses", "layouts", "verdicts", "evidence", "provenance", "exports")
 
 
 class SymbolDB(Exchange):
@@ -296,7 +299,15 @@ class SymbolDB(Exchange):
         """Drop every fact this database mined from the release (a file that turned out
         not to be the one its index advertised, or one another index does not serve)."""
         with self._write() as db:
-            for table in ("scans", "uses", "layouts", "verdicts", "evidence", "provenance"):
+            for table in (
+                "scans",
+                "uses",
+                "layouts",
+                "verdicts",
+                "evidence",
+                "provenance",
+                "exports",
+            ):
                 db.execute(f"DELETE FROM {table} WHERE name=? AND version=?", (name, version))
 
     def put_layout(self, name: str, version: str, prefixes: Iterable[str]) -> None:
@@ -305,6 +316,28 @@ class SymbolDB(Exchange):
                 "INSERT OR REPLACE INTO layouts VALUES (?,?,?)",
                 (name, version, json.dumps(sorted(prefixes))),
             )
+
+    def put_exports(self, name: str, version: str, target: str, data: bytes) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO exports VALUES (?,?,?,?)", (name, version, target, data)
+            )
+
+    def exports(self, name: str, version: str, target: str) -> bytes | None:
+        """The release's stored export tables (symbols/tables.py), user database first."""
+        for schema in ("main", "snap") if self.has_snapshot else ("main",):
+            with self._lock:
+                try:
+                    row = self._conn.execute(
+                        f"SELECT data FROM {schema}.exports "
+                        "WHERE name=? AND version=? AND target=?",
+                        (name, version, target),
+                    ).fetchone()
+                except sqlite3.OperationalError:  # a snapshot older than export tables
+                    row = None
+            if row is not None:
+                return bytes(row[0])
+        return None
 
     def verdicts_of(self, name: str, version: str, target: str) -> dict[tuple[str, str], Verdict]:
         """Every known verdict for one provider release (one query; evidence wins)."""

@@ -2,7 +2,8 @@
 provenance read by a worker — a process of a local pool, a thread, or a Dask worker — and
 merged into the user database by the one writer that sent the work.
 
-A task is one release for one target; it carries what the worker needs to reach the
+A task is one release for one target: its uses, and the export tables of every module
+(what any question about its names is answered from). It carries what the worker needs to reach the
 index (the worker opens its own finder, once per process, and reads wheels by Range as a
 lock does). The worker mines into a database of its own, in memory and kept for the
 life of the process (so files two releases share are read once there), and returns the
@@ -81,6 +82,7 @@ def mine(task: MineTask) -> Mined:
         oracle = _oracle(task)
         before = oracle.db.last_file_row()
         oracle.uses(name, Version(task.version))
+        oracle.store_tables(name, Version(task.version))
         rows = oracle.db.release_rows(name, task.version, before)
     except Exception as exc:  # the task's failure is its result; the others go on
         why = redact_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
@@ -108,6 +110,7 @@ def releases_to_mine(
     and the names no index knows."""
     target = finder.target
     key = target_key(facts_of(target))
+    tables = target_key(facts_of(target), verdicts=True)
     wanted: list[tuple[str, str]] = list(pins)
     unknown: list[str] = []
     for name, allowed in names:
@@ -125,7 +128,7 @@ def releases_to_mine(
         wanted += [(str(canonicalize_name(name)), str(v)) for v in chosen]
     tasks, held = [], 0
     for name, version in dict.fromkeys(wanted):
-        if db.scanned("uses", name, version, key):
+        if db.scanned("uses", name, version, key) and db.exports(name, version, tables):
             held += 1
         else:
             python = target.python_version

@@ -20,6 +20,8 @@ from symres.symbols.constants import constant_value
 from symres.symbols.consumer import outside_import_roots, read_uses
 from symres.symbols.release import ReleaseSymbols
 from symres.symbols.source import ReleaseSource
+from symres.symbols.tables import StoredExports, export_tables
+from symres.symbols.verdicts import ExportRules
 
 if TYPE_CHECKING:  # the index client (httpx) is imported only where it is used
     from symres.index.finder import Finder
@@ -137,6 +139,7 @@ class SymbolOracle:
         self._releases: dict[tuple[str, Version], ReleaseSymbols] = {}
         self._verdicts: dict[tuple[str, Version], dict[tuple[str, str], Verdict]] = {}
         self._uses: dict[tuple[str, Version], list[Use]] = {}  # for the rounds of one lock
+        self._tables: dict[tuple[str, Version], StoredExports | None] = {}
         self._trusted: set[tuple[str, Version]] = set()
         self._lock = threading.Lock()
         self.mined_uses = 0
@@ -248,7 +251,7 @@ class SymbolOracle:
     def verdict(
         self, name: NormalizedName, version: Version, module: str, symbol: str | None
     ) -> Verdict:
-        def read(release: ReleaseSymbols) -> Verdict:
+        def read(release: ExportRules) -> Verdict:
             self.mined_verdicts += 1
             if symbol in (None, "*"):
                 return release.module_verdict(module)
@@ -260,8 +263,34 @@ class SymbolOracle:
         """The value of a module constant of the release (``present``, the value as JSON
         its reason), kept with the verdicts as the pseudo-symbol ``=attr``."""
         return self._answer(
-            name, version, module, _CONSTANT + attr, lambda r: constant_value(r, module, attr)
+            name,
+            version,
+            module,
+            _CONSTANT + attr,
+            lambda r: constant_value(r, module, attr),  # type: ignore[arg-type]
         )
+
+    def _stored(self, name: NormalizedName, version: Version) -> StoredExports | None:
+        """The release's stored export tables (read once), which answer any name."""
+        key = (name, version)
+        with self._lock:
+            if key in self._tables:
+                return self._tables[key]
+        blob = self.db.exports(name, str(version), self.verdict_target)
+        stored = StoredExports(f"{name} {version}", blob) if blob is not None else None
+        with self._lock:
+            return self._tables.setdefault(key, stored)
+
+    def store_tables(self, name: NormalizedName, version: Version) -> bool:
+        """Read every module of the release and keep its export tables (``db mine``);
+        False when its archive cannot be read."""
+        if self.db.exports(name, str(version), self.verdict_target) is not None:
+            return True
+        blob = export_tables(self.release(name, version))
+        if blob is None:
+            return False
+        self.db.put_exports(name, str(version), self.verdict_target, blob)
+        return True
 
     def _answer(
         self,
@@ -269,12 +298,18 @@ class SymbolOracle:
         version: Version,
         module: str,
         symbol: str,
-        read: Callable[[ReleaseSymbols], Verdict],
+        read: Callable[[ExportRules], Verdict],
     ) -> Verdict:
         """A verdict from the database, else *read* from the release and kept."""
         found = self._known(name, version).get((module, symbol))
         if found is not None:
             return found
+        stored = self._stored(name, version)
+        if stored is not None and not symbol.startswith(_CONSTANT):
+            verdict = read(stored)
+            with self._lock:
+                self._verdicts[(name, version)][(module, symbol)] = verdict
+            return verdict
         if self.finder is None:
             unknown = Verdict.unknown("not in the symbol database (offline)")
             return self._miss(name, version, unknown)
@@ -317,6 +352,9 @@ class SymbolOracle:
         with the verdicts, as the verdict on the pseudo-module ``.pth`` (no module has
         that name): present, the names its reason."""
         verdict = self._known(name, version).get((_HOOKS, ""))
+        stored = self._stored(name, version) if verdict is None else None
+        if stored is not None:
+            return stored.hooks
         if verdict is None:
             if self.finder is None:
                 return self._miss(name, version, None)
