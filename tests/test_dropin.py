@@ -406,7 +406,8 @@ def test_db_stats_json(project: Project, capsys) -> None:
     capsys.readouterr()
     assert main(["db", "stats", "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["user_database"].endswith("symbols.sqlite") and "counts" in stats
+    assert stats["user_database"].endswith("symbols.sqlite")
+    assert stats["user"]["releases"] == 0 and "rows" in stats["user"]
 
 
 def test_paths_are_shown_as_given(app: Project, capsys) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sqlite3
+from pathlib import Path
 
 import pytest
 
+from symres.cache import symbols_db_path
 from symres.cli import main
+from symres.db.schema import TABLES
 from tests.conftest import Project
 
 
@@ -287,12 +292,65 @@ def test_db_export_import_and_stats(project: Project, capsys, tmp_path) -> None:
     assert main(["db", "export", str(tmp_path / "copy.sqlite")]) == 0
     assert main(["db", "stats"]) == 0
     stats = capsys.readouterr().out
-    assert "releases mined for uses 3" in stats  # app 1.0, lib 3.1 (first round), lib 2.0
+    # app 1.0, lib 3.1 (first round), lib 2.0; a lock asks names, it stores no tables
+    assert "  user: 2 projects, 3 releases\n" in stats
+    assert "    3.11-linux: uses of 3 releases, export tables of 0\n" in stats
 
     assert main(["db", "import", str(tmp_path / "copy.sqlite")]) == 0
     assert "imported: uses 0" in capsys.readouterr().err
+
+
+def _refused(capsys, path: Path) -> str:
+    db = sqlite3.connect(symbols_db_path())
+    before = [db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES]
+    assert main(["db", "import", str(path)]) == 2
+    assert [db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES] == before
+    db.close()
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "Traceback" not in err, err
+    return err.splitlines()[0]
+
+
+def test_db_import_checks_the_file_and_refuses_it_whole(project: Project, capsys, tmp_path) -> None:
+    """A team's snapshot is merged only when it is intact, of this schema and of the
+    analyses this symres reads; otherwise nothing of it is merged."""
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    good = tmp_path / "team.sqlite"
+    assert main(["db", "export", str(good), "--inputs", "requirements.in of the team"]) == 0
+    assert main(["db", "stats", "--json"]) == 0  # the user database is the one exported
+    capsys.readouterr()
+
     (tmp_path / "junk.sqlite").write_text("not a database")
-    assert main(["db", "import", str(tmp_path / "junk.sqlite")]) == 2
+    assert "cannot be imported" in _refused(capsys, tmp_path / "junk.sqlite")
+
+    for key, value, says in (
+        ("exports_analysis", "1", "mined with exports_analysis 1, this symres reads"),
+        ("schema_version", "3", "it has schema 3, this symres reads schema"),
+    ):
+        other = tmp_path / f"{key}.sqlite"
+        shutil.copy(good, other)
+        with sqlite3.connect(other) as db:
+            db.execute("INSERT INTO verdicts VALUES ('x','1','t','m','s','present','')")
+            db.execute("UPDATE meta SET value=? WHERE key=?", (value, key))
+        assert says in _refused(capsys, other)
+
+    damaged = tmp_path / "damaged.sqlite"
+    data = bytearray(good.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 4096] = b"\xff" * 4096
+    damaged.write_bytes(bytes(data))
+    assert "cannot be imported" in _refused(capsys, damaged)
+
+    monkeypatch_cache = tmp_path / "other-cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SYMRES_CACHE_DIR", str(monkeypatch_cache))
+        assert main(["db", "import", str(good)]) == 0
+        capsys.readouterr()
+        assert main(["db", "stats", "--json"]) == 0
+        stats = json.loads(capsys.readouterr().out)
+    assert stats["user"]["releases"] == 3
+    assert stats["user"]["targets"]["3.11-linux"]["uses"] == 3
 
 
 def test_a_snapshot_answers_without_reading_wheel_source(

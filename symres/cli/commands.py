@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
+import time
+from typing import Any
 
 from rich.console import Console
 
@@ -103,6 +105,22 @@ def run_why(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _coverage_lines(where: str, facts: dict[str, Any]) -> list[str]:
+    """What a database covers, for a person: one line, then one per target."""
+    meta = facts["meta"]
+    made = f" (built {meta['built_at']}" if "built_at" in meta else ""
+    if made and "inputs" in meta:
+        made += f" from {meta['inputs']}"
+    lines = [
+        f"  {where}{made + ')' if made else ''}: {facts['projects']} projects, "
+        f"{facts['releases']} releases"
+        + (f", {facts['stale']} facts of older analyses (unused)" if facts["stale"] else "")
+    ]
+    for target, n in facts["targets"].items():
+        lines.append(f"    {target}: uses of {n['uses']} releases, export tables of {n['tables']}")
+    return lines
+
+
 def run_db(args: argparse.Namespace, console: Console) -> int:
     from symres.cache import symbols_db_path
     from symres.db.store import SymbolDB
@@ -112,17 +130,26 @@ def run_db(args: argparse.Namespace, console: Console) -> int:
         from symres.cli.options import index_options
 
         return run_mine(args, index_options(args), console)
+    from symres.symbols.oracle import ANALYSIS, EXPORTS_ANALYSIS
+
+    analyses = {"analysis": str(ANALYSIS), "exports_analysis": str(EXPORTS_ANALYSIS)}
     path = symbols_db_path()
     db = SymbolDB(path)
     try:
-        if args.db_command == "stats" and args.json:
-            print(json.dumps({"user_database": str(path), "counts": db.stats()}, indent=2))
-        elif args.db_command == "stats":
-            print(f"user database: {path}")
-            for where, counts in db.stats().items():
-                print(f"  {where}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if args.db_command == "stats":
+            stats = db.stats(f"a{ANALYSIS}", f"e{EXPORTS_ANALYSIS}")
+            if args.json:
+                print(json.dumps({"user_database": str(path), **stats}, indent=2))
+            else:
+                print(f"user database: {path}")
+                for where, facts in stats.items():
+                    for line in _coverage_lines(where, facts):
+                        print(line)
         elif args.db_command == "export":
-            db.export(args.file)
+            meta = {**analyses, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            if args.inputs:
+                meta["inputs"] = args.inputs
+            db.export(args.file, meta)
             console.print(f"exported `{path}` → `{args.file}`", markup=False)
         else:
             if not args.file.is_file():
@@ -130,7 +157,7 @@ def run_db(args: argparse.Namespace, console: Console) -> int:
                     f"no such file `{args.file}`", hint="give a file from `symres db export`"
                 )
             try:
-                added = db.import_(args.file)
+                added = db.import_(args.file, analyses)
             except (ValueError, sqlite3.DatabaseError) as exc:
                 raise SymresError(
                     f"`{args.file}` cannot be imported: {exc}",

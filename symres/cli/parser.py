@@ -146,8 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
         "export", allow_abbrev=False, help="write a compact copy of the user database"
     )
     exp.add_argument("file", type=Path)
+    exp.add_argument(
+        "--inputs",
+        metavar="TEXT",
+        help="what the facts were mined from, recorded in the copy (`db stats` shows it)",
+    )
     imp = dsub.add_parser(
-        "import", allow_abbrev=False, help="merge another symres database into the user one"
+        "import",
+        allow_abbrev=False,
+        help="merge another symres database (a team's snapshot) into the user one, checked first",
     )
     imp.add_argument("file", type=Path)
     add_index_options(add_mine_parser(dsub))

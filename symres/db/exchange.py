@@ -26,43 +26,93 @@ class _Database(Protocol):
 class Exchange:
     """What :class:`~symres.db.store.SymbolDB` offers for moving its facts."""
 
-    def stats(self: _Database) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
+    def stats(self: _Database, uses_key: str, tables_key: str) -> dict[str, dict[str, Any]]:
+        """Coverage per database (user, snapshot): projects, releases, the (release,
+        target) pairs mined for uses under *uses_key* (``a13``: the analysis this symres
+        reads) and holding export tables under *tables_key*, facts of older analyses
+        (read by nobody), row counts, and what the file records of its making."""
+        out: dict[str, dict[str, Any]] = {}
         with self._lock:
             for schema in ("main", "snap") if self.has_snapshot else ("main",):
-                counts = {
+                have = {
+                    r[0] for r in self._conn.execute(f"SELECT name FROM {schema}.sqlite_master")
+                }
+                rows = {
                     t: int(self._conn.execute(f"SELECT COUNT(*) FROM {schema}.{t}").fetchone()[0])
+                    if t in have
+                    else 0
                     for t in TABLES
                 }
-                counts["releases mined for uses"] = int(
-                    self._conn.execute(
-                        f"SELECT COUNT(*) FROM {schema}.scans WHERE kind='uses'"
-                    ).fetchone()[0]
-                )
-                out["user" if schema == "main" else "snapshot"] = counts
+                pairs: dict[str, dict[str, set[tuple[str, str]]]] = {}
+                stale = 0
+                queries = [
+                    (
+                        "uses",
+                        f"SELECT name, version, target FROM {schema}.scans WHERE kind='uses'",
+                        uses_key,
+                    )
+                ]
+                if "exports" in have:
+                    queries.append(
+                        (
+                            "tables",
+                            f"SELECT name, version, target FROM {schema}.exports",
+                            tables_key,
+                        )
+                    )
+                for what, sql, key in queries:
+                    for name, version, target in self._conn.execute(sql):
+                        place, _, analysis = str(target).rpartition("-")
+                        if analysis != key:
+                            stale += 1
+                            continue
+                        pairs.setdefault(place, {"uses": set(), "tables": set()})[what].add(
+                            (name, version)
+                        )
+                releases = set().union(*(p["uses"] | p["tables"] for p in pairs.values()))
+                meta = {
+                    str(k): str(v)
+                    for k, v in self._conn.execute(f"SELECT key, value FROM {schema}.meta")
+                }
+                out["user" if schema == "main" else "snapshot"] = {
+                    "projects": len({n for n, _ in releases}),
+                    "releases": len(releases),
+                    "targets": {
+                        t: {"uses": len(p["uses"]), "tables": len(p["tables"])}
+                        for t, p in sorted(pairs.items())
+                    },
+                    "stale": stale,
+                    "rows": rows,
+                    "meta": meta,
+                }
         return out
 
-    def export(self: _Database, dest: Path) -> None:
-        """A compact copy of the user database (``VACUUM INTO``)."""
+    def export(self: _Database, dest: Path, meta: dict[str, str]) -> None:
+        """A compact copy of the user database (``VACUUM INTO``), with *meta* (the
+        analyses its facts were mined with, when and from what) recorded in it."""
         if dest.exists():
             dest.unlink()
         with self._lock:
             self._conn.execute("VACUUM main INTO ?", (str(dest),))
+        copy = sqlite3.connect(dest)
+        try:
+            with copy:
+                copy.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+        finally:
+            copy.close()
 
-    def import_(self: _Database, source: Path) -> dict[str, int]:
-        """Merge another symbol database into this one; rows already here win."""
+    def import_(self: _Database, source: Path, expect: dict[str, str]) -> dict[str, int]:
+        """Merge another symbol database into this one; rows already here win. The file is
+        checked first — readable, intact, this schema, the analyses in *expect* — and a
+        file that fails is refused whole (ValueError): nothing is merged."""
         added: dict[str, int] = {}
         with self._lock:
             self._conn.execute(
                 "ATTACH DATABASE ? AS other", (f"{source.resolve().as_uri()}?mode=ro",)
             )
             try:
+                _check_importable(self._conn, source, expect)
                 with self._write() as db:
-                    row = db.execute(
-                        "SELECT value FROM other.meta WHERE key='schema_version'"
-                    ).fetchone()
-                    if row is None or int(row[0]) > SCHEMA_VERSION:
-                        raise ValueError(f"{source} is not a symres database this version can read")
                     for table in ("uses", *(t for t in TABLES if t != "uses")):
                         before = db.total_changes
                         if table == "uses":
@@ -123,6 +173,29 @@ class Exchange:
                 if items:
                     marks = ",".join("?" * len(items[0]))
                     db.executemany(f"{verb} INTO main.{table} VALUES ({marks})", items)
+
+
+def _check_importable(conn: sqlite3.Connection, source: Path, expect: dict[str, str]) -> None:
+    """Refuse (ValueError) what cannot be merged whole: a damaged file, another schema,
+    facts of analyses this symres does not read."""
+    if conn.execute("PRAGMA other.quick_check").fetchone()[0] != "ok":
+        raise ValueError("the file is damaged (its integrity check fails)")
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM other.meta").fetchall())
+    except sqlite3.DatabaseError:
+        raise ValueError("it is not a symres database") from None
+    schema = int(meta.get("schema_version", 0))
+    if schema != SCHEMA_VERSION:
+        raise ValueError(
+            f"it has schema {schema}, this symres reads schema {SCHEMA_VERSION}; "
+            "export it again with this version"
+        )
+    for key, want in expect.items():
+        if key in meta and meta[key] != want:
+            raise ValueError(
+                f"its facts were mined with {key} {meta[key]}, this symres reads {want}; "
+                "mine them again (`symres db mine`)"
+            )
 
 
 _RELEASE_TABLES = ("scans", "uses", "layouts", "provenance", "verdicts", "exports")
