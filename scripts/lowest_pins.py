@@ -13,7 +13,14 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
-for line in project["dependencies"]:
+# the core, and the extras a user installs (the test extra is the harness, not declared use)
+extras = [
+    line
+    for name, lines in project["optional-dependencies"].items()
+    if name != "test"
+    for line in lines
+]
+for line in project["dependencies"] + extras:
     req = Requirement(line)
     if req.marker is not None and not req.marker.evaluate():
         continue

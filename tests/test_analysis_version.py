@@ -51,7 +51,7 @@ SOURCES = {
 # changes what is found
 RECORDED = {
     "ANALYSIS": (13, "441b9ad7117492b9"),
-    "EXPORTS_ANALYSIS": (14, "94a095238af6075b"),
+    "EXPORTS_ANALYSIS": (14, "299a408ec40d580c"),
 }
 
 

@@ -66,6 +66,47 @@ def test_processes_and_threads_build_the_same_database(
     assert len(built["processes"]["scans"]) == 6
 
 
+@pytest.mark.dask
+def test_a_dask_local_cluster_builds_the_database_a_local_run_builds(
+    project: Project, capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same tasks sent to a real LocalCluster (2 worker processes) instead of the
+    local pool: the client is the one writer, and the database is the same."""
+    pytest.importorskip("distributed")
+    stack(project)
+    built = {}
+    for how in (("--workers", "2"), ("--workers", "2", "--scheduler", "local")):
+        cache = tmp_path / f"cache-{len(how)}"
+        monkeypatch.setenv("SYMRES_CACHE_DIR", str(cache))
+        code, report = mine(project, capsys, "app", "lib", "--releases", "3", *how)
+        assert code == 0, report
+        assert (report["mined"], report["failed"]) == (6, [])
+        built[report["pool"]] = facts(cache) | {"exports": _exports(cache)}
+    assert list(built) == ["processes", "Dask LocalCluster processes"]
+    assert built["processes"] == built["Dask LocalCluster processes"]
+    assert len(built["processes"]["exports"]) == 6
+
+
+def test_an_unreachable_scheduler_is_one_line(project: Project, capsys) -> None:
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    stack(project)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        url = project.index.url
+        code = main(["db", "mine", "app", "--index-url", url, "--scheduler", "tcp://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "error: no Dask scheduler answers at tcp://127.0.0.1:9" in err
+    assert "Traceback" not in err
+
+
+def _exports(cache: Path) -> list[tuple]:
+    db = sqlite3.connect(cache / "symbols.sqlite")
+    rows = sorted(db.execute("SELECT * FROM exports"))
+    db.close()
+    return rows
+
+
 def test_a_second_run_goes_on_from_where_the_first_stopped(project: Project, capsys) -> None:
     stack(project)
     code, first = mine(project, capsys, "app", "--releases", "1")
@@ -195,3 +236,20 @@ def test_a_mined_database_judges_names_nobody_asked_offline(
     assert "app 1.0 imports `quote` from `lib.urls`" in err
     assert "`unquote`" not in err
     assert "missing from the symbol database" not in err
+
+
+def test_since_mines_the_releases_uploaded_from_that_date(project: Project, capsys) -> None:
+    for version, day in (("1.0", "2023-01-05"), ("2.0", "2024-06-01"), ("3.0", "2025-02-01")):
+        project.wheel(
+            "lib", version, files={"lib/__init__.py": "x = 1\n"}, uploaded=f"{day}T00:00:00Z"
+        )
+    project.wheel("undated", "1.0", files={"undated/__init__.py": ""})
+
+    code, report = mine(project, capsys, "lib", "undated", "--since", "2024-01-01")
+
+    assert (code, report["mined"], report["failed"]) == (0, 2, [])
+    code, again = mine(project, capsys, "lib", "--since", "2024-01-01", "--releases", "1")
+    assert (code, again["mined"], again["already_held"]) == (0, 0, 1)
+    capsys.readouterr()
+    assert main(["db", "mine", "lib", "--since", "last week"]) == 2
+    assert "`--since last week` is neither a date" in capsys.readouterr().err

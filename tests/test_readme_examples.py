@@ -107,8 +107,25 @@ COVERED: dict[str, tuple[str, ...]] = {
         "tests/test_lock_symbols.py::test_why_names_the_narrowing_and_the_refused_releases",
     ),
     "symres db stats": ("tests/test_lock_symbols.py::test_db_export_import_and_stats",),
-    "symres db export FILE": ("tests/test_lock_symbols.py::test_db_export_import_and_stats",),
-    "symres db import FILE": ("tests/test_lock_symbols.py::test_db_export_import_and_stats",),
+    "symres db import FILE": (
+        "tests/test_lock_symbols.py::test_db_export_import_and_stats",
+        "tests/test_lock_symbols.py::test_db_import_checks_the_file_and_refuses_it_whole",
+    ),
+    "symres db export FILE [--inputs TEXT]": (
+        "tests/test_lock_symbols.py::test_db_import_checks_the_file_and_refuses_it_whole",
+    ),
+    "pip install 'symres[dask]'": (
+        "tests/test_db_mine.py::test_a_dask_local_cluster_builds_the_database_a_local_run_builds",
+    ),
+    "dask scheduler &": ("tests/test_db_mine.py::test_an_unreachable_scheduler_is_one_line",),
+    "dask worker tcp://HOST:8786 --nworkers 8 --nthreads 1": (
+        "tests/test_db_mine.py::test_a_dask_local_cluster_builds_the_database_a_local_run_builds",
+    ),
+    "symres db mine --top 150 --since 730d --scheduler tcp://HOST:8786": (
+        "tests/test_db_mine.py::test_a_dask_local_cluster_builds_the_database_a_local_run_builds",
+        "tests/test_db_mine.py::test_the_top_projects_list_is_read",
+        "tests/test_db_mine.py::test_since_mines_the_releases_uploaded_from_that_date",
+    ),
     "symres db mine": (
         "tests/test_db_mine.py::test_processes_and_threads_build_the_same_database",
     ),

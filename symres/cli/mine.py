@@ -18,12 +18,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from symres.db.store import SymbolDB
 from symres.errors import InputError
 from symres.index.config import IndexOptions
+from symres.index.uploads import parse_cutoff
 from symres.judge.session import symbol_db
 from symres.symbols.mining import (
     Mined,
     MineTask,
     default_workers,
-    pool,
+    executor,
     releases_to_mine,
     run_tasks,
 )
@@ -51,10 +52,15 @@ def add_mine_parser(dsub: argparse._SubParsersAction) -> argparse.ArgumentParser
     mine.add_argument("--top", type=int, metavar="N", help="the N most-downloaded projects")
     mine.add_argument(
         "--releases",
-        default="1",
         metavar="N|SPEC",
-        help="which releases of each project: the N newest (default 1), or a specifier "
-        "such as '>=2.0'",
+        help="which releases of each project: the N newest (default 1; with --since, all), "
+        "or a specifier such as '>=2.0'",
+    )
+    mine.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only releases uploaded since DATE (2024-12-01, or a span back: 730d); a "
+        "release whose files the index gives no upload time is left out",
     )
     mine.add_argument(
         "--python-version",
@@ -72,6 +78,12 @@ def add_mine_parser(dsub: argparse._SubParsersAction) -> argparse.ArgumentParser
         choices=("processes", "threads"),
         default="processes",
         help="what the workers are (threads: to compare)",
+    )
+    mine.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="mine on a Dask cluster: its scheduler (tcp://HOST:8786), or `local` to start "
+        "a LocalCluster of --workers processes (needs symres[dask])",
     )
     mine.add_argument("--json", action="store_true", help="the summary as JSON")
     return mine
@@ -119,7 +131,8 @@ def _wanted(
 def run_mine(args: argparse.Namespace, index: IndexOptions, console: Console) -> int:
     from symres.index.session import open_finder
 
-    releases = _releases(args.releases)
+    releases = _releases(args.releases or ("0" if args.since else "1"))
+    since = parse_cutoff(args.since, option="--since") if args.since else None
     names, pins = _wanted(args)
     started = time.perf_counter()
     db = symbol_db(index)
@@ -128,7 +141,9 @@ def run_mine(args: argparse.Namespace, index: IndexOptions, console: Console) ->
     try:
         for python in args.python_version or [None]:
             with open_finder(make_target(python, args.platform), index) as finder:
-                found, had, missing = releases_to_mine(finder, db, names, pins, releases, index)
+                found, had, missing = releases_to_mine(
+                    finder, db, names, pins, releases, index, since
+                )
             tasks += found
             held += had
             unknown.update(missing)
@@ -164,11 +179,19 @@ def _run(
             label = f"{m.task.name} {m.task.version}"
             bar.update(job, advance=1, rate=f"{rate:.2f} releases/s", last=label)
 
-        with pool(args.pool, workers) as executor:
-            for mined in run_tasks(tasks, db, executor):
+        with executor(args.pool, workers, args.scheduler) as workers_pool:
+            for mined in run_tasks(tasks, db, workers_pool):
                 done.append(mined)
                 tick(mined)
     return done
+
+
+def _pool_name(args: argparse.Namespace) -> str:
+    if args.scheduler is None:
+        return str(args.pool)
+    return (
+        "Dask LocalCluster processes" if args.scheduler == "local" else f"Dask at {args.scheduler}"
+    )
 
 
 def _report(
@@ -200,7 +223,7 @@ def _report(
         "seconds": round(seconds, 2),
         "releases_per_second": round(len(mined) / seconds, 3) if seconds else None,
         "workers": args.workers or default_workers(),
-        "pool": args.pool,
+        "pool": _pool_name(args),
     }
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -208,7 +231,7 @@ def _report(
         print(
             f"mined {len(mined)} releases ({files} files) in {seconds:.1f} s, "
             f"{summary['releases_per_second']} releases/s with {summary['workers']} "
-            f"{args.pool}; {held} already in the database"
+            f"{_pool_name(args)}; {held} already in the database"
         )
         for m in failed:
             print(f"failed   {m.task.name} {m.task.version} (Python {m.task.python}): {m.error}")

@@ -29,7 +29,9 @@ _SPAN = re.compile(r"(\d+)\s*([a-z]+)", re.IGNORECASE)
 _ISO_SPAN = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
 
 
-def parse_cutoff(text: str, *, now: datetime | None = None) -> datetime:
+def parse_cutoff(
+    text: str, *, now: datetime | None = None, option: str = "--exclude-newer"
+) -> datetime:
     """``2024-05-01`` (midnight UTC), ``2024-05-01T12:00:00Z``, or a span back from now:
     ``7d``, ``7 days``, ``1 week``, ``24h``, ``P7D``."""
     value = text.strip()
@@ -41,7 +43,7 @@ def parse_cutoff(text: str, *, now: datetime | None = None) -> datetime:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise InputError(
-            f"`--exclude-newer {text}` is neither a date, a timestamp nor a span",
+            f"`{option} {text}` is neither a date, a timestamp nor a span",
             hint="write `2024-05-01`, `2024-05-01T12:00:00Z`, `7d` or `1 week`",
         ) from None
     if moment.tzinfo is None:

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from packaging.specifiers import SpecifierSet
@@ -29,9 +31,12 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from symres.db.store import SymbolDB
+from symres.errors import InputError
 from symres.index.config import IndexOptions, redact_text
+from symres.index.distfile import DistFile
 from symres.index.finder import Finder
 from symres.index.session import open_finder
+from symres.index.uploads import uploaded_before
 from symres.symbols.oracle import SymbolOracle, facts_of, target_key
 from symres.target import make_target
 
@@ -84,6 +89,9 @@ def mine(task: MineTask) -> Mined:
         oracle.uses(name, Version(task.version))
         oracle.store_tables(name, Version(task.version))
         rows = oracle.db.release_rows(name, task.version, before)
+        # what the writer now has leaves the worker, which mines thousands of releases
+        oracle.forget_release(name, Version(task.version))
+        oracle.db.forget(name, task.version)
     except Exception as exc:  # the task's failure is its result; the others go on
         why = redact_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return Mined(task, seconds=time.perf_counter() - started, error=why)
@@ -103,11 +111,12 @@ def releases_to_mine(
     pins: Iterable[tuple[str, str]],
     releases: SpecifierSet | int,
     index: IndexOptions,
+    since: datetime | None = None,
 ) -> tuple[list[MineTask], int, list[str]]:
     """The tasks for the finder's target: every pin, and for each name the releases its
-    requirement allows, then *releases* picks among them (a specifier, or the N newest),
-    less what the database already holds. Returns the tasks, how many are held already,
-    and the names no index knows."""
+    requirement allows (uploaded *since*, when given), then *releases* picks among them (a
+    specifier, or the N newest; 0: all), less what the database already holds. Returns
+    the tasks, how many are held already, and the names no index knows."""
     target = finder.target
     key = target_key(facts_of(target))
     tables = target_key(facts_of(target), verdicts=True)
@@ -119,10 +128,15 @@ def releases_to_mine(
             unknown.append(name)
             continue
         ordered = sorted(
-            v for v in found if not v.is_prerelease and not found[v].yanked and v in allowed
+            v
+            for v in found
+            if not v.is_prerelease
+            and not found[v].yanked
+            and v in allowed
+            and (since is None or _uploaded_since(found[v].files, since))
         )
         if isinstance(releases, int):
-            chosen = ordered[-releases:] if releases else []
+            chosen = ordered[-releases:] if releases else ordered
         else:
             chosen = [v for v in ordered if v in releases]
         wanted += [(str(canonicalize_name(name)), str(v)) for v in chosen]
@@ -136,12 +150,58 @@ def releases_to_mine(
     return tasks, held, unknown
 
 
+def _uploaded_since(files: Iterable[DistFile], since: datetime) -> bool:
+    """Whether the release's first file reached the index at *since* or later."""
+    times = [f.upload_time for f in files if f.upload_time]
+    return bool(times) and not uploaded_before(min(times), since)
+
+
 def pool(kind: str, workers: int) -> Executor:
     """Processes (the default: mining parses Python, which holds the GIL) or threads."""
     if kind == "threads":
         return ThreadPoolExecutor(max_workers=workers)
     # spawned, not forked: the writer may hold threads (its HTTP pool, a progress bar)
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+@contextmanager
+def executor(kind: str, workers: int, scheduler: str | None = None) -> Iterator[Executor]:
+    """The workers the tasks go to: a local pool of *kind*, or with *scheduler* a Dask
+    cluster (``tcp://HOST:8786``, or ``local`` for a ``LocalCluster`` of *workers*
+    processes) — the same tasks through Dask's ``concurrent.futures`` executor."""
+    if scheduler is None:
+        with pool(kind, workers) as local:
+            yield local
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError(
+            "--scheduler needs Dask", hint="install it: pip install 'symres[dask]'"
+        ) from None
+    with ExitStack() as stack:
+        if scheduler == "local":
+            import dask
+
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="symres-dask-"))
+            stack.enter_context(dask.config.set({"temporary-directory": scratch}))
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            stack.enter_context(cluster)
+            client = stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]
+        else:  # how long to try: Dask's own `distributed.comm.timeouts.connect`
+            try:
+                client = stack.enter_context(Client(scheduler))  # type: ignore[no-untyped-call]
+            except OSError as exc:
+                raise InputError(
+                    f"no Dask scheduler answers at {scheduler} ({exc})",
+                    hint="start one (`dask scheduler`, `dask worker ADDRESS`) or check the address",
+                ) from None
+        yield client.get_executor(pure=False)
 
 
 def default_workers() -> int:

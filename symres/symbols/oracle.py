@@ -363,6 +363,13 @@ class SymbolOracle:
             self._learn(name, version, release, _HOOKS, None, verdict)
         return frozenset(verdict.reason.split())
 
+    def forget_release(self, name: NormalizedName, version: Version) -> None:
+        """Let go of what this oracle holds of a release (its wheel's bytes among it)."""
+        key = (name, version)
+        with self._lock:
+            for held in (self._releases, self._uses, self._verdicts, self._tables):
+                held.pop(key, None)
+
     @property
     def fetched(self) -> int:
         """Bytes read from the index for the releases opened."""

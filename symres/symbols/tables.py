@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +36,8 @@ class _Strings:
     def __call__(self, text: str) -> int:
         return self.index.setdefault(text, len(self.index))
 
-    def many(self, texts: object) -> list[int]:
-        return sorted(self(t) for t in texts)  # type: ignore[attr-defined]
+    def many(self, texts: Iterable[str]) -> list[int]:
+        return sorted(self(t) for t in sorted(texts))  # sorted: the same bytes every run
 
 
 def export_tables(release: ReleaseSymbols) -> bytes | None:
