@@ -1,58 +1,44 @@
 """Build data/symbols.sqlite, the symbol snapshot shipped with symres.
 
-    python scripts/build_snapshot.py [--releases N] [--keep-cache DIR]
+    python scripts/build_snapshot.py [--top 150] [--since 730d] [--workers N]
+        [--scheduler tcp://HOST:8786|local] [--cache DIR]
 
 1. Locks the benchmark inputs (shared/benchmark/locks: ml-gpu.in for Python 3.10 on
-   manylinux_2_28_x86_64, web.in and the traps for this machine's Python) with a fresh
-   cache, so every release the resolver visits is mined (uses, layouts, verdicts).
-2. With --releases N, also mines the N newest releases of each project of the core stack
-   (STACK below) for each target.
+   manylinux_2_28_x86_64, web.in and the traps for this machine's Python), so every
+   release the resolver visits is mined (uses, layouts, the verdicts asked).
+2. `symres db mine`s the pins of those locks (their export tables, for any name), then
+   the --top N most-downloaded projects (data/top-projects.txt), their releases uploaded
+   --since, for Python 3.10–3.13 on manylinux_2_28_x86_64 (--python-version, --platform),
+   on this machine's cores or a Dask cluster.
 3. Copies what the default `lock` consults into the snapshot, trimmed: no per-file
    cache; only reachable import-time uses (`top`, `if-available`); no uses that can never
-   be judged (stdlib names present in every Python version, modules nothing provides).
+   be judged (stdlib names present in every Python version, modules nothing provides);
+   only facts of the analyses this symres reads. The build date and its inputs are
+   recorded in its `meta` table (`symres db stats` shows them).
 
-Anyone can rerun it; the result depends on the index on the day it runs.
+Resumable: the facts are mined into --cache (default: a folder in the user cache), and a
+rerun — after a kill, or in another session — mines only what it lacks. Anyone can rerun
+it; the result depends on the index on the day it runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
+
+import platformdirs
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCKS = ROOT.parent / "shared" / "benchmark" / "locks"
 OUT = ROOT / "data" / "symbols.sqlite"
-STACK = [
-    "torch",
-    "triton",
-    "bitsandbytes",
-    "transformers",
-    "accelerate",
-    "huggingface-hub",
-    "sentence-transformers",
-    "numpy",
-    "scipy",
-    "protobuf",
-    "flask",
-    "werkzeug",
-    "jinja2",
-    "markupsafe",
-    "itsdangerous",
-    "click",
-    "pydantic",
-    "fastapi",
-    "starlette",
-    "requests",
-    "urllib3",
-]
-TARGETS = [("3.10", "manylinux_2_28_x86_64"), (None, None)]
 
 
-def lock(src: Path, cache: Path, python: str | None, platform: str | None) -> None:
+def lock(src: Path, cache: Path, python: str | None, platform: str | None) -> Path:
     cmd = [
         sys.executable,
         "-m",
@@ -65,37 +51,27 @@ def lock(src: Path, cache: Path, python: str | None, platform: str | None) -> No
     ]
     if python:
         cmd += ["--python-version", python, "--platform", str(platform)]
-    env = {**__import__("os").environ, "SYMRES_CACHE_DIR": str(cache), "SYMRES_NO_SNAPSHOT": "1"}
+    env = {**os.environ, "SYMRES_CACHE_DIR": str(cache), "SYMRES_NO_SNAPSHOT": "1"}
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     print(f"  {src.name} ({python or 'this Python'}): exit {done.returncode}", file=sys.stderr)
+    return cache / f"{src.stem}.txt"
 
 
-def mine_recent(cache: Path, count: int) -> None:
-    import os
-
-    os.environ["SYMRES_CACHE_DIR"] = str(cache)
-    from symres.db.store import SymbolDB
-    from symres.index.session import IndexOptions, open_finder
-    from symres.symbols.oracle import SymbolOracle, facts_of
-    from symres.target import make_target
-
-    for python, platform in TARGETS:
-        target = make_target(python, platform)
-        db = SymbolDB(cache / "symbols.sqlite", snapshot=False)
-        with open_finder(target, IndexOptions(cache_dir=cache)) as finder:
-            oracle = SymbolOracle(finder, db, facts_of(target))
-            for name in STACK:
-                releases = sorted(v for v in (finder.releases(name) or {}) if not v.is_prerelease)
-                for version in releases[-count:]:
-                    try:
-                        oracle.uses(name, version)  # type: ignore[arg-type]
-                        oracle.prefixes(name, version)  # type: ignore[arg-type]
-                    except Exception as exc:
-                        print(f"  {name} {version}: {exc}", file=sys.stderr)
-        db.close()
+def mine(cache: Path, args: argparse.Namespace, what: list[str]) -> int:
+    """`symres db mine` into the build's cache, for every target; its exit code."""
+    cmd = [sys.executable, "-m", "symres", "db", "mine", *what, "--workers", str(args.workers)]
+    for python in args.python_version:
+        cmd += ["--python-version", python]
+    if args.platform:
+        cmd += ["--platform", args.platform]
+    if args.scheduler:
+        cmd += ["--scheduler", args.scheduler]
+    env = {**os.environ, "SYMRES_CACHE_DIR": str(cache), "SYMRES_NO_SNAPSHOT": "1"}
+    done = subprocess.run(cmd, env=env)
+    return done.returncode
 
 
-def trim(source: Path, dest: Path) -> None:
+def trim(source: Path, dest: Path, inputs: str) -> None:
     from symres.symbols.stdlib import Stdlib
 
     always = Stdlib((3, 11))
@@ -111,6 +87,7 @@ def trim(source: Path, dest: Path) -> None:
         ("scans", f"a{ANALYSIS}"),
         ("uses", f"a{ANALYSIS}"),
         ("verdicts", f"e{EXPORTS_ANALYSIS}"),
+        ("exports", f"e{EXPORTS_ANALYSIS}"),
     ):
         db.execute(f"DELETE FROM {table} WHERE target NOT LIKE ?", (f"%-{version}",))
     db.execute("DELETE FROM file_uses")
@@ -133,6 +110,16 @@ def trim(source: Path, dest: Path) -> None:
         elif not always.knows(module):
             doomed.append((rowid,))  # provided by nothing the snapshot knows
     db.executemany("DELETE FROM uses WHERE rowid = ?", doomed)
+    built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    db.executemany(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        [
+            ("analysis", str(ANALYSIS)),
+            ("exports_analysis", str(EXPORTS_ANALYSIS)),
+            ("built_at", built),
+            ("inputs", inputs),
+        ],
+    )
     db.commit()
     db.execute("VACUUM")
     db.close()
@@ -147,30 +134,57 @@ def _stable_in_stdlib(stdlib, module: str, symbol: str | None) -> bool:  # type:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--releases", type=int, default=0)
-    parser.add_argument("--keep-cache", type=Path)
+    parser.add_argument("--top", type=int, default=150)
+    parser.add_argument(
+        "--since", default="730d", help="releases uploaded since (default: 2 years)"
+    )
+    parser.add_argument("--python-version", action="append", help="default: 3.10, 3.11, 3.12, 3.13")
+    parser.add_argument("--platform", default="manylinux_2_28_x86_64")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--scheduler", help="a Dask scheduler's address, or `local`")
+    default_cache = Path(platformdirs.user_cache_dir("symres")) / "snapshot-build"
+    parser.add_argument("--cache", type=Path, default=default_cache)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="symres-snapshot-") as tmp:
-        cache = args.keep_cache or Path(tmp)
-        cache.mkdir(parents=True, exist_ok=True)
-        print("locking the benchmark inputs", file=sys.stderr)
-        lock(LOCKS / "ml-gpu.in", cache, "3.10", "manylinux_2_28_x86_64")
-        for src in [LOCKS / "web.in", *sorted((LOCKS / "traps").glob("*.in"))]:
-            lock(src, cache, None, None)
-        if args.releases:
-            print(f"mining the {args.releases} newest releases of the core stack", file=sys.stderr)
-            mine_recent(cache, args.releases)
-        trim(cache / "symbols.sqlite", OUT)
+    args.python_version = args.python_version or ["3.10", "3.11", "3.12", "3.13"]
+    started = time.perf_counter()
+    cache = args.cache
+    cache.mkdir(parents=True, exist_ok=True)
+    print(f"building in {cache} (resumable)", file=sys.stderr)
+    print("locking the benchmark inputs", file=sys.stderr)
+    locks = [lock(LOCKS / "ml-gpu.in", cache, "3.10", "manylinux_2_28_x86_64")]
+    for src in [LOCKS / "web.in", *sorted((LOCKS / "traps").glob("*.in"))]:
+        locks.append(lock(src, cache, None, None))
+    print("export tables of the locked pins", file=sys.stderr)
+    targets = argparse.Namespace(**{**vars(args), "python_version": ["3.10"]})
+    mine(cache, targets, ["-r", str(locks[0])])
+    here = argparse.Namespace(**{**vars(args), "python_version": [_this_python()]})
+    here.platform = None
+    mine(cache, here, [a for f in locks[1:] if f.is_file() for a in ("-r", str(f))])
+    if args.top:
+        print(f"the top {args.top} projects, releases since {args.since}", file=sys.stderr)
+        mine(cache, args, ["--top", str(args.top), "--since", args.since])
+    inputs = (
+        f"benchmark locks; top {args.top} since {args.since}; Python "
+        f"{', '.join(args.python_version)} on {args.platform}"
+    )
+    trim(cache / "symbols.sqlite", OUT, inputs)
     size = OUT.stat().st_size
     db = sqlite3.connect(OUT)
-    releases = db.execute("SELECT COUNT(*) FROM scans").fetchone()[0]
+    releases = db.execute("SELECT COUNT(DISTINCT name || version) FROM scans").fetchone()[0]
+    pairs = db.execute("SELECT COUNT(*) FROM scans WHERE kind='uses'").fetchone()[0]
+    tables = db.execute("SELECT COUNT(*) FROM exports").fetchone()[0]
     uses = db.execute("SELECT COUNT(*) FROM uses").fetchone()[0]
-    verdicts = db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
+    db.close()
     print(
-        f"{OUT.relative_to(ROOT)}: {size / 1e6:.1f} MB, {releases} releases, {uses} uses, "
-        f"{verdicts} verdicts"
+        f"{OUT.relative_to(ROOT)}: {size / 1e6:.1f} MB, {releases} releases, {pairs} (release, "
+        f"target) pairs with uses, {tables} with export tables, {uses} uses; "
+        f"{time.perf_counter() - started:.0f} s"
     )
     return 0
+
+
+def _this_python() -> str:
+    return f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 from packaging.version import Version
 
 from symres.judge.judge import compat
-from symres.symbols.oracle import Opened
+from symres.symbols.opened import Opened
 from symres.symbols.stdlib import Stdlib
 from tests.builders import elf_extension
 from tests.test_symbols import release

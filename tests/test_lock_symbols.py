@@ -352,6 +352,14 @@ def test_db_import_checks_the_file_and_refuses_it_whole(project: Project, capsys
     assert stats["user"]["releases"] == 3
     assert stats["user"]["targets"]["3.11-linux"]["uses"] == 3
 
+    with pytest.MonkeyPatch.context() as mp:  # shipped as a snapshot, it says what it is
+        mp.delenv("SYMRES_NO_SNAPSHOT")
+        mp.setenv("SYMRES_SNAPSHOT", str(good))
+        assert main(["db", "stats"]) == 0
+    shown = capsys.readouterr().out
+    assert re.search(r"  snapshot \(built 20\d\d-.*Z from requirements.in of the team\)", shown)
+    assert "  snapshot (built" in shown and ": 2 projects, 3 releases\n" in shown
+
 
 def test_a_snapshot_answers_without_reading_wheel_source(
     project: Project, capsys, monkeypatch, tmp_path

@@ -14,7 +14,7 @@ from symres.judge import judge
 from symres.judge.judge import CompatReport
 from symres.symbols.conditions import TargetFacts
 from symres.symbols.consumer import read_uses
-from symres.symbols.oracle import Opened
+from symres.symbols.opened import Opened
 from symres.symbols.release import ReleaseSymbols
 from symres.symbols.source import ReleaseSource
 from symres.symbols.stdlib import Stdlib

@@ -15,7 +15,9 @@ from typing import Any, Protocol
 from symres.db.schema import SCHEMA_VERSION, TABLES
 
 
-class _Database(Protocol):
+class Connected(Protocol):
+    """What the mixins of :class:`~symres.db.store.SymbolDB` use of it."""
+
     _conn: sqlite3.Connection
     _lock: threading.RLock
     has_snapshot: bool
@@ -26,7 +28,7 @@ class _Database(Protocol):
 class Exchange:
     """What :class:`~symres.db.store.SymbolDB` offers for moving its facts."""
 
-    def stats(self: _Database, uses_key: str, tables_key: str) -> dict[str, dict[str, Any]]:
+    def stats(self: Connected, uses_key: str, tables_key: str) -> dict[str, dict[str, Any]]:
         """Coverage per database (user, snapshot): projects, releases, the (release,
         target) pairs mined for uses under *uses_key* (``a13``: the analysis this symres
         reads) and holding export tables under *tables_key*, facts of older analyses
@@ -87,7 +89,7 @@ class Exchange:
                 }
         return out
 
-    def export(self: _Database, dest: Path, meta: dict[str, str]) -> None:
+    def export(self: Connected, dest: Path, meta: dict[str, str]) -> None:
         """A compact copy of the user database (``VACUUM INTO``), with *meta* (the
         analyses its facts were mined with, when and from what) recorded in it."""
         if dest.exists():
@@ -101,7 +103,7 @@ class Exchange:
         finally:
             copy.close()
 
-    def import_(self: _Database, source: Path, expect: dict[str, str]) -> dict[str, int]:
+    def import_(self: Connected, source: Path, expect: dict[str, str]) -> dict[str, int]:
         """Merge another symbol database into this one; rows already here win. The file is
         checked first — readable, intact, this schema, the analyses in *expect* — and a
         file that fails is refused whole (ValueError): nothing is merged."""
@@ -131,7 +133,7 @@ class Exchange:
         return added
 
     def release_rows(
-        self: _Database, name: str, version: str, files_after: int = 0
+        self: Connected, name: str, version: str, files_after: int = 0
     ) -> dict[str, list[tuple[Any, ...]]]:
         """Every row this database holds about one release, and the per-file uses added
         after rowid *files_after* (what mining it added to that cache)."""
@@ -147,12 +149,12 @@ class Exchange:
             ).fetchall()
         return out
 
-    def last_file_row(self: _Database) -> int:
+    def last_file_row(self: Connected) -> int:
         with self._lock:
             row = self._conn.execute("SELECT MAX(rowid) FROM main.file_uses").fetchone()
         return int(row[0] or 0)
 
-    def merge_rows(self: _Database, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    def merge_rows(self: Connected, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         """Merge :meth:`release_rows` of another database; rows already here win, and a
         release whose uses are here keeps them (its uses are not added twice)."""
         with self._write() as db:

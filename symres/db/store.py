@@ -33,13 +33,14 @@ from symres.db.schema import (
     encode_condition,
     snapshot_path,
 )
+from symres.db.tables import ExportTables
 from symres.facts import Use, Verdict
 from symres.fsutil import make_folder
 
 _RELEASE_FACTS = ("scans", "uses", "layouts", "verdicts", "evidence", "provenance", "exports")
 
 
-class SymbolDB(Exchange):
+class SymbolDB(Exchange, ExportTables):
     """Thread-safe; every method is one short transaction."""
 
     def __init__(self, path: Path | None, *, snapshot: Path | None | bool = True) -> None:
@@ -316,28 +317,6 @@ class SymbolDB(Exchange):
                 "INSERT OR REPLACE INTO layouts VALUES (?,?,?)",
                 (name, version, json.dumps(sorted(prefixes))),
             )
-
-    def put_exports(self, name: str, version: str, target: str, data: bytes) -> None:
-        with self._write() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO exports VALUES (?,?,?,?)", (name, version, target, data)
-            )
-
-    def exports(self, name: str, version: str, target: str) -> bytes | None:
-        """The release's stored export tables (symbols/tables.py), user database first."""
-        for schema in ("main", "snap") if self.has_snapshot else ("main",):
-            with self._lock:
-                try:
-                    row = self._conn.execute(
-                        f"SELECT data FROM {schema}.exports "
-                        "WHERE name=? AND version=? AND target=?",
-                        (name, version, target),
-                    ).fetchone()
-                except sqlite3.OperationalError:  # a snapshot older than export tables
-                    row = None
-            if row is not None:
-                return bytes(row[0])
-        return None
 
     def verdicts_of(self, name: str, version: str, target: str) -> dict[tuple[str, str], Verdict]:
         """Every known verdict for one provider release (one query; evidence wins)."""
