@@ -90,6 +90,7 @@ def trim(source: Path, dest: Path, inputs: str) -> None:
         ("exports", f"e{EXPORTS_ANALYSIS}"),
     ):
         db.execute(f"DELETE FROM {table} WHERE target NOT LIKE ?", (f"%-{version}",))
+    db.execute("DELETE FROM export_docs WHERE digest NOT IN (SELECT digest FROM exports)")
     db.execute("DELETE FROM file_uses")
     db.execute("DELETE FROM evidence")
     # What the default `lock` enforces: reachable uses that run at import. (`--lazy enforce`
@@ -118,6 +119,8 @@ def trim(source: Path, dest: Path, inputs: str) -> None:
             ("exports_analysis", str(EXPORTS_ANALYSIS)),
             ("built_at", built),
             ("inputs", inputs),
+            # the uses are those the default lock enforces only: `db import` leaves them out
+            ("trimmed", "1"),
         ],
     )
     db.commit()
@@ -156,13 +159,21 @@ def main() -> int:
         locks.append(lock(src, cache, None, None))
     print("export tables of the locked pins", file=sys.stderr)
     targets = argparse.Namespace(**{**vars(args), "python_version": ["3.10"]})
-    mine(cache, targets, ["-r", str(locks[0])])
     here = argparse.Namespace(**{**vars(args), "python_version": [_this_python()]})
     here.platform = None
-    mine(cache, here, [a for f in locks[1:] if f.is_file() for a in ("-r", str(f))])
+    steps = [(targets, [a for f in locks[:1] if f.is_file() for a in ("-r", str(f))])]
+    steps.append((here, [a for f in locks[1:] if f.is_file() for a in ("-r", str(f))]))
     if args.top:
-        print(f"the top {args.top} projects, releases since {args.since}", file=sys.stderr)
-        mine(cache, args, ["--top", str(args.top), "--since", args.since])
+        steps.append((args, ["--top", str(args.top), "--since", args.since]))
+    for how, what in steps:
+        if not what:
+            continue  # a lock that failed (said above) gives nothing to mine
+        if what[0] == "--top":
+            print(f"the top {args.top} projects, releases since {args.since}", file=sys.stderr)
+        code = mine(cache, how, what)
+        if code >= 2:  # not a release that failed (1: said, the rest kept) but the run
+            print(f"db mine {' '.join(what)}: exit {code}; stopping", file=sys.stderr)
+            return code
     inputs = (
         f"benchmark locks; top {args.top} since {args.since}; Python "
         f"{', '.join(args.python_version)} on {args.platform}"

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 
 from symres.cli import main
+from symres.symbols import mining
 from tests.conftest import Project
 
 
@@ -191,6 +194,22 @@ def test_two_targets_are_mined_each(project: Project, capsys, tmp_path: Path) ->
     assert (code, report["mined"]) == (0, 2)
     targets = sorted(r[3] for r in facts(tmp_path / "cache")["scans"])
     assert [t.split("-")[0] for t in targets] == ["3.10", "3.11"]
+    # a pure-Python wheel's exports are the same for both: one document, kept once
+    tables = _exports(tmp_path / "cache")
+    assert len(tables) == 2 and tables[0][3] == tables[1][3]
+    with sqlite3.connect(tmp_path / "cache" / "symbols.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM export_docs").fetchone()[0] == 1
+
+
+def test_releases_whose_exports_did_not_change_share_one_document(
+    project: Project, capsys, tmp_path: Path
+) -> None:
+    for version, body in (("1.0", "a = 1\n"), ("1.1", "a = 2\n"), ("2.0", "b = 1\n")):
+        project.wheel("lib", version, files={"lib/__init__.py": body})
+    code, report = mine(project, capsys, "lib", "--releases", "3")
+    assert (code, report["mined"]) == (0, 3)
+    digests = {r[1]: r[3] for r in _exports(tmp_path / "cache")}
+    assert digests["1.0"] == digests["1.1"] != digests["2.0"]
 
 
 def test_the_top_projects_list_is_read(project: Project, capsys) -> None:
@@ -253,3 +272,72 @@ def test_since_mines_the_releases_uploaded_from_that_date(project: Project, caps
     capsys.readouterr()
     assert main(["db", "mine", "lib", "--since", "last week"]) == 2
     assert "`--since last week` is neither a date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("address", ["foo", "tcp://127.0.0.1", "tls://127.0.0.1", "tcp://h:port"])
+def test_a_malformed_scheduler_address_is_one_line(project: Project, capsys, address: str) -> None:
+    pytest.importorskip("distributed")
+    stack(project)
+    code = main(["db", "mine", "app", "--index-url", project.index.url, "--scheduler", address])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"error: --scheduler {address}: not a Dask address" in err
+    assert "Traceback" not in err
+
+
+class _Dying(ThreadPoolExecutor):
+    """A pool whose workers die under every task, as a killed process pool's do."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        future: Future = Future()
+        future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+        return future
+
+
+def test_a_lost_worker_fails_its_releases_and_not_the_run(
+    project: Project, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack(project)
+    monkeypatch.setattr(mining, "pool", lambda kind, workers: _Dying(max_workers=1))
+    code, report = mine(project, capsys, "app", "lib")
+    assert code == 1
+    assert report["mined"] == 0
+    assert sorted(f["name"] for f in report["failed"]) == ["app", "lib"]
+    assert all("worker lost: BrokenProcessPool" in f["error"] for f in report["failed"])
+
+
+def test_facts_the_database_drops_are_dropped_from_what_the_oracle_read(
+    project: Project, capsys, tmp_path: Path
+) -> None:
+    """An oracle that read a release's stored tables and then learns its facts are bad
+    (another file behind the name, an unreadable archive) answers from them no more."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    from symres.cache import symbols_db_path
+    from symres.db.store import SymbolDB
+    from symres.symbols.oracle import SymbolOracle, facts_of
+    from symres.target import make_target
+
+    stack(project)
+    assert mine(project, capsys, "lib", "--releases", "1")[0] == 0
+    db = SymbolDB(symbols_db_path(), snapshot=False)
+    oracle = SymbolOracle(None, db, facts_of(make_target("3.11", None)))
+    lib, v3 = canonicalize_name("lib"), Version("3.0")
+    assert oracle.verdict(lib, v3, "lib", "v3").status == "present"
+    assert oracle.verdict(lib, v3, "lib", "v9").status == "missing"
+    oracle._forget_facts(lib, v3)
+    assert oracle.verdict(lib, v3, "lib", "v9").status == "unknown"
+    db.close()
+
+
+def test_the_newest_release_of_every_project_is_mined_first(
+    project: Project, capsys, tmp_path: Path
+) -> None:
+    """A build stopped early (or a budget spent) has covered what is installed most."""
+    stack(project)
+    args = ("app", "lib", "--releases", "3", "--workers", "1", "--pool", "threads")
+    assert mine(project, capsys, *args)[0] == 0
+    with sqlite3.connect(tmp_path / "cache" / "symbols.sqlite") as db:
+        order = [r for r in db.execute("SELECT name, version FROM scans ORDER BY scanned_at")]
+    assert order == [(n, v) for v in ("3.0", "2.0", "1.0") for n in ("app", "lib")]

@@ -465,3 +465,36 @@ def test_a_shared_namespace_package_does_not_make_its_other_parts_missing(
     assert code == 0, err
     assert pins(project.read()) == {"app": "2.0", "proto": "1.0"}
     assert "google.cloud" not in err + project.read(), "no warning, no annotation"
+
+
+def test_a_trimmed_snapshot_gives_its_tables_and_keeps_its_partial_uses_out(
+    project: Project, capsys, tmp_path
+) -> None:
+    """build_snapshot keeps the uses a default lock enforces only; merged as if complete,
+    they would hide the lazy uses `--lazy enforce` reads, so `db import` leaves them out."""
+    web_stack(project)
+    project.write("requirements.in", "app\n")
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    trimmed = tmp_path / "trimmed.sqlite"
+    assert main(["db", "export", str(trimmed)]) == 0
+    with sqlite3.connect(trimmed) as db:
+        db.execute("INSERT INTO meta VALUES ('trimmed', '1')")
+        layouts = db.execute("SELECT COUNT(*) FROM layouts").fetchone()[0]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SYMRES_CACHE_DIR", str(tmp_path / "other-cache"))
+        assert main(["db", "import", str(trimmed)]) == 0
+        said = capsys.readouterr().err
+        assert "imported: uses 0" in said and "its uses were left out" in said
+        assert main(["db", "stats", "--json"]) == 0
+        stats = json.loads(capsys.readouterr().out)
+        with sqlite3.connect(symbols_db_path()) as db:
+            assert db.execute("SELECT COUNT(*) FROM layouts").fetchone()[0] == layouts > 0
+    assert stats["user"]["targets"].get("3.11-linux", {"uses": 0})["uses"] == 0
+
+
+def test_db_export_to_a_folder_that_is_not_there_is_one_line(project: Project, capsys, tmp_path):
+    assert main(["db", "stats"]) == 0
+    capsys.readouterr()
+    assert main(["db", "export", str(tmp_path / "nowhere" / "x.sqlite")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "nowhere" in err and "Traceback" not in err, err

@@ -149,7 +149,13 @@ def run_db(args: argparse.Namespace, console: Console) -> int:
             meta = {**analyses, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             if args.inputs:
                 meta["inputs"] = args.inputs
-            db.export(args.file, meta)
+            try:
+                db.export(args.file, meta)
+            except (OSError, sqlite3.DatabaseError) as exc:
+                raise SymresError(
+                    f"cannot write `{args.file}`: {exc}",
+                    hint="give a path in a folder you can write to",
+                ) from None
             console.print(f"exported `{path}` → `{args.file}`", markup=False)
         else:
             if not args.file.is_file():
@@ -157,7 +163,7 @@ def run_db(args: argparse.Namespace, console: Console) -> int:
                     f"no such file `{args.file}`", hint="give a file from `symres db export`"
                 )
             try:
-                added = db.import_(args.file, analyses)
+                added, trimmed = db.import_(args.file, analyses)
             except (ValueError, sqlite3.DatabaseError) as exc:
                 raise SymresError(
                     f"`{args.file}` cannot be imported: {exc}",
@@ -166,6 +172,12 @@ def run_db(args: argparse.Namespace, console: Console) -> int:
             console.print(
                 "imported: " + ", ".join(f"{k} {v}" for k, v in added.items()), markup=False
             )
+            if trimmed:
+                console.print(
+                    "its uses were left out: a trimmed snapshot holds the import-time ones "
+                    "only (use it whole with SYMRES_SNAPSHOT=FILE)",
+                    markup=False,
+                )
     finally:
         db.close()
     return 0

@@ -8,6 +8,7 @@ import argparse
 import json
 import time
 from importlib import resources
+from itertools import zip_longest
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -130,13 +131,16 @@ def _wanted(
 
 def run_mine(args: argparse.Namespace, index: IndexOptions, console: Console) -> int:
     from symres.index.session import open_finder
+    from symres.symbols.mining import check_scheduler
 
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
     releases = _releases(args.releases or ("0" if args.since else "1"))
     since = parse_cutoff(args.since, option="--since") if args.since else None
     names, pins = _wanted(args)
     started = time.perf_counter()
     db = symbol_db(index)
-    tasks: list[MineTask] = []
+    per_target: list[list[MineTask]] = []
     held, unknown = 0, set()
     try:
         for python in args.python_version or [None]:
@@ -144,9 +148,11 @@ def run_mine(args: argparse.Namespace, index: IndexOptions, console: Console) ->
                 found, had, missing = releases_to_mine(
                     finder, db, names, pins, releases, index, since
                 )
-            tasks += found
+            per_target.append(found)
             held += had
             unknown.update(missing)
+        # a release's targets side by side: its wheel is read once, then from the cache
+        tasks = [t for group in zip_longest(*per_target) for t in group if t]
         done = _run(tasks, db, args, console)
     finally:
         db.close()

@@ -6,6 +6,7 @@ nothing."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from contextlib import AbstractContextManager
@@ -91,33 +92,53 @@ class Exchange:
 
     def export(self: Connected, dest: Path, meta: dict[str, str]) -> None:
         """A compact copy of the user database (``VACUUM INTO``), with *meta* (the
-        analyses its facts were mined with, when and from what) recorded in it."""
-        if dest.exists():
-            dest.unlink()
-        with self._lock:
-            self._conn.execute("VACUUM main INTO ?", (str(dest),))
-        copy = sqlite3.connect(dest)
+        analyses its facts were mined with, when and from what) recorded in it. Written
+        beside *dest* and moved into place: a failed export leaves *dest* as it was.
+        OSError or sqlite3.DatabaseError when *dest* cannot be written."""
+        if not dest.parent.is_dir():
+            raise FileNotFoundError(f"no folder `{dest.parent}`")
+        partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+        partial.unlink(missing_ok=True)
         try:
-            with copy:
-                copy.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+            with self._lock:
+                self._conn.execute("VACUUM main INTO ?", (str(partial),))
+            copy = sqlite3.connect(partial)
+            try:
+                with copy:
+                    copy.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+            finally:
+                copy.close()
+            os.replace(partial, dest)
         finally:
-            copy.close()
+            partial.unlink(missing_ok=True)
 
-    def import_(self: Connected, source: Path, expect: dict[str, str]) -> dict[str, int]:
+    def import_(
+        self: Connected, source: Path, expect: dict[str, str]
+    ) -> tuple[dict[str, int], bool]:
         """Merge another symbol database into this one; rows already here win. The file is
         checked first — readable, intact, this schema, the analyses in *expect* — and a
-        file that fails is refused whole (ValueError): nothing is merged."""
+        file that fails is refused whole (ValueError): nothing is merged. Returns the rows
+        added per table, and whether the file was a trimmed snapshot (uses left out)."""
         added: dict[str, int] = {}
+        trimmed = False
         with self._lock:
             self._conn.execute(
                 "ATTACH DATABASE ? AS other", (f"{source.resolve().as_uri()}?mode=ro",)
             )
             try:
-                _check_importable(self._conn, source, expect)
+                trimmed = _check_importable(self._conn, source, expect)
                 with self._write() as db:
                     for table in ("uses", *(t for t in TABLES if t != "uses")):
                         before = db.total_changes
-                        if table == "uses":
+                        if trimmed and table in ("uses", "file_uses"):
+                            added[table] = 0  # partial: read as complete, they hide uses
+                            continue
+                        if trimmed and table == "scans":
+                            db.execute(
+                                "INSERT OR IGNORE INTO main.scans "
+                                "SELECT * FROM other.scans WHERE kind != 'uses'"
+                            )
+                        elif table == "uses":
                             db.execute(
                                 "INSERT INTO uses SELECT o.* FROM other.uses o WHERE NOT EXISTS ("
                                 "SELECT 1 FROM main.scans s WHERE s.kind='uses' AND s.name=o.name "
@@ -130,7 +151,7 @@ class Exchange:
                         added[table] = db.total_changes - before
             finally:
                 self._conn.execute("DETACH DATABASE other")
-        return added
+        return added, trimmed
 
     def release_rows(
         self: Connected, name: str, version: str, files_after: int = 0
@@ -143,6 +164,11 @@ class Exchange:
                 out[table] = self._conn.execute(
                     f"SELECT * FROM main.{table} WHERE name=? AND version=?", (name, version)
                 ).fetchall()
+            out["export_docs"] = self._conn.execute(
+                "SELECT DISTINCT d.* FROM main.export_docs d JOIN main.exports e "
+                "ON d.digest = e.digest WHERE e.name=? AND e.version=?",
+                (name, version),
+            ).fetchall()
             out["file_uses"] = self._conn.execute(
                 "SELECT content, target, module, data FROM main.file_uses WHERE rowid > ?",
                 (files_after,),
@@ -177,9 +203,10 @@ class Exchange:
                     db.executemany(f"{verb} INTO main.{table} VALUES ({marks})", items)
 
 
-def _check_importable(conn: sqlite3.Connection, source: Path, expect: dict[str, str]) -> None:
+def _check_importable(conn: sqlite3.Connection, source: Path, expect: dict[str, str]) -> bool:
     """Refuse (ValueError) what cannot be merged whole: a damaged file, another schema,
-    facts of analyses this symres does not read."""
+    facts of analyses this symres does not read. True for a trimmed snapshot (its uses
+    are the import-time ones only, and stay out of the merge)."""
     if conn.execute("PRAGMA other.quick_check").fetchone()[0] != "ok":
         raise ValueError("the file is damaged (its integrity check fails)")
     try:
@@ -198,7 +225,8 @@ def _check_importable(conn: sqlite3.Connection, source: Path, expect: dict[str, 
                 f"its facts were mined with {key} {meta[key]}, this symres reads {want}; "
                 "mine them again (`symres db mine`)"
             )
+    return meta.get("trimmed") == "1"
 
 
 _RELEASE_TABLES = ("scans", "uses", "layouts", "provenance", "verdicts", "exports")
-_MERGED = ("scans", "layouts", "provenance", "verdicts", "exports", "file_uses")
+_MERGED = ("scans", "layouts", "provenance", "verdicts", "export_docs", "exports", "file_uses")

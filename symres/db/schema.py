@@ -11,8 +11,17 @@ from pathlib import Path
 
 from symres.facts import ProviderCondition
 
-SCHEMA_VERSION = 4
-TABLES = ("scans", "uses", "file_uses", "layouts", "verdicts", "evidence", "exports")
+SCHEMA_VERSION = 5
+TABLES = (
+    "scans",
+    "uses",
+    "file_uses",
+    "layouts",
+    "verdicts",
+    "evidence",
+    "exports",
+    "export_docs",
+)
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -59,6 +68,16 @@ MIGRATIONS: dict[int, str] = {
     CREATE TABLE exports (
         name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL, data BLOB NOT NULL,
         PRIMARY KEY (name, version, target));
+    """,
+    # 5: each export-tables document once, by its digest: the targets of a pure-Python
+    # wheel, and the releases whose exports did not change, share one (those of schema 4
+    # are mined again when asked)
+    5: """
+    DROP TABLE exports;
+    CREATE TABLE exports (
+        name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL, digest TEXT NOT NULL,
+        PRIMARY KEY (name, version, target));
+    CREATE TABLE export_docs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
     """,
 }
 

@@ -300,15 +300,7 @@ class SymbolDB(Exchange, ExportTables):
         """Drop every fact this database mined from the release (a file that turned out
         not to be the one its index advertised, or one another index does not serve)."""
         with self._write() as db:
-            for table in (
-                "scans",
-                "uses",
-                "layouts",
-                "verdicts",
-                "evidence",
-                "provenance",
-                "exports",
-            ):
+            for table in _RELEASE_FACTS:  # its export documents may be another's too
                 db.execute(f"DELETE FROM {table} WHERE name=? AND version=?", (name, version))
 
     def put_layout(self, name: str, version: str, prefixes: Iterable[str]) -> None:

@@ -24,6 +24,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import zip_longest
 from typing import Any
 
 from packaging.specifiers import SpecifierSet
@@ -116,12 +117,15 @@ def releases_to_mine(
     """The tasks for the finder's target: every pin, and for each name the releases its
     requirement allows (uploaded *since*, when given), then *releases* picks among them (a
     specifier, or the N newest; 0: all), less what the database already holds. Returns
-    the tasks, how many are held already, and the names no index knows."""
+    the tasks, how many are held already, and the names no index knows. The newest
+    release of every name comes first, then the second newest of each, and so on: a run
+    stopped early has covered what is installed most."""
     target = finder.target
     key = target_key(facts_of(target))
     tables = target_key(facts_of(target), verdicts=True)
     wanted: list[tuple[str, str]] = list(pins)
     unknown: list[str] = []
+    newest_first: list[list[tuple[str, str]]] = []
     for name, allowed in names:
         found = finder.releases(canonicalize_name(name))
         if not found:
@@ -139,7 +143,8 @@ def releases_to_mine(
             chosen = ordered[-releases:] if releases else ordered
         else:
             chosen = [v for v in ordered if v in releases]
-        wanted += [(str(canonicalize_name(name)), str(v)) for v in chosen]
+        newest_first.append([(str(canonicalize_name(name)), str(v)) for v in reversed(chosen)])
+    wanted += [pin for rank in zip_longest(*newest_first) for pin in rank if pin]
     tasks, held = [], 0
     for name, version in dict.fromkeys(wanted):
         if db.scanned("uses", name, version, key) and db.exports(name, version, tables):
@@ -194,14 +199,34 @@ def executor(kind: str, workers: int, scheduler: str | None = None) -> Iterator[
             stack.enter_context(cluster)
             client = stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]
         else:  # how long to try: Dask's own `distributed.comm.timeouts.connect`
+            check_scheduler(scheduler)
             try:
                 client = stack.enter_context(Client(scheduler))  # type: ignore[no-untyped-call]
-            except OSError as exc:
+            except (OSError, ValueError, TypeError) as exc:
                 raise InputError(
                     f"no Dask scheduler answers at {scheduler} ({exc})",
                     hint="start one (`dask scheduler`, `dask worker ADDRESS`) or check the address",
                 ) from None
         yield client.get_executor(pure=False)
+
+
+def check_scheduler(scheduler: str) -> None:
+    """A one-line error for an address Dask cannot read (before any work is listed)."""
+    if scheduler == "local":
+        return
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        return  # executor() says what to install
+    try:
+        scheme, location = parse_address(scheduler)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)  # a port is needed: Dask has no default for it here
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"--scheduler {scheduler}: not a Dask address ({exc})",
+            hint="give tcp://HOST:PORT (a running `dask scheduler`) or local",
+        ) from None
 
 
 def default_workers() -> int:
@@ -215,9 +240,12 @@ def run_tasks(
     on_done: Callable[[Mined], None] = lambda m: None,
 ) -> Iterator[Mined]:
     """Send every task to *executor* and merge each result as it comes (the writer)."""
-    futures = [executor.submit(mine, t) for t in tasks]
+    futures = {executor.submit(mine, t): t for t in tasks}
     for future in as_completed(futures):
-        done = future.result()
+        try:
+            done = future.result()
+        except Exception as exc:  # the worker died (killed, out of memory) or was cancelled
+            done = Mined(futures[future], error=f"worker lost: {type(exc).__name__}: {exc}")
         if done.error is None:
             db.merge_rows(done.rows)
         on_done(done)

@@ -162,7 +162,7 @@ class SymbolOracle:
         """What opening a release tells the database: the file its facts come from, and
         its layout; an archive that cannot be read leaves nothing (and drops what was)."""
         if opened.archive_error is not None:
-            self.db.forget(name, str(version))
+            self._forget_facts(name, version)
             return
         dist = opened.source.dist
         if dist is not None:
@@ -200,7 +200,7 @@ class SymbolOracle:
         release = releases.get(version) if releases else None
         served = {f.sha256 for f in release.hashed if f.sha256} if release else set()
         if served and recorded[1] not in served:
-            self.db.forget(name, str(version))
+            self._forget_facts(name, version)
 
     def _load_uses(self, name: NormalizedName, version: Version) -> list[Use]:
         self._trust(name, version)
@@ -219,7 +219,7 @@ class SymbolOracle:
         release = self.release(name, version)
         mined = read_uses(release, cache=self.db, target=self.target)
         if release.archive_error is not None:  # unreadable, or not the advertised file
-            self.db.forget(name, str(version))
+            self._forget_facts(name, version)
             return []
         kept = [u for u in mined.uses if u.guard != "type-checking"]  # never runs: not stored
         self.db.put_layout(name, str(version), prefixes_of(release.layout))
@@ -308,7 +308,7 @@ class SymbolOracle:
         if stored is not None and not symbol.startswith(_CONSTANT):
             verdict = read(stored)
             with self._lock:
-                self._verdicts[(name, version)][(module, symbol)] = verdict
+                self._verdicts.setdefault((name, version), {})[(module, symbol)] = verdict
             return verdict
         if self.finder is None:
             unknown = Verdict.unknown("not in the symbol database (offline)")
@@ -362,6 +362,15 @@ class SymbolOracle:
             verdict = Verdict.present(" ".join(sorted(release.hook_strings())))
             self._learn(name, version, release, _HOOKS, None, verdict)
         return frozenset(verdict.reason.split())
+
+    def _forget_facts(self, name: NormalizedName, version: Version) -> None:
+        """Drop a release's facts from the database and what this oracle read of them
+        (the opened wheel stays: it is what says the facts are gone)."""
+        self.db.forget(name, str(version))
+        key = (name, version)
+        with self._lock:
+            for held in (self._uses, self._verdicts, self._tables):
+                held.pop(key, None)
 
     def forget_release(self, name: NormalizedName, version: Version) -> None:
         """Let go of what this oracle holds of a release (its wheel's bytes among it)."""
