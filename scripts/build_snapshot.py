@@ -147,12 +147,19 @@ def main() -> int:
     parser.add_argument("--scheduler", help="a Dask scheduler's address, or `local`")
     default_cache = Path(platformdirs.user_cache_dir("symres")) / "snapshot-build"
     parser.add_argument("--cache", type=Path, default=default_cache)
+    parser.add_argument(
+        "--trim-only",
+        action="store_true",
+        help="write the snapshot from what --cache holds now (a build stopped part way)",
+    )
     args = parser.parse_args()
     args.python_version = args.python_version or ["3.10", "3.11", "3.12", "3.13"]
     started = time.perf_counter()
     cache = args.cache
     cache.mkdir(parents=True, exist_ok=True)
     print(f"building in {cache} (resumable)", file=sys.stderr)
+    if args.trim_only:
+        return finish(cache, args, started, partial=True)
     print("locking the benchmark inputs", file=sys.stderr)
     locks = [lock(LOCKS / "ml-gpu.in", cache, "3.10", "manylinux_2_28_x86_64")]
     for src in [LOCKS / "web.in", *sorted((LOCKS / "traps").glob("*.in"))]:
@@ -174,9 +181,15 @@ def main() -> int:
         if code >= 2:  # not a release that failed (1: said, the rest kept) but the run
             print(f"db mine {' '.join(what)}: exit {code}; stopping", file=sys.stderr)
             return code
+    return finish(cache, args, started, partial=False)
+
+
+def finish(cache: Path, args: argparse.Namespace, started: float, partial: bool) -> int:
+    """Trim the build's cache into data/symbols.sqlite and say what it holds."""
     inputs = (
-        f"benchmark locks; top {args.top} since {args.since}; Python "
-        f"{', '.join(args.python_version)} on {args.platform}"
+        f"benchmark locks; top {args.top} since {args.since}"
+        f"{' (part of: mined newest first, stopped before the end)' if partial else ''}; "
+        f"Python {', '.join(args.python_version)} on {args.platform}"
     )
     trim(cache / "symbols.sqlite", OUT, inputs)
     size = OUT.stat().st_size

@@ -341,3 +341,18 @@ def test_the_newest_release_of_every_project_is_mined_first(
     with sqlite3.connect(tmp_path / "cache" / "symbols.sqlite") as db:
         order = [r for r in db.execute("SELECT name, version FROM scans ORDER BY scanned_at")]
     assert order == [(n, v) for v in ("3.0", "2.0", "1.0") for n in ("app", "lib")]
+
+
+def test_the_biggest_release_of_a_round_goes_first(
+    project: Project, capsys, tmp_path: Path
+) -> None:
+    """No long release is left running alone at the end of a pool's work."""
+    stack(project)
+    noise = "".join(f"n{i} = {i * 7919 % 104729}\n" for i in range(3000))
+    for version in ("1.0", "2.0"):
+        project.wheel("big", version, files={"big/__init__.py": noise})
+    args = ("lib", "big", "--releases", "2", "--workers", "1", "--pool", "threads")
+    assert mine(project, capsys, *args)[0] == 0
+    with sqlite3.connect(tmp_path / "cache" / "symbols.sqlite") as db:
+        order = [r for r in db.execute("SELECT name, version FROM scans ORDER BY scanned_at")]
+    assert order == [("big", "2.0"), ("lib", "3.0"), ("big", "1.0"), ("lib", "2.0")]

@@ -421,6 +421,7 @@ def test_a_whole_download_that_is_not_the_advertised_file_leaves_no_facts(
     import sqlite3
 
     modules = {f"app/m{i}.py": "import os\n" for i in range(80)}
+    modules["app/__init__.py"] = "".join(f"from app import m{i}\n" for i in range(80))
     wheel = project.wheel("app", "1.0", files=modules)
     if not honest:
         project.index.files[wheel.name].__dict__["sha256"] = "0" * 64

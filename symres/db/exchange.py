@@ -51,7 +51,8 @@ class Exchange:
                 queries = [
                     (
                         "uses",
-                        f"SELECT name, version, target FROM {schema}.scans WHERE kind='uses'",
+                        f"SELECT name, version, target FROM {schema}.scans "
+                        "WHERE kind IN ('uses', 'uses-import')",
                         uses_key,
                     )
                 ]
@@ -136,13 +137,16 @@ class Exchange:
                         if trimmed and table == "scans":
                             db.execute(
                                 "INSERT OR IGNORE INTO main.scans "
-                                "SELECT * FROM other.scans WHERE kind != 'uses'"
+                                "SELECT * FROM other.scans "
+                                "WHERE kind NOT IN ('uses', 'uses-import')"
                             )
                         elif table == "uses":
+                            _drop_superseded(db)
                             db.execute(
                                 "INSERT INTO uses SELECT o.* FROM other.uses o WHERE NOT EXISTS ("
-                                "SELECT 1 FROM main.scans s WHERE s.kind='uses' AND s.name=o.name "
-                                "AND s.version=o.version AND s.target=o.target)"
+                                "SELECT 1 FROM main.scans s WHERE s.kind IN ('uses', "
+                                "'uses-import') AND s.name=o.name AND s.version=o.version "
+                                "AND s.target=o.target)"
                             )
                         else:
                             db.execute(
@@ -193,6 +197,9 @@ class Exchange:
                         pin,
                     ).fetchall()
                 )
+            for scan in rows.get("scans", ()):  # a complete scan replaces an import-time one
+                if scan[0] == "uses" and tuple(scan[1:4]) not in scanned:
+                    _drop_partial(db, *scan[1:4])
             fresh = [u for u in rows.get("uses", ()) if tuple(u[:3]) not in scanned]
             for table, items, verb in (
                 ("uses", fresh, "INSERT"),
@@ -230,3 +237,24 @@ def _check_importable(conn: sqlite3.Connection, source: Path, expect: dict[str, 
 
 _RELEASE_TABLES = ("scans", "uses", "layouts", "provenance", "verdicts", "exports")
 _MERGED = ("scans", "layouts", "provenance", "verdicts", "export_docs", "exports", "file_uses")
+
+
+def _drop_partial(db: sqlite3.Connection, name: str, version: str, target: str) -> None:
+    """Forget an import-time scan (``uses-import``) and its uses: a complete one came."""
+    key = (name, version, target)
+    gone = db.execute(
+        "DELETE FROM main.scans WHERE kind='uses-import' AND name=? AND version=? AND target=?",
+        key,
+    ).rowcount
+    if gone:
+        db.execute("DELETE FROM main.uses WHERE name=? AND version=? AND target=?", key)
+
+
+def _drop_superseded(db: sqlite3.Connection) -> None:
+    """Before an import: the import-time scans here that the other file holds whole."""
+    for key in db.execute(
+        "SELECT s.name, s.version, s.target FROM main.scans s JOIN other.scans o ON "
+        "o.kind='uses' AND o.name=s.name AND o.version=s.version AND o.target=s.target "
+        "WHERE s.kind='uses-import'"
+    ).fetchall():
+        _drop_partial(db, *key)

@@ -157,15 +157,22 @@ class SymbolDB(Exchange, ExportTables):
         import_time_only: bool = False,
     ) -> list[Use] | None:
         """A release's uses; *complete*: all of them, which the snapshot does not hold (it
-        keeps only the reachable import-time ones); *import_time_only*: only those."""
+        keeps only the reachable import-time ones), nor a scan of the modules import
+        reaches alone (``uses-import``); *import_time_only*: only those."""
         if complete:
             if not self._has_main("uses", name, version, target):
                 return None
             db = "main"
-        elif not self.scanned("uses", name, version, target):
-            return None
+        elif self._has_main("uses", name, version, target) or self._has_main(
+            "uses-import", name, version, target
+        ):
+            db = "main"
+        elif self.scanned("uses", name, version, target) or self.scanned(
+            "uses-import", name, version, target
+        ):
+            db = "snap"
         else:
-            db = "main" if self._has_main("uses", name, version, target) else "snap"
+            return None
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT module, symbol, guard, file, line, consumer_module, condition, reachable, "
@@ -202,7 +209,10 @@ class SymbolDB(Exchange, ExportTables):
         filename: str,
         files: int,
         unreadable: int,
+        import_time: bool = False,
     ) -> None:
+        """*import_time*: the uses of the modules import reaches alone (a ``uses-import``
+        scan, which a later complete one replaces)."""
         rows = [
             (
                 name,
@@ -226,8 +236,16 @@ class SymbolDB(Exchange, ExportTables):
             )
             db.executemany("INSERT INTO uses VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             db.execute(
-                "INSERT OR REPLACE INTO scans VALUES ('uses',?,?,?,?,?,?,?)",
-                (name, version, target, filename, files, unreadable, time.time()),
+                "DELETE FROM scans WHERE kind IN ('uses', 'uses-import') AND name=? AND "
+                "version=? AND target=?",
+                (name, version, target),
+            )
+            db.execute(
+                "INSERT INTO scans VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    "uses-import" if import_time else "uses",
+                    *(name, version, target, filename, files, unreadable, time.time()),
+                ),
             )
 
     def file_uses(

@@ -20,60 +20,62 @@ if TYPE_CHECKING:
 
 
 def read_uses(
-    release: ReleaseSymbols, cache: SymbolDB | None = None, target: str = ""
+    release: ReleaseSymbols,
+    cache: SymbolDB | None = None,
+    target: str = "",
+    *,
+    import_time: bool = False,
 ) -> ConsumerUses:
     """Every use in every module of this release, with reachability. With a *cache*,
     module files already scanned in another release (same content hash, from RECORD)
-    are not read again."""
+    are not read again. *import_time*: only the modules ``import <top-level>`` and the
+    entry points reach are read, wave by wave along the release's own imports (the uses a
+    default lock enforces; transformers' lazy modules are then never opened)."""
     result = ConsumerUses()
     if release.archive_error is not None:
         result.unreadable[release.source.filename] = release.archive_error
         return result
+    layout = release.layout
     loads: dict[str, set[str]] = {}
     hashes = release.source.record_hashes() if cache is not None else {}
-    todo: list[tuple[str, ModuleFiles, str]] = []
-    for module, files in sorted(release.layout.modules.items()):
-        member = files.py
-        if member is None:
-            continue  # a stub (.pyi) never runs: its imports are for type checkers
-        result.files += 1
-        digest = hashes.get(member)
-        hit = cache.file_uses(digest, target, module) if cache is not None and digest else None
-        if hit is not None:
-            result.uses.extend(hit[0])
-            loads[module] = hit[1]
-            result.from_cache += 1
-            continue
-        todo.append((module, files, member))
-    if len(todo) > max(64, len(release.layout.modules) // 4):
-        try:
-            release.source.fetch_whole()
-        except UnreadableMember as exc:  # not the file its index advertised
-            release.archive_error = str(exc)
-            return ConsumerUses(unreadable={release.source.filename: str(exc)})
-        release.source.prefetch([member for _, _, member in todo])
-    for module, files, member in todo:
-        try:
-            data = release.source.read(member)
-        except UnreadableMember as exc:
-            result.unreadable[member] = str(exc)
-            continue
-        result.bytes += len(data)
-        tree = parse(data, member)
-        if isinstance(tree, str):
-            result.unreadable[member] = tree
-            continue
-        found = scan_uses(
-            module, _display(member), tree, is_package=files.package, facts=release.facts
-        )
-        result.uses.extend(found.uses)
-        loads[module] = found.imports_at_load
-        # keyed by the bytes read, not by what RECORD claims: a wheel that lies in
-        # its RECORD must not lend its uses to another release's honest file
-        if cache is not None and hashes.get(member) == _record_digest(data):
-            cache.put_file_uses(hashes[member], target, module, found.uses, found.imports_at_load)
-    reachable = _reachable(release.layout, loads, entry_point_modules(release))
-    own = release.layout.top_levels
+    entry_points = entry_point_modules(release)
+    wave = sorted(_roots(layout, entry_points) if import_time else layout.modules)
+    seen = set(wave)
+    budget, read, whole = max(64, len(layout.modules) // 4), 0, False
+    while wave:
+        todo: list[tuple[str, ModuleFiles, str]] = []
+        for module in wave:
+            files = layout.modules[module]
+            member = files.py
+            if member is None:
+                continue  # a stub (.pyi) never runs: its imports are for type checkers
+            result.files += 1
+            digest = hashes.get(member)
+            hit = cache.file_uses(digest, target, module) if cache is not None and digest else None
+            if hit is not None:
+                result.uses.extend(hit[0])
+                loads[module] = hit[1]
+                result.from_cache += 1
+                continue
+            todo.append((module, files, member))
+        read += len(todo)
+        if read > budget and not whole:
+            whole = True
+            try:
+                release.source.fetch_whole()
+            except UnreadableMember as exc:  # not the file its index advertised
+                release.archive_error = str(exc)
+                return ConsumerUses(unreadable={release.source.filename: str(exc)})
+        if whole or len(todo) > 4:
+            release.source.prefetch([member for _, _, member in todo])
+        for module, files, member in todo:
+            _scan(release, module, files, member, result, loads, cache, target, hashes)
+        if not import_time:
+            break
+        wave = sorted({n for m in wave for n in _next(layout, loads.get(m, set()))} - seen)
+        seen.update(wave)
+    reachable = _reachable(layout, loads, entry_points)
+    own = layout.top_levels
     result.uses = outside_import_roots(
         [
             u if u.consumer_module in reachable else _unreachable(u)
@@ -83,6 +85,37 @@ def read_uses(
     )
     result.reachable_modules = len(reachable)
     return result
+
+
+def _scan(
+    release: ReleaseSymbols,
+    module: str,
+    files: ModuleFiles,
+    member: str,
+    result: ConsumerUses,
+    loads: dict[str, set[str]],
+    cache: SymbolDB | None,
+    target: str,
+    hashes: dict[str, str],
+) -> None:
+    """Read and scan one module file into *result* (what it imports at load into *loads*)."""
+    try:
+        data = release.source.read(member)
+    except UnreadableMember as exc:
+        result.unreadable[member] = str(exc)
+        return
+    result.bytes += len(data)
+    tree = parse(data, member)
+    if isinstance(tree, str):
+        result.unreadable[member] = tree
+        return
+    found = scan_uses(module, _display(member), tree, is_package=files.package, facts=release.facts)
+    result.uses.extend(found.uses)
+    loads[module] = found.imports_at_load
+    # keyed by the bytes read, not by what RECORD claims: a wheel that lies in
+    # its RECORD must not lend its uses to another release's honest file
+    if cache is not None and hashes.get(member) == _record_digest(data):
+        cache.put_file_uses(hashes[member], target, module, found.uses, found.imports_at_load)
 
 
 def entry_point_modules(release: ReleaseSymbols) -> set[str]:
@@ -153,31 +186,45 @@ def _display(member: str) -> str:
     return re.sub(r"^[^/]+\.data/(?:purelib|platlib)/", "", member)
 
 
-def _reachable(layout: Layout, loads: dict[str, set[str]], entry_points: set[str]) -> set[str]:
-    """Modules that ``import <top-level>`` or an entry point (a console script, a plugin)
-    executes, following the release's own imports."""
-    own = layout.top_levels
-    start = [m for m in layout.modules if "." not in m]
+def _roots(layout: Layout, entry_points: set[str]) -> set[str]:
+    """Where importing the distribution starts: its top-level modules, and the modules
+    (with their packages) its entry points name (a console script, a plugin)."""
+    start = {m for m in layout.modules if "." not in m}
     for module in entry_points:
         parts = module.split(".")
-        start += [
+        start |= {
             ".".join(parts[: i + 1])
             for i in range(len(parts))
             if ".".join(parts[: i + 1]) in layout.modules
-        ]
+        }
+    return start
+
+
+def _next(layout: Layout, imported: set[str]) -> set[str]:
+    """The release's own modules that importing *imported* runs (``a.b.c``: a, a.b, a.b.c)."""
+    own = layout.top_levels
+    out: set[str] = set()
+    for target in imported:
+        if target.split(".")[0] not in own:
+            continue
+        parts = target.split(".")
+        out |= {
+            ".".join(parts[:i])
+            for i in range(1, len(parts) + 1)
+            if ".".join(parts[:i]) in layout.modules
+        }
+    return out
+
+
+def _reachable(layout: Layout, loads: dict[str, set[str]], entry_points: set[str]) -> set[str]:
+    """Modules that ``import <top-level>`` or an entry point executes, following the
+    release's own imports."""
     seen: set[str] = set()
-    stack = list(start)
+    stack = list(_roots(layout, entry_points))
     while stack:
         module = stack.pop()
         if module in seen:
             continue
         seen.add(module)
-        for target in loads.get(module, ()):
-            if target.split(".")[0] not in own:
-                continue
-            parts = target.split(".")
-            for i in range(1, len(parts) + 1):
-                prefix = ".".join(parts[:i])
-                if prefix in layout.modules and prefix not in seen:
-                    stack.append(prefix)
+        stack += [m for m in _next(layout, loads.get(module, set())) if m not in seen]
     return seen

@@ -76,7 +76,9 @@ def _oracle(task: MineTask) -> SymbolOracle:
     if found is None:
         target = make_target(task.python, task.platform)
         finder = _STACK.enter_context(open_finder(target, task.index))
-        found = _LOCAL.oracles[key] = SymbolOracle(finder, _LOCAL.db, facts_of(target))
+        found = _LOCAL.oracles[key] = SymbolOracle(
+            finder, _LOCAL.db, facts_of(target), complete_uses=True
+        )
     return found
 
 
@@ -119,13 +121,14 @@ def releases_to_mine(
     specifier, or the N newest; 0: all), less what the database already holds. Returns
     the tasks, how many are held already, and the names no index knows. The newest
     release of every name comes first, then the second newest of each, and so on: a run
-    stopped early has covered what is installed most."""
+    stopped early has covered what is installed most. Within each round the biggest
+    release goes first, so that no long task is left running alone at the end."""
     target = finder.target
     key = target_key(facts_of(target))
     tables = target_key(facts_of(target), verdicts=True)
     wanted: list[tuple[str, str]] = list(pins)
     unknown: list[str] = []
-    newest_first: list[list[tuple[str, str]]] = []
+    newest_first: list[list[tuple[str, str, int]]] = []
     for name, allowed in names:
         found = finder.releases(canonicalize_name(name))
         if not found:
@@ -143,8 +146,16 @@ def releases_to_mine(
             chosen = ordered[-releases:] if releases else ordered
         else:
             chosen = [v for v in ordered if v in releases]
-        newest_first.append([(str(canonicalize_name(name)), str(v)) for v in reversed(chosen)])
-    wanted += [pin for rank in zip_longest(*newest_first) for pin in rank if pin]
+        newest_first.append(
+            [
+                (str(canonicalize_name(name)), str(v), _weight(found[v].files))
+                for v in reversed(chosen)
+            ]
+        )
+    for rank in zip_longest(*newest_first):
+        # the biggest first within a round: the pool's last tasks are then short ones
+        pending = sorted((t for t in rank if t), key=lambda t: -t[2])
+        wanted += [(name, version) for name, version, _ in pending]
     tasks, held = [], 0
     for name, version in dict.fromkeys(wanted):
         if db.scanned("uses", name, version, key) and db.exports(name, version, tables):
@@ -153,6 +164,11 @@ def releases_to_mine(
             python = target.python_version
             tasks.append(MineTask(name, version, python, target.platform, index))
     return tasks, held, unknown
+
+
+def _weight(files: Iterable[DistFile]) -> int:
+    """How much work a release is likely to be: the size of its biggest file."""
+    return max((f.size or 0 for f in files), default=0)
 
 
 def _uploaded_since(files: Iterable[DistFile], since: datetime) -> bool:

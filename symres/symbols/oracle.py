@@ -217,7 +217,9 @@ class SymbolOracle:
             return self._miss(name, version, [])
         self.finder.on_event("mine", f"{name} {version}")
         release = self.release(name, version)
-        mined = read_uses(release, cache=self.db, target=self.target)
+        # a default lock enforces what import runs: the modules it never reaches are not read
+        partial = not self.complete_uses
+        mined = read_uses(release, cache=self.db, target=self.target, import_time=partial)
         if release.archive_error is not None:  # unreadable, or not the advertised file
             self._forget_facts(name, version)
             return []
@@ -231,6 +233,7 @@ class SymbolOracle:
             filename=release.source.filename,
             files=mined.files,
             unreadable=len(mined.unreadable),
+            import_time=partial,
         )
         self.mined_uses += 1
         return [u for u in kept if u.import_time] if self.import_time_only else kept
