@@ -560,3 +560,19 @@ def test_the_readme_table_has_a_row_for_every_option() -> None:
     section = table[start : table.index("\n## ", start + 10)]
     for option in [*NO_EFFECT, *REFUSED, *ONE_VALUE]:
         assert f"`{option}" in section, option
+
+
+def test_a_hashed_lock_is_read_back_as_input_and_by_db_mine(app: Project, capsys) -> None:
+    """A --generate-hashes lock (continuation lines, `--hash=` after each pin) is a valid
+    requirements file: `-r` of it, `-c` of it and `db mine -r` of it read its pins."""
+    code, _, err = app.lock("requirements.in", "--generate-hashes", capsys=capsys)
+    assert code == 0, err
+    assert "--hash=sha256:" in app.read()
+    app.write("again.in", app.read())
+    code, _, err = app.lock("again.in", "-o", "again.txt", capsys=capsys)
+    assert code == 0, err
+    assert pins(app.read("again.txt")) == pins(app.read())
+    capsys.readouterr()
+    code = main(["db", "mine", "-r", "requirements.txt", "--index-url", app.index.url, "--json"])
+    assert code == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["mined"] == 3  # app, lib, util

@@ -81,6 +81,7 @@ def _read_requirements(
         if line.startswith("-"):
             _option(line, where, path, inputs, base, constraint=constraint, seen=seen)
             continue
+        line = _PER_REQUIREMENT.split(line, 1)[0].strip()  # a lock's `--hash=…` read back
         if _looks_direct(line) and not _named(line):
             add_direct(inputs, line, where, Path.cwd(), origin=shown, constraint=constraint)
             continue
@@ -93,6 +94,10 @@ def _read_requirements(
         target = inputs.constraints if constraint else inputs.requirements
         target.append(RootRequirement(req, where, shown))
 
+
+# pip's per-requirement options: what a hashed lock (or a build setting) adds after a
+# requirement; the hashes are the lock's to write, not the input's
+_PER_REQUIREMENT = re.compile(r"\s+(?=(?:--hash|--config-settings|-C|--global-option)[=\s])")
 
 _DIRECT_PREFIXES = (".", "/", "~", "file:", "git+", "hg+", "svn+", "bzr+", "http://", "https://")
 
