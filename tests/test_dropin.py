@@ -564,7 +564,7 @@ def test_the_readme_table_has_a_row_for_every_option() -> None:
 
 def test_a_hashed_lock_is_read_back_as_input_and_by_db_mine(app: Project, capsys) -> None:
     """A --generate-hashes lock (continuation lines, `--hash=` after each pin) is a valid
-    requirements file: `-r` of it, `-c` of it and `db mine -r` of it read its pins."""
+    requirements file: as input, as `-c` and to `db mine -r` (its hashes are not reused)."""
     code, _, err = app.lock("requirements.in", "--generate-hashes", capsys=capsys)
     assert code == 0, err
     assert "--hash=sha256:" in app.read()
@@ -572,7 +572,22 @@ def test_a_hashed_lock_is_read_back_as_input_and_by_db_mine(app: Project, capsys
     code, _, err = app.lock("again.in", "-o", "again.txt", capsys=capsys)
     assert code == 0, err
     assert pins(app.read("again.txt")) == pins(app.read())
+    app.write("bounded.in", "app\n-c requirements.txt\n")
+    code, _, err = app.lock("bounded.in", "-o", "bounded.txt", capsys=capsys)
+    assert code == 0, err
+    assert pins(app.read("bounded.txt")) == pins(app.read())
     capsys.readouterr()
     code = main(["db", "mine", "-r", "requirements.txt", "--index-url", app.index.url, "--json"])
     assert code == 0, capsys.readouterr().err
     assert json.loads(capsys.readouterr().out)["mined"] == 3  # app, lib, util
+
+
+@pytest.mark.parametrize("option", ["--config-settings=editable_mode=compat", "-Cfoo=bar"])
+def test_a_build_option_after_a_requirement_is_refused_with_its_line(
+    app: Project, capsys, option: str
+) -> None:
+    app.write("requirements.in", f"app\nlib>=1 {option}\n")
+    code, _, err = app.lock("requirements.in", capsys=capsys)
+    assert code == 2
+    assert "requirements.in:2:" in err and "after a requirement is not supported" in err
+    assert "Traceback" not in err

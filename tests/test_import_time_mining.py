@@ -8,7 +8,9 @@ import sqlite3
 from pathlib import Path
 
 from symres.cli import main
+from symres.symbols.consumer import read_uses
 from tests.conftest import Project
+from tests.test_symbols import release
 
 
 def stack(project: Project) -> None:
@@ -46,7 +48,7 @@ def test_a_default_lock_never_opens_what_import_does_not_reach(
     code, _, err = project.lock("requirements.in", capsys=capsys)
     assert code == 0, err
     assert "lib==2.0" in project.read()
-    assert "plugins" not in err  # its break was never looked for
+    assert "may not run at import" not in err  # its break was never looked for
     assert scans(tmp_path) == [("uses-import", 2)]  # __init__ and core, not plugins
     assert app_uses(tmp_path) == [("app", "ok"), ("app.core", "ok")]
 
@@ -65,6 +67,11 @@ def test_lazy_enforce_after_a_default_lock_reads_the_rest(
     assert scans(tmp_path) == [("uses", 3)]
     # the complete scan replaced the partial one: no use stored twice
     assert app_uses(tmp_path) == [("app", "ok"), ("app.core", "ok"), ("app.plugins", "gone")]
+    # a default lock reads as much as before, whatever the cache holds: the same report
+    code, _, err = project.lock("requirements.in", "--upgrade", capsys=capsys)
+    assert code == 0, err
+    assert "lib==2.0" in project.read()
+    assert "may not run at import" not in err, err
 
 
 def test_db_mine_after_a_default_lock_holds_each_use_once(
@@ -81,7 +88,7 @@ def test_db_mine_after_a_default_lock_holds_each_use_once(
 
 
 def test_an_import_time_scan_in_a_team_snapshot_is_used_and_a_complete_one_replaces_it(
-    project: Project, capsys, tmp_path: Path, monkeypatch
+    project: Project, capsys, tmp_path: Path
 ) -> None:
     """`db import` of a complete database over a user database that read the release
     only as far as import: the complete uses replace the partial ones."""
@@ -94,3 +101,64 @@ def test_an_import_time_scan_in_a_team_snapshot_is_used_and_a_complete_one_repla
     assert main(["db", "import", str(tmp_path / "whole.sqlite")]) == 0
     assert scans(tmp_path) == [("uses", 3)]
     assert app_uses(tmp_path) == [("app", "ok"), ("app.core", "ok"), ("app.plugins", "gone")]
+
+
+SHAPES = {
+    "pkg/__init__.py": "from . import core\nfrom .sub import deep as d\nimport other\n",
+    "pkg/core.py": "import pkg.sub.leaf as leaf\nfrom other import a\n",
+    "pkg/sub/__init__.py": "",
+    "pkg/sub/deep.py": "from ..core import leaf\nfrom other import b\n",
+    "pkg/sub/leaf.py": "try:\n    from other import c\nexcept ImportError:\n    c = None\n",
+    "pkg/lazy.py": "def f():\n    from other import never\n",
+    "pkg/cli.py": "from other import cli_only\n",  # an entry point
+    "pkg/unused.py": "from other import nobody\n",
+    "tests/test_pkg.py": "from other import fixture\n",  # the wheel's own tests
+}
+
+
+def _facts(uses) -> set[tuple]:  # type: ignore[no-untyped-def]
+    return {(u.consumer_module, u.module, u.name, u.guard, u.line, u.reachable) for u in uses}
+
+
+def test_both_reads_find_the_same_facts_for_what_import_reaches(tmp_path: Path) -> None:
+    files = {
+        **SHAPES,
+        "pkg-1.0.dist-info/entry_points.txt": "[console_scripts]\nx = pkg.cli:main\n",
+    }
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    whole = read_uses(release(tmp_path / "a", "pkg", "1.0", files))
+    partial = read_uses(release(tmp_path / "b", "pkg", "1.0", files), import_time=True)
+    reached = {u for u in _facts(whole.uses) if u[-1]}
+    assert _facts(partial.uses) == reached
+    names = {u[2] for u in reached}
+    assert names == {"a", "b", "c", "cli_only", None}  # `import other` has no name
+    assert partial.files == 6  # every module but lazy.py's, unused.py's and the tests'
+    assert whole.files == 9
+
+
+def test_a_namespace_distribution_is_read_from_its_packages(tmp_path: Path) -> None:
+    """google-cloud-*, azure-*: no top-level module, their packages are where import starts."""
+    files = {
+        "ns/plugin/__init__.py": "from ns.plugin import impl\n",
+        "ns/plugin/impl.py": "from other import needed\n",
+        "ns_plugin/__init__.py": None,  # the builder's own
+    }
+    uses = read_uses(release(tmp_path, "ns-plugin", "1.0", files), import_time=True).uses
+    assert [(u.name, u.reachable) for u in uses] == [("needed", True)]
+
+
+def test_importing_a_partial_scan_over_a_complete_one_keeps_every_use(
+    project: Project, capsys, tmp_path: Path
+) -> None:
+    stack(project)
+    cache = tmp_path / "cache" / "symbols.sqlite"
+    assert project.lock("requirements.in", capsys=capsys)[0] == 0
+    assert main(["db", "export", str(tmp_path / "partial.sqlite")]) == 0
+    cache.unlink()
+    assert project.lock("requirements.in", "--lazy", "enforce", capsys=capsys)[0] == 0
+    assert main(["db", "export", str(tmp_path / "whole.sqlite")]) == 0
+    for other in ("partial", "whole", "partial"):
+        assert main(["db", "import", str(tmp_path / f"{other}.sqlite")]) == 0
+        assert scans(tmp_path) == [("uses", 3)]
+        assert app_uses(tmp_path) == [("app", "ok"), ("app.core", "ok"), ("app.plugins", "gone")]

@@ -148,6 +148,13 @@ class Exchange:
                                 "'uses-import') AND s.name=o.name AND s.version=o.version "
                                 "AND s.target=o.target)"
                             )
+                        elif table == "scans":  # not a partial scan beside a complete one
+                            db.execute(
+                                "INSERT OR IGNORE INTO main.scans SELECT * FROM other.scans o "
+                                "WHERE o.kind != 'uses-import' OR NOT EXISTS (SELECT 1 FROM "
+                                "main.scans s WHERE s.kind='uses' AND s.name=o.name AND "
+                                "s.version=o.version AND s.target=o.target)"
+                            )
                         else:
                             db.execute(
                                 f"INSERT OR IGNORE INTO main.{table} SELECT * FROM other.{table}"
@@ -246,7 +253,10 @@ def _drop_partial(db: sqlite3.Connection, name: str, version: str, target: str) 
         "DELETE FROM main.scans WHERE kind='uses-import' AND name=? AND version=? AND target=?",
         key,
     ).rowcount
-    if gone:
+    whole = db.execute(
+        "SELECT 1 FROM main.scans WHERE kind='uses' AND name=? AND version=? AND target=?", key
+    ).fetchone()
+    if gone and whole is None:  # the uses here are the partial scan's alone
         db.execute("DELETE FROM main.uses WHERE name=? AND version=? AND target=?", key)
 
 

@@ -3,7 +3,8 @@
 Supported: comments, line continuations, ``${VAR}``, ``-r``/``--requirement``,
 ``-c``/``--constraint``, ``-i``/``--index-url``, ``--extra-index-url``,
 ``-f``/``--find-links``, ``--no-index``, ``--pre``, ``--only-binary``, ``--no-binary``,
-markers, extras and specifiers; and direct references (:mod:`symres.index.direct`):
+markers, extras and specifiers, ``--hash`` after a requirement (a hashed lock read back:
+its hashes are not the new lock's); and direct references (:mod:`symres.index.direct`):
 ``-e PATH``, ``name @ URL``, a path or URL to a wheel, an sdist or a project folder,
 ``git+URL@rev``. As pip reads them, paths to files and folders are relative to the
 current folder; ``-r``, ``-c`` and ``-f`` to the file that names them. Anything else
@@ -81,7 +82,7 @@ def _read_requirements(
         if line.startswith("-"):
             _option(line, where, path, inputs, base, constraint=constraint, seen=seen)
             continue
-        line = _PER_REQUIREMENT.split(line, 1)[0].strip()  # a lock's `--hash=…` read back
+        line = _requirement_alone(line, where)
         if _looks_direct(line) and not _named(line):
             add_direct(inputs, line, where, Path.cwd(), origin=shown, constraint=constraint)
             continue
@@ -95,9 +96,29 @@ def _read_requirements(
         target.append(RootRequirement(req, where, shown))
 
 
-# pip's per-requirement options: what a hashed lock (or a build setting) adds after a
-# requirement; the hashes are the lock's to write, not the input's
-_PER_REQUIREMENT = re.compile(r"\s+(?=(?:--hash|--config-settings|-C|--global-option)[=\s])")
+# a hashed lock read back as input: `name==1.0 --hash=sha256:… --hash=…` (the hashes are
+# the lock's to write, from what the index serves, as pip-compile does)
+_HASHES = re.compile(r"(?:\s+--hash(?:=|\s+)\S+)+\s*$")
+_BUILD_OPTIONS = ("--config-settings", "--global-option", "-C")
+
+
+def _requirement_alone(line: str, where: str) -> str:
+    """The requirement, without the `--hash` options pip allows after it; a build option
+    there (`--config-settings`, `-C`, `--global-option`) is refused, not skipped."""
+    line = _HASHES.sub("", line)
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        words = line.split()
+    for word in words[1:]:
+        if word.startswith(_BUILD_OPTIONS):
+            option = word.split("=", 1)[0] if word.startswith("--") else "-C"
+            raise InputError(
+                f"{where}: `{option}` after a requirement is not supported: {line}",
+                hint="drop it (an sdist is built with its backend's defaults) or give a wheel",
+            )
+    return line
+
 
 _DIRECT_PREFIXES = (".", "/", "~", "file:", "git+", "hg+", "svn+", "bzr+", "http://", "https://")
 

@@ -5,6 +5,7 @@ its ``.pth`` lines; a wheel's own tests are not import roots)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -39,9 +40,26 @@ def read_uses(
     loads: dict[str, set[str]] = {}
     hashes = release.source.record_hashes() if cache is not None else {}
     entry_points = entry_point_modules(release)
+    hits: dict[str, tuple[list[Use], set[str]]] = {}
+    unread = 0
+    for module, files in layout.modules.items():
+        digest = hashes.get(files.py) if files.py is not None else None
+        hit = cache.file_uses(digest, target, module) if cache is not None and digest else None
+        if hit is not None:
+            hits[module] = hit
+        elif files.py is not None:
+            unread += 1
+    # the whole wheel, when most of it is unread: one request, and its hash checked (what
+    # Range reads cannot), however little of it import then reaches
+    whole = unread > max(64, len(layout.modules) // 4)
+    if whole:
+        try:
+            release.source.fetch_whole()
+        except UnreadableMember as exc:  # not the file its index advertised
+            release.archive_error = str(exc)
+            return ConsumerUses(unreadable={release.source.filename: str(exc)})
     wave = sorted(_roots(layout, entry_points) if import_time else layout.modules)
     seen = set(wave)
-    budget, read, whole = max(64, len(layout.modules) // 4), 0, False
     while wave:
         todo: list[tuple[str, ModuleFiles, str]] = []
         for module in wave:
@@ -50,24 +68,15 @@ def read_uses(
             if member is None:
                 continue  # a stub (.pyi) never runs: its imports are for type checkers
             result.files += 1
-            digest = hashes.get(member)
-            hit = cache.file_uses(digest, target, module) if cache is not None and digest else None
-            if hit is not None:
-                result.uses.extend(hit[0])
-                loads[module] = hit[1]
+            if module in hits:
+                result.uses.extend(hits[module][0])
+                loads[module] = hits[module][1]
                 result.from_cache += 1
                 continue
             todo.append((module, files, member))
-        read += len(todo)
-        if read > budget and not whole:
-            whole = True
-            try:
-                release.source.fetch_whole()
-            except UnreadableMember as exc:  # not the file its index advertised
-                release.archive_error = str(exc)
-                return ConsumerUses(unreadable={release.source.filename: str(exc)})
-        if whole or len(todo) > 4:
-            release.source.prefetch([member for _, _, member in todo])
+        if whole:  # a wheel too big to download whole: its members' ranges, coalesced
+            with contextlib.suppress(OSError):  # a shortcut: else each member is read alone
+                release.source.prefetch([member for _, _, member in todo])
         for module, files, member in todo:
             _scan(release, module, files, member, result, loads, cache, target, hashes)
         if not import_time:
@@ -165,13 +174,13 @@ def outside_import_roots(uses: list[Use]) -> list[Use]:
     """*uses* with those of the top-level modules a wheel ships for its own tests
     (``tests``, ``test_*.py``) marked unreachable: using the distribution imports none
     of them. (Facts mined before this rule keep them reachable; it applies on reading.)"""
-    return [
-        _unreachable(u)
-        if u.reachable
-        and ((top := u.consumer_module.split(".")[0]) in TEST_ROOTS or top.startswith("test_"))
-        else u
-        for u in uses
-    ]
+    return [_unreachable(u) if u.reachable and _is_test(u.consumer_module) else u for u in uses]
+
+
+def _is_test(module: str) -> bool:
+    """A module of the wheel's own tests (``tests``, ``test_x``): never an import root."""
+    top = module.split(".")[0]
+    return top in TEST_ROOTS or top.startswith("test_")
 
 
 def _unreachable(use: Use) -> Use:
@@ -189,7 +198,12 @@ def _display(member: str) -> str:
 def _roots(layout: Layout, entry_points: set[str]) -> set[str]:
     """Where importing the distribution starts: its top-level modules, and the modules
     (with their packages) its entry points name (a console script, a plugin)."""
-    start = {m for m in layout.modules if "." not in m}
+    # a namespace package has no module of its own: its packages are where import starts
+    start = {
+        m
+        for m in layout.modules
+        if ("." not in m or m.rpartition(".")[0] in layout.namespaces) and not _is_test(m)
+    }
     for module in entry_points:
         parts = module.split(".")
         start |= {

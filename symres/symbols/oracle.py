@@ -39,7 +39,7 @@ _T = TypeVar("_T")
 # the bulk of the shipped snapshot) and verdicts (what a provider has: a few modules
 # read) have a version each, so that a better reading of providers does not throw away
 # every consumer's uses. Runtime evidence is kept with the verdicts.
-ANALYSIS = 13  # what a consumer imports (uses.py, context.py, …)
+ANALYSIS = 14  # what a consumer imports (uses.py, context.py, …)
 EXPORTS_ANALYSIS = 14  # verdicts (exports.py, lazymodule.py, release.py, …)
 # (tests/test_analysis_version.py lists the files each reads with, and fails when one
 # changes without the version saying whether what is found changed)
@@ -212,7 +212,7 @@ class SymbolOracle:
             import_time_only=self.import_time_only,
         )
         if cached is not None:
-            return outside_import_roots(cached)
+            return self._as_asked(outside_import_roots(cached))
         if self.finder is None:
             return self._miss(name, version, [])
         self.finder.on_event("mine", f"{name} {version}")
@@ -236,7 +236,14 @@ class SymbolOracle:
             import_time=partial,
         )
         self.mined_uses += 1
-        return [u for u in kept if u.import_time] if self.import_time_only else kept
+        return self._as_asked(kept)
+
+    def _as_asked(self, uses: list[Use]) -> list[Use]:
+        """*uses* as this oracle reads them: without complete uses, those of the modules
+        import never reaches are left out — whether or not a complete scan stored them."""
+        if self.import_time_only:
+            return [u for u in uses if u.import_time]
+        return uses if self.complete_uses else [u for u in uses if u.reachable]
 
     def prefixes(self, name: NormalizedName, version: Version) -> list[str]:
         self._trust(name, version)
