@@ -59,6 +59,7 @@ def read_uses(
             release.archive_error = str(exc)
             return ConsumerUses(unreadable={release.source.filename: str(exc)})
     wave = sorted(_roots(layout, entry_points) if import_time else layout.modules)
+    own = layout.top_levels
     seen = set(wave)
     while wave:
         todo: list[tuple[str, ModuleFiles, str]] = []
@@ -81,10 +82,9 @@ def read_uses(
             _scan(release, module, files, member, result, loads, cache, target, hashes)
         if not import_time:
             break
-        wave = sorted({n for m in wave for n in _next(layout, loads.get(m, set()))} - seen)
+        wave = sorted({n for m in wave for n in _next(layout, own, loads.get(m, set()))} - seen)
         seen.update(wave)
     reachable = _reachable(layout, loads, entry_points)
-    own = layout.top_levels
     result.uses = outside_import_roots(
         [
             u if u.consumer_module in reachable else _unreachable(u)
@@ -214,9 +214,9 @@ def _roots(layout: Layout, entry_points: set[str]) -> set[str]:
     return start
 
 
-def _next(layout: Layout, imported: set[str]) -> set[str]:
-    """The release's own modules that importing *imported* runs (``a.b.c``: a, a.b, a.b.c)."""
-    own = layout.top_levels
+def _next(layout: Layout, own: set[str], imported: set[str]) -> set[str]:
+    """The release's own modules (its top levels: *own*) that importing *imported* runs
+    (``a.b.c``: a, a.b, a.b.c)."""
     out: set[str] = set()
     for target in imported:
         if target.split(".")[0] not in own:
@@ -234,11 +234,12 @@ def _reachable(layout: Layout, loads: dict[str, set[str]], entry_points: set[str
     """Modules that ``import <top-level>`` or an entry point executes, following the
     release's own imports."""
     seen: set[str] = set()
+    own = layout.top_levels
     stack = list(_roots(layout, entry_points))
     while stack:
         module = stack.pop()
         if module in seen:
             continue
         seen.add(module)
-        stack += [m for m in _next(layout, loads.get(module, set())) if m not in seen]
+        stack += [m for m in _next(layout, own, loads.get(module, set())) if m not in seen]
     return seen
