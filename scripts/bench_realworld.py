@@ -145,7 +145,7 @@ def summary(results: dict, tools: list[str]) -> None:
         ok = [f for f, r in files.items() if r[tool]["cold"]["code"] == 0]
         timeouts = [f for f, r in files.items() if r[tool]["cold"]["code"] is None]
         print(f"{tool:10} locked {len(ok)}/{len(files)}, timeouts {len(timeouts)}")
-    for tool in (t for t in tools if t != "uv"):
+    for tool in (t for t in tools if t != "uv" and "uv" in tools):  # ratios need uv's runs
         both = [
             f
             for f, r in files.items()
