@@ -13,8 +13,10 @@
 3. Copies what the default `lock` consults into the snapshot, trimmed: no per-file
    cache; only reachable import-time uses (`top`, `if-available`); no uses that can never
    be judged (stdlib names present in every Python version, modules nothing provides);
-   only facts of the analyses this symres reads. The build date and its inputs are
-   recorded in its `meta` table (`symres db stats` shows them).
+   only facts of the analyses this symres reads; export documents an older build wrote
+   rewritten compactly. Then cut to --max-mb (25): the locks' pins first, then each top
+   project's newest release by rank, then its next newest, while they fit. The build date
+   and its inputs are recorded in its `meta` table (`symres db stats` shows them).
 
 Resumable: the facts are mined into --cache (default: a folder in the user cache), and a
 rerun — after a kill, or in another session — mines only what it lacks. Anyone can rerun
@@ -71,7 +73,7 @@ def mine(cache: Path, args: argparse.Namespace, what: list[str]) -> int:
     return done.returncode
 
 
-def trim(source: Path, dest: Path, inputs: str) -> None:
+def trim(source: Path, dest: Path, inputs: str, budget: int) -> None:
     from symres.symbols.stdlib import Stdlib
 
     always = Stdlib((3, 11))
@@ -111,6 +113,10 @@ def trim(source: Path, dest: Path, inputs: str) -> None:
         elif not always.knows(module):
             doomed.append((rowid,))  # provided by nothing the snapshot knows
     db.executemany("DELETE FROM uses WHERE rowid = ?", doomed)
+    _compact_documents(db)
+    db.commit()
+    db.execute("VACUUM")
+    _fit(db, dest, budget, _priority(db, source.parent))
     built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     db.executemany(
         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -126,6 +132,96 @@ def trim(source: Path, dest: Path, inputs: str) -> None:
     db.commit()
     db.execute("VACUUM")
     db.close()
+
+
+def _compact_documents(db: sqlite3.Connection) -> None:
+    """Export tables a build cache kept in an older form, rewritten (the same verdicts)."""
+    from symres.db.tables import doc_digest
+    from symres.symbols.tables import compact
+
+    for digest, data in db.execute("SELECT digest, data FROM export_docs").fetchall():
+        new = compact(bytes(data))
+        if new == data:
+            continue
+        fresh = doc_digest(new)
+        db.execute("INSERT OR IGNORE INTO export_docs VALUES (?, ?)", (fresh, new))
+        db.execute("UPDATE exports SET digest=? WHERE digest=?", (fresh, digest))
+        db.execute("DELETE FROM export_docs WHERE digest=?", (digest,))
+
+
+def _priority(db: sqlite3.Connection, cache: Path) -> list[tuple[str, str]]:
+    """The releases, what a user meets first first: the benchmark locks' pins, then each
+    top project's newest release by rank, then each one's next newest, and so on."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
+    pinned = set()
+    for lock_file in cache.glob("*.txt"):
+        for line in lock_file.read_text(encoding="utf-8").splitlines():
+            name, sep, version = line.partition("==")
+            if sep and not line.startswith((" ", "#")):
+                pinned.add((canonicalize_name(name), version.split()[0].rstrip("\\ ")))
+    top = [
+        canonicalize_name(line.strip())
+        for line in (ROOT / "data" / "top-projects.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    rank = {name: i for i, name in enumerate(top)}
+    versions: dict[str, list[str]] = {}
+    for name, version in db.execute("SELECT DISTINCT name, version FROM scans"):
+        versions.setdefault(name, []).append(version)
+
+    def newest_first(v: str) -> tuple[int, Version | str]:
+        try:
+            return (0, Version(v))
+        except InvalidVersion:
+            return (1, v)
+
+    keyed = []
+    for name, found in versions.items():
+        for age, version in enumerate(sorted(found, key=newest_first, reverse=True)):
+            first = (name, version) in pinned
+            keyed.append(((not first, age, rank.get(name, len(rank))), (name, version)))
+    return [release for _, release in sorted(keyed)]
+
+
+_RELEASE_TABLES = ("scans", "uses", "layouts", "verdicts", "provenance", "exports")
+
+
+def _fit(db: sqlite3.Connection, dest: Path, budget: int, order: list[tuple[str, str]]) -> None:
+    """Keep the releases of *order* that fit in *budget* bytes, in order; drop the rest.
+    A release costs its export documents (each once) and its uses (the rest of the file,
+    shared by row); an estimate, so the cut is tried again smaller until the file fits."""
+    aim = budget * 0.97
+    while (size := dest.stat().st_size) > budget:
+        docs = dict(db.execute("SELECT digest, LENGTH(data) FROM export_docs").fetchall())
+        rows = {
+            (name, version): n
+            for name, version, n in db.execute(
+                "SELECT name, version, COUNT(*) FROM uses GROUP BY name, version"
+            )
+        }
+        per_row = (size - sum(docs.values())) / max(1, sum(rows.values()))
+        owned: dict[tuple[str, str], set[str]] = {}
+        for name, version, digest in db.execute("SELECT name, version, digest FROM exports"):
+            owned.setdefault((name, version), set()).add(digest)
+        spent, counted, kept, dropped = 0.0, set(), [], []
+        for release in order:
+            cost = rows.get(release, 0) * per_row
+            cost += sum(docs.get(d, 0) for d in owned.get(release, set()) - counted)
+            if spent + cost <= aim:
+                spent += cost
+                counted |= owned.get(release, set())
+                kept.append(release)
+            else:
+                dropped.append(release)
+        for table in _RELEASE_TABLES:
+            db.executemany(f"DELETE FROM {table} WHERE name=? AND version=?", dropped)
+        db.execute("DELETE FROM export_docs WHERE digest NOT IN (SELECT digest FROM exports)")
+        db.commit()
+        db.execute("VACUUM")
+        order, aim = kept, aim * 0.95
+        print(f"  kept {len(kept)} releases, dropped {len(dropped)}", file=sys.stderr)
 
 
 def _stable_in_stdlib(stdlib, module: str, symbol: str | None) -> bool:  # type: ignore[no-untyped-def]
@@ -147,6 +243,12 @@ def main() -> int:
     parser.add_argument("--scheduler", help="a Dask scheduler's address, or `local`")
     default_cache = Path(platformdirs.user_cache_dir("symres")) / "snapshot-build"
     parser.add_argument("--cache", type=Path, default=default_cache)
+    parser.add_argument(
+        "--max-mb",
+        type=float,
+        default=25.0,
+        help="the snapshot's size limit (default 25): what a user meets first is kept",
+    )
     parser.add_argument(
         "--trim-only",
         action="store_true",
@@ -189,13 +291,16 @@ def finish(cache: Path, args: argparse.Namespace, started: float, partial: bool)
     inputs = (
         f"benchmark locks; top {args.top} since {args.since}"
         f"{' (part of: mined newest first, stopped before the end)' if partial else ''}; "
-        f"Python {', '.join(args.python_version)} on {args.platform}"
+        f"Python {', '.join(args.python_version)} on {args.platform}; "
+        f"cut to {args.max_mb:g} MB: the locks' pins, then each project's newest releases by rank"
     )
-    trim(cache / "symbols.sqlite", OUT, inputs)
+    trim(cache / "symbols.sqlite", OUT, inputs, int(args.max_mb * 1e6))
     size = OUT.stat().st_size
     db = sqlite3.connect(OUT)
     releases = db.execute("SELECT COUNT(DISTINCT name || version) FROM scans").fetchone()[0]
-    pairs = db.execute("SELECT COUNT(*) FROM scans WHERE kind='uses'").fetchone()[0]
+    pairs = db.execute(
+        "SELECT COUNT(DISTINCT name || ' ' || version || ' ' || target) FROM scans"
+    ).fetchone()[0]
     tables = db.execute("SELECT COUNT(*) FROM exports").fetchone()[0]
     uses = db.execute("SELECT COUNT(*) FROM uses").fetchone()[0]
     db.close()

@@ -7,14 +7,18 @@ the stored tables as from the release read."""
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import zlib
 from pathlib import Path
 
 import pytest
 
 from symres.db.store import SymbolDB
 from symres.symbols.consumer import read_uses
-from symres.symbols.tables import StoredExports, export_tables
-from tests.test_gap_classes import GAP_ROWS, STAY_UNKNOWN
+from symres.symbols.tables import StoredExports, compact, export_tables
+from tests.builders import elf_extension
+from tests.test_gap_classes import GAP_ROWS, SO, STAY_UNKNOWN
 from tests.test_lazy_modules import LAZY_ROWS
 from tests.test_provider_conditions import CONDITION_ROWS
 from tests.test_symbols import EXPORT_ROWS, release
@@ -94,3 +98,28 @@ def test_tables_go_through_the_database_and_stay_small(tmp_path: Path) -> None:
     stored = StoredExports("lib 1.0", back)
     assert stored.name_verdict("lib", "name_99").status == "present"
     assert stored.name_verdict("lib", "name_100").status == "missing"
+
+
+def test_a_big_extension_is_stored_by_its_names_not_its_bytes(tmp_path: Path) -> None:
+    """A compiled module is mostly machine code: its tables keep the ASCII runs a name
+    can lie in (a fraction of the binary) and judge as the binary does; a name beyond
+    ASCII is never refused from them. Tables written before the runs were cut (the bytes
+    kept whole) are rewritten to the same document, and answer the same."""
+    noise = os.urandom(200_000)
+    binary = elf_extension(["fast", "slow_path"]) + noise
+    files = {"lib/__init__.py": "from ._core import *\n", f"lib/_core.{SO}": binary}
+    lib = release(tmp_path, "lib", "1.0", files)
+    blob = export_tables(lib)
+    assert blob is not None and len(blob) < len(noise) // 4
+    stored = StoredExports("lib 1.0", blob)
+    assert stored.name_verdict("lib", "slow_path").status == "present"
+    assert stored.name_verdict("lib", "not_in_it_anywhere").status == "missing"
+    assert stored.name_verdict("lib", "caf\u00e9").status != "missing"
+
+    old = json.loads(zlib.decompress(blob))
+    runs = next(m[9][1] for m in old["m"] if m[9] is not None)
+    fast = next(i for i in runs if old["s"][i] == "fast")
+    old["s"][fast] = "\xe9\x85fast\xff"  # as a binary's bytes were kept, read as latin-1
+    written = zlib.compress(json.dumps(old, separators=(",", ":")).encode())
+    assert StoredExports("old", written).name_verdict("lib", "fast").status == "present"
+    assert compact(written) == blob == compact(blob)

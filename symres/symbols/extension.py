@@ -33,7 +33,8 @@ class Extension:
     text: bytes = b""  # where names are looked for: the binary, then its zlib streams
 
     def may_export(self, name: str) -> bool:
-        return self.unknown is not None or name.encode() in self.text
+        # a name beyond ASCII is not bounded: its stored tables keep ASCII runs only
+        return self.unknown is not None or not name.isascii() or name.encode() in self.text
 
 
 def read_extension(data: bytes, wheel_files: Collection[str]) -> Extension:

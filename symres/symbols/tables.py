@@ -23,9 +23,11 @@ from symres.symbols.release import ReleaseSymbols
 from symres.symbols.verdicts import ExportRules
 
 FORMAT = 1
-# A name is in an extension's bytes exactly when it lies within one run of these bytes
-# (an identifier's UTF-8 is made of them): the runs stand for the bytes.
-_RUN = re.compile(rb"[0-9A-Za-z_\x80-\xff]+")
+# An ASCII name is in an extension's bytes exactly when it lies within one run of these
+# (less any leading digits: no name starts with one): the runs stand for the bytes. A name
+# beyond ASCII is never bounded (Extension.may_export), so a binary's other bytes — most of
+# a big one — are not kept.
+_RUN = re.compile(rb"[0-9]*([A-Za-z_][0-9A-Za-z_]*)")
 _RELOAD_EVERY = 256  # modules read before the release's parsed trees are let go
 
 
@@ -71,14 +73,51 @@ def export_tables(release: ReleaseSymbols) -> bytes | None:
                 if ext is None
                 else [
                     None if ext.unknown is None else s(ext.unknown),
-                    s.many({r.decode("latin-1") for r in _RUN.findall(ext.text)}),
+                    s.many(_runs(ext.text)),
                 ],
             ]
         )
         if done % _RELOAD_EVERY == 0:
             release.let_go()  # parsed trees are large; what they taught is kept
-    document = {"f": FORMAT, "s": list(s.index), "m": modules, "h": hooks}
+    return _encode({"f": FORMAT, "s": list(s.index), "m": modules, "h": hooks})
+
+
+def _runs(text: bytes) -> set[str]:
+    return {r.decode("ascii") for r in _RUN.findall(text)}
+
+
+def _encode(document: dict[str, Any]) -> bytes:
     return zlib.compress(json.dumps(document, separators=(",", ":")).encode(), 9)
+
+
+def compact(blob: bytes) -> bytes:
+    """*blob* as :func:`export_tables` writes it now: a document written before extension
+    runs were cut to ASCII (the same verdicts, a fraction of the bytes) is rewritten."""
+    document = json.loads(zlib.decompress(blob))
+    old = document["s"]
+    s = _Strings()
+
+    def one(i: int | None) -> int | None:
+        return None if i is None else s(old[i])
+
+    def listed(ids: list[int] | None) -> list[int] | None:  # in order
+        return None if ids is None else [s(old[i]) for i in ids]
+
+    def many(ids: list[int]) -> list[int]:  # a set
+        return s.many(old[i] for i in ids)
+
+    hooks = many(document["h"])  # interned in export_tables' order: a fixed point
+    modules = []
+    for module, kind, package, names, all_, stars, lazy, open_, facts, ext in document["m"]:
+        row = [one(module), kind, package, many(names), listed(all_), listed(stars), many(lazy)]
+        row.append(one(open_))
+        row.append(None if facts is None else [many(facts[0]), many(facts[1]), facts[2]])
+        if ext is not None:
+            unknown = one(ext[0])
+            ext = [unknown, s.many(_runs(b"\n".join(old[i].encode("latin-1") for i in ext[1])))]
+        row.append(ext)
+        modules.append(row)
+    return _encode({"f": document["f"], "s": list(s.index), "m": modules, "h": hooks})
 
 
 @dataclass
