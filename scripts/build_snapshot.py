@@ -116,7 +116,8 @@ def trim(source: Path, dest: Path, inputs: str, budget: int) -> None:
     _compact_documents(db)
     db.commit()
     db.execute("VACUUM")
-    _fit(db, dest, budget, _priority(db, source.parent))
+    order, pinned = _priority(db, source.parent)
+    _fit(db, dest, budget, order, pinned)
     built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     db.executemany(
         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -149,18 +150,26 @@ def _compact_documents(db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM export_docs WHERE digest=?", (digest,))
 
 
-def _priority(db: sqlite3.Connection, cache: Path) -> list[tuple[str, str]]:
+def _priority(db: sqlite3.Connection, cache: Path) -> tuple[list[tuple[str, str]], int]:
     """The releases, what a user meets first first: the benchmark locks' pins, then each
     top project's newest release by rank, then each one's next newest, and so on."""
+    from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
     from packaging.version import InvalidVersion, Version
 
     pinned = set()
-    for lock_file in cache.glob("*.txt"):
+    for lock_file in cache.glob("*.txt"):  # the locks build() wrote there
         for line in lock_file.read_text(encoding="utf-8").splitlines():
-            name, sep, version = line.partition("==")
-            if sep and not line.startswith((" ", "#")):
-                pinned.add((canonicalize_name(name), version.split()[0].rstrip("\\ ")))
+            text = line.split(" #")[0].split(" \\")[0].strip()
+            if not text or text.startswith(("#", "-")):
+                continue
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                continue
+            exact = [s.version for s in req.specifier if s.operator == "=="]
+            if exact:
+                pinned.add((canonicalize_name(req.name), exact[0]))
     top = [
         canonicalize_name(line.strip())
         for line in (ROOT / "data" / "top-projects.txt").read_text().splitlines()
@@ -168,28 +177,32 @@ def _priority(db: sqlite3.Connection, cache: Path) -> list[tuple[str, str]]:
     ]
     rank = {name: i for i, name in enumerate(top)}
     versions: dict[str, list[str]] = {}
-    for name, version in db.execute("SELECT DISTINCT name, version FROM scans"):
+    releases = " UNION ".join(f"SELECT name, version FROM {t}" for t in _RELEASE_TABLES)
+    for name, version in db.execute(releases):
         versions.setdefault(name, []).append(version)
 
     def newest_first(v: str) -> tuple[int, Version | str]:
         try:
-            return (0, Version(v))
+            return (1, Version(v))
         except InvalidVersion:
-            return (1, v)
+            return (0, v)  # last
 
     keyed = []
     for name, found in versions.items():
         for age, version in enumerate(sorted(found, key=newest_first, reverse=True)):
             first = (name, version) in pinned
             keyed.append(((not first, age, rank.get(name, len(rank))), (name, version)))
-    return [release for _, release in sorted(keyed)]
+    return [release for _, release in sorted(keyed)], sum(1 for k, _ in keyed if not k[0])
 
 
 _RELEASE_TABLES = ("scans", "uses", "layouts", "verdicts", "provenance", "exports")
 
 
-def _fit(db: sqlite3.Connection, dest: Path, budget: int, order: list[tuple[str, str]]) -> None:
-    """Keep the releases of *order* that fit in *budget* bytes, in order; drop the rest.
+def _fit(
+    db: sqlite3.Connection, dest: Path, budget: int, order: list[tuple[str, str]], pinned: int
+) -> None:
+    """Keep the first *pinned* releases of *order* (the locks' pins), then those after
+    them that fit in *budget* bytes, in order; drop the rest.
     A release costs its export documents (each once) and its uses (the rest of the file,
     shared by row); an estimate, so the cut is tried again smaller until the file fits."""
     aim = budget * 0.97
@@ -206,15 +219,17 @@ def _fit(db: sqlite3.Connection, dest: Path, budget: int, order: list[tuple[str,
         for name, version, digest in db.execute("SELECT name, version, digest FROM exports"):
             owned.setdefault((name, version), set()).add(digest)
         spent, counted, kept, dropped = 0.0, set(), [], []
-        for release in order:
+        for i, release in enumerate(order):
             cost = rows.get(release, 0) * per_row
             cost += sum(docs.get(d, 0) for d in owned.get(release, set()) - counted)
-            if spent + cost <= aim:
+            if i >= pinned and spent + cost > aim:
+                dropped.append(release)
+            else:
                 spent += cost
                 counted |= owned.get(release, set())
                 kept.append(release)
-            else:
-                dropped.append(release)
+        if not dropped:
+            raise SystemExit(f"{dest}: {size / 1e6:.1f} MB: the locks' pins alone do not fit")
         for table in _RELEASE_TABLES:
             db.executemany(f"DELETE FROM {table} WHERE name=? AND version=?", dropped)
         db.execute("DELETE FROM export_docs WHERE digest NOT IN (SELECT digest FROM exports)")

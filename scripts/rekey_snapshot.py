@@ -129,7 +129,10 @@ def _uses(snapshot: Path) -> int:
             db.execute("INSERT INTO uses SELECT * FROM mined.uses")
         db.execute("DETACH mined")
         db.close()
-        trim(merged, snapshot)  # the old analysis's uses go, the new ones are trimmed
+        inputs = sqlite3.connect(snapshot).execute("SELECT value FROM meta WHERE key='inputs'")
+        recorded = inputs.fetchone()
+        # the old analysis's uses go, the new ones are trimmed; the size limit as built
+        trim(merged, snapshot, recorded[0] if recorded else "", int(25e6))
     return len(scanned)
 
 

@@ -51,7 +51,7 @@ SOURCES = {
 # changes what is found
 RECORDED = {
     "ANALYSIS": (14, "448be8a14b6885e2"),
-    "EXPORTS_ANALYSIS": (14, "b08618fdb02bb7e4"),
+    "EXPORTS_ANALYSIS": (14, "7c12f7f18fe820f2"),
 }
 
 

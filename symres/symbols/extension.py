@@ -33,8 +33,14 @@ class Extension:
     text: bytes = b""  # where names are looked for: the binary, then its zlib streams
 
     def may_export(self, name: str) -> bool:
-        # a name beyond ASCII is not bounded: its stored tables keep ASCII runs only
-        return self.unknown is not None or not name.isascii() or name.encode() in self.text
+        return self.unknown is not None or name.encode() in self.text
+
+    def unbounded(self, name: str) -> str | None:
+        """Why the bytes cannot tell whether *name* is exported (None: they can). A name
+        beyond ASCII is never told: stored tables keep a binary's ASCII runs only."""
+        if self.unknown is not None:
+            return self.unknown
+        return None if name.isascii() else f"`{name}` is not ASCII"
 
 
 def read_extension(data: bytes, wheel_files: Collection[str]) -> Extension:

@@ -143,6 +143,9 @@ class ExportRules(ABC):
                 return Verdict.unknown(f"the C extension `{module}` in {self}: {why}")
             if name.startswith("_"):
                 return Verdict.missing("private names are not star-exported")
+            beyond = ext.unbounded(name)
+            if beyond is not None:
+                return Verdict.unknown(f"the C extension `{module}` in {self}: {beyond}")
             if ext.may_export(name):
                 return Verdict.present(f"named in the C extension `{module}`")
             return Verdict.missing(f"the C extension `{module}` in {self} names no `{name}`")
@@ -155,7 +158,8 @@ class ExportRules(ABC):
         name it; otherwise unknown, since the release's own code may set it on the
         extension (a star import of it is bounded: `_star`)."""
         ext = self.extension(module)
-        if ext.unknown is None and ext.may_export(name):
+        why = ext.unbounded(name)
+        if why is None and ext.may_export(name):
             return Verdict.present(f"named in the C extension `{module}`")
-        why = ext.unknown or f"its bytes do not name `{name}`"
+        why = why or f"its bytes do not name `{name}`"
         return Verdict.unknown(f"`{module}` in {self} is a C extension: {why}")
